@@ -1,0 +1,119 @@
+// Command devstack is `make run`: it starts the Firestore and Pub/Sub
+// emulators, the mail sink and every workgate function behind one router
+// (with WORKGATE_DEV=1), creates the topics and push subscriptions, prints
+// the URLs, and on Ctrl-C stops everything it started.
+//
+// Addresses and the project come from the environment (README.md):
+// WORKGATE_HTTP_ADDR (127.0.0.1:8080), WORKGATE_MAILSINK_ADDR
+// (127.0.0.1:8025), WORKGATE_FIRESTORE_ADDR (127.0.0.1:8088),
+// WORKGATE_PUBSUB_ADDR (127.0.0.1:8085), GOOGLE_CLOUD_PROJECT
+// (demo-workgate).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/workgate/workgate/emulator/gcloud"
+	"github.com/workgate/workgate/emulator/stack"
+	"github.com/workgate/workgate/shared/logging"
+)
+
+func main() {
+	if err := realMain(); err != nil {
+		fmt.Fprintln(os.Stderr, "make run:", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func realMain() (err error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := gcloud.Check(gcloud.Firestore, gcloud.PubSub); err != nil {
+		return err
+	}
+	project := env("GOOGLE_CLOUD_PROJECT", "demo-workgate")
+	addrs := map[gcloud.Kind][2]string{
+		gcloud.Firestore: {env("WORKGATE_FIRESTORE_ADDR", "127.0.0.1:8088"), "WORKGATE_FIRESTORE_ADDR"},
+		gcloud.PubSub:    {env("WORKGATE_PUBSUB_ADDR", "127.0.0.1:8085"), "WORKGATE_PUBSUB_ADDR"},
+	}
+	if err := os.MkdirAll(".workgate", 0o700); err != nil {
+		return err
+	}
+	logPath := filepath.Join(".workgate", "emulators.log")
+	emuLog, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer emuLog.Close()
+
+	type started struct {
+		e   *gcloud.Emulator
+		err error
+	}
+	results := make(chan started, 2)
+	for kind, a := range addrs {
+		go func() {
+			e, err := gcloud.Start(ctx, kind, a[0], emuLog, gcloud.WithPortEnv(a[1]))
+			results <- started{e, err}
+		}()
+	}
+	var startErr error
+	for range addrs {
+		r := <-results
+		if r.err != nil {
+			startErr = errors.Join(startErr, r.err)
+			continue
+		}
+		defer r.e.Stop()
+		k, v, _ := strings.Cut(r.e.Env(), "=")
+		os.Setenv(k, v)
+	}
+	if startErr != nil {
+		return fmt.Errorf("%w (emulator output: %s)", startErr, logPath)
+	}
+	os.Setenv("GOOGLE_CLOUD_PROJECT", project)
+	os.Setenv("WORKGATE_DEV", "1")
+
+	s, err := stack.Start(ctx, stack.Options{
+		Project:  project,
+		Addr:     env("WORKGATE_HTTP_ADDR", "127.0.0.1:8080"),
+		MailAddr: env("WORKGATE_MAILSINK_ADDR", "127.0.0.1:8025"),
+		Log:      logging.New(os.Stdout, slog.LevelInfo),
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	fmt.Printf(`
+workgate is running (project %s, WORKGATE_DEV=1)
+
+  API and pages      %s          (every function behind one router)
+  OpenAPI            %s/openapi.yaml
+  mail sink inbox    %s
+  Firestore emulator %s
+  Pub/Sub emulator   %s
+  emulator output    %s
+
+Ctrl-C stops everything.
+
+`, project, s.URL, s.URL, s.MailURL, os.Getenv("FIRESTORE_EMULATOR_HOST"), os.Getenv("PUBSUB_EMULATOR_HOST"), logPath)
+	<-ctx.Done()
+	fmt.Println("\nstopping…")
+	return nil
+}

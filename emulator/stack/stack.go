@@ -1,0 +1,223 @@
+// Package stack runs workgate's whole local stack in one process, against
+// running Firestore and Pub/Sub emulators: the SendGrid-compatible mail
+// sink, every function behind the topology's router, the topology's topics
+// and push subscriptions (pointing at the router), and the outbox relay on
+// a ticker. `make run` uses it on fixed ports; end-to-end tests and
+// benchmarks use it on free ports with a project of their own.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/workgate/workgate/emulator/mailsink"
+	_ "github.com/workgate/workgate/functions/all" // registers every function
+	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/server"
+	"github.com/workgate/workgate/shared/store"
+)
+
+// Options configure a stack.
+type Options struct {
+	// Project isolates the stack's data (one Firestore database, one set of
+	// topics per project).
+	Project string
+	// Addr and MailAddr are where the router and the mail sink listen;
+	// "127.0.0.1:0" picks free ports.
+	Addr, MailAddr string
+	// RelayEvery is the relay's period (default 1s).
+	RelayEvery time.Duration
+	// Meter, if set, counts Firestore operations.
+	Meter *store.Meter
+	// Log defaults to slog's default logger.
+	Log *slog.Logger
+	// Configure, if set, adjusts the configuration before the stack opens.
+	Configure func(*config.Config)
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	// URL is the router's base URL (also PUBLIC_URL: links in mails).
+	URL string
+	// MailURL is the mail sink's base URL.
+	MailURL string
+	// Sink holds the mails sent.
+	Sink *mailsink.Sink
+	// Deps are the functions' dependencies (store, outbox, clock).
+	Deps *server.Deps
+
+	subscriptions []string
+	servers       []*http.Server
+	stop          context.CancelFunc
+	wg            sync.WaitGroup
+}
+
+// Start starts a stack. The emulators must be running and named by
+// FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST.
+func Start(ctx context.Context, o Options) (_ *Stack, err error) {
+	if o.RelayEvery == 0 {
+		o.RelayEvery = time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	s := &Stack{Sink: mailsink.New()}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	routerLn, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("stack.Start: router: %w", err)
+	}
+	mailLn, err := net.Listen("tcp", o.MailAddr)
+	if err != nil {
+		routerLn.Close()
+		return nil, fmt.Errorf("stack.Start: mail sink: %w", err)
+	}
+	s.URL = "http://" + routerLn.Addr().String()
+	s.MailURL = "http://" + mailLn.Addr().String()
+	s.serve(mailLn, s.Sink)
+
+	cfg, err := config.Load()
+	if err != nil {
+		routerLn.Close()
+		return nil, err
+	}
+	cfg.Project, cfg.Dev, cfg.PublicURL, cfg.SendGridURL = o.Project, true, s.URL, s.MailURL
+	if o.Configure != nil {
+		o.Configure(cfg)
+	}
+	if s.Deps, err = server.Open(ctx, cfg, server.Options{Meter: o.Meter, Log: o.Log}); err != nil {
+		routerLn.Close()
+		return nil, err
+	}
+	router, err := server.Router(s.Deps)
+	if err != nil {
+		routerLn.Close()
+		return nil, err
+	}
+	s.serve(routerLn, router)
+	if err := s.EnsureTopology(ctx); err != nil {
+		return nil, err
+	}
+
+	relayCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = stop
+	s.wg.Add(1)
+	go s.relay(relayCtx, o.RelayEvery, o.Log)
+	return s, nil
+}
+
+func (s *Stack) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	s.servers = append(s.servers, srv)
+	go func() { _ = srv.Serve(ln) }()
+}
+
+func (s *Stack) relay(ctx context.Context, every time.Duration, log *slog.Logger) {
+	defer s.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.Deps.Outbox.Relay(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("relay pass failed", "error", err.Error())
+			}
+		}
+	}
+}
+
+// EnsureTopology creates the topology's topics and push subscriptions in
+// the project, each subscription pushing to its function's path on this
+// stack's router. Existing subscriptions are replaced (a previous run may
+// have pointed them elsewhere). A pull subscription on every dead-letter
+// topic keeps what lands there, as in production.
+func (s *Stack) EnsureTopology(ctx context.Context) error {
+	d := s.Deps
+	project := "projects/" + d.Config.Project
+	admin := d.PubSub.Client()
+	for _, t := range d.Topology.Topics {
+		_, err := admin.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: project + "/topics/" + t.Name})
+		if err != nil && status.Code(err) != codes.AlreadyExists {
+			return fmt.Errorf("stack.EnsureTopology: topic %s: %w", t.Name, err)
+		}
+	}
+	s.subscriptions = nil
+	create := func(sub *pubsubpb.Subscription) error {
+		_ = admin.SubscriptionAdminClient.DeleteSubscription(ctx, &pubsubpb.DeleteSubscriptionRequest{Subscription: sub.Name})
+		if _, err := admin.SubscriptionAdminClient.CreateSubscription(ctx, sub); err != nil {
+			return fmt.Errorf("stack.EnsureTopology: subscription %s: %w", sub.Name, err)
+		}
+		s.subscriptions = append(s.subscriptions, sub.Name)
+		return nil
+	}
+	for _, sub := range d.Topology.Subscriptions {
+		err := create(&pubsubpb.Subscription{
+			Name:               project + "/subscriptions/" + sub.Name,
+			Topic:              project + "/topics/" + sub.Topic,
+			PushConfig:         &pubsubpb.PushConfig{PushEndpoint: s.URL + server.PushPath(sub.Function)},
+			AckDeadlineSeconds: int32(sub.AckDeadlineSeconds),
+			RetryPolicy: &pubsubpb.RetryPolicy{
+				MinimumBackoff: durationpb.New(sub.Retry.MinimumBackoff),
+				MaximumBackoff: durationpb.New(sub.Retry.MaximumBackoff),
+			},
+			DeadLetterPolicy: &pubsubpb.DeadLetterPolicy{
+				DeadLetterTopic:     project + "/topics/" + sub.DeadLetter.Topic,
+				MaxDeliveryAttempts: int32(sub.DeadLetter.MaxDeliveryAttempts),
+			},
+		})
+		if err != nil {
+			return err
+		}
+		err = create(&pubsubpb.Subscription{
+			Name:  project + "/subscriptions/" + sub.DeadLetter.Topic,
+			Topic: project + "/topics/" + sub.DeadLetter.Topic,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close stops the relay, deletes the push subscriptions (the emulator would
+// otherwise push to these ports forever) and stops the servers.
+func (s *Stack) Close() {
+	if s.stop != nil {
+		s.stop()
+	}
+	s.wg.Wait()
+	if s.Deps != nil && len(s.subscriptions) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for _, name := range s.subscriptions {
+			_ = s.Deps.PubSub.Client().SubscriptionAdminClient.DeleteSubscription(ctx, &pubsubpb.DeleteSubscriptionRequest{Subscription: name})
+		}
+		cancel()
+	}
+	for _, srv := range s.servers {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			_ = srv.Close()
+		}
+		cancel()
+	}
+	if s.Deps != nil {
+		s.Deps.Close()
+	}
+}

@@ -1,0 +1,12 @@
+// Package all links every function into a binary: importing it registers
+// them all (each function's init registers it with the framework and the
+// local router).
+package all
+
+import (
+	_ "github.com/workgate/workgate/functions/devclock" // dev clock (dev mode only)
+	_ "github.com/workgate/workgate/functions/mailer"   // mail-requested → SendGrid
+	_ "github.com/workgate/workgate/functions/relay"    // outbox relay
+	_ "github.com/workgate/workgate/functions/service"  // health, JWKS, OpenAPI, 501s
+	_ "github.com/workgate/workgate/functions/signup"   // F1
+)

@@ -1,0 +1,68 @@
+// Command workgate is the one binary of every workgate function. In Cloud
+// Run, FUNCTION_TARGET names the function the container serves (through
+// functions-framework-go, on $PORT). Without FUNCTION_TARGET it serves
+// every function behind the topology's router, against whatever Firestore
+// and Pub/Sub the environment names (`make run` starts the whole local
+// stack instead: emulators, mail sink and this router).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
+
+	_ "github.com/workgate/workgate/functions/all"
+	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/server"
+)
+
+func main() {
+	if err := realMain(); err != nil {
+		fmt.Fprintln(os.Stderr, "workgate:", err)
+		os.Exit(1)
+	}
+}
+
+func realMain() error {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	if os.Getenv("FUNCTION_TARGET") != "" {
+		return funcframework.Start(port)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	d, err := server.Open(ctx, cfg, server.Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	h, err := server.Router(d)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: "127.0.0.1:" + port, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	fmt.Printf("workgate: every function on http://%s\n", srv.Addr)
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+// Package mailer is the background job that sends the e-mails other
+// functions request: it is the push endpoint of the mail-requested
+// subscription, and sends each mail once through SendGrid.
+package mailer
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/workgate/workgate/shared/bus"
+	"github.com/workgate/workgate/shared/events"
+	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/server"
+)
+
+// Name is the function's name in the topology.
+const Name = "mailer"
+
+func init() { server.Register(Name, New) }
+
+// lease outlasts one SendGrid call (10 s timeout) with room to spare.
+const lease = time.Minute
+
+// New builds the push endpoint.
+func New(d *server.Deps) (http.Handler, error) {
+	m := &mailer{sealer: d.Sealer, send: d.Mailer}
+	return &bus.Push{Name: Name, Store: d.Store, Clock: d.Clock, Consume: m.consume, Lease: lease}, nil
+}
+
+type mailer struct {
+	sealer events.Sealer
+	send   server.Mailer
+}
+
+// consume renders and sends one requested mail. A request that can never
+// be sent (undecodable, unknown template, refused by SendGrid) is logged
+// and dropped; a failure that may pass (SendGrid or the network down) is
+// returned, so Pub/Sub redelivers.
+func (m *mailer) consume(ctx context.Context, ev events.Event) error {
+	log := logging.From(ctx)
+	var req events.Mail
+	if err := ev.Decode(&req); err != nil {
+		log.Error("dropping an undecodable mail request", "error", err.Error())
+		return nil
+	}
+	if err := req.Unseal(m.sealer); err != nil {
+		log.Error("dropping a mail request whose secrets do not open", "error", err.Error())
+		return nil
+	}
+	msg, err := mail.Render(req.Template, i18n.Parse(req.Locale), req.To, req.Data)
+	if err != nil {
+		log.Error("dropping a mail request that does not render", "template", req.Template, "error", err.Error())
+		return nil
+	}
+	if err := m.send.Send(ctx, msg); err != nil {
+		if errors.Is(err, mail.ErrRejected) {
+			log.Error("SendGrid refused a mail", "template", req.Template, "error", err.Error())
+			return nil
+		}
+		return err
+	}
+	log.Info("mail sent", "template", req.Template)
+	return nil
+}

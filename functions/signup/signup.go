@@ -1,0 +1,133 @@
+// Package signup is the function behind workspace creation and e-mail
+// verification (F1): POST /v1/workspaces, POST /v1/email-verifications and
+// the page that e-mailed verification links open, /verify-email/{token}.
+package signup
+
+import (
+	"net/http"
+
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/pages"
+	"github.com/workgate/workgate/shared/server"
+	"github.com/workgate/workgate/shared/signup"
+	"github.com/workgate/workgate/shared/web"
+)
+
+// Name is the function's name in the topology.
+const Name = "signup"
+
+func init() { server.Register(Name, New) }
+
+type handler struct {
+	svc *signup.Service
+}
+
+// New builds the function's handler.
+func New(d *server.Deps) (http.Handler, error) {
+	h := &handler{svc: &signup.Service{
+		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock, Link: d.Config.PublicLink,
+	}}
+	mux := web.NewMux()
+	mux.Handle("POST /v1/workspaces", h.createWorkspace)
+	mux.Handle("POST /v1/email-verifications", h.verify)
+	mux.Handle("GET /verify-email/{token}", h.verifyPage)
+	mux.Handle("POST /verify-email/{token}", h.verifyForm)
+	return mux, nil
+}
+
+type createWorkspaceRequest struct {
+	WorkspaceID string `json:"workspaceId"`
+	Name        string `json:"name"`
+	Owner       struct {
+		Name     string `json:"name"`
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	} `json:"owner"`
+}
+
+type createWorkspaceResponse struct {
+	WorkspaceID string `json:"workspaceId"`
+	Status      string `json:"status"`
+}
+
+func (h *handler) createWorkspace(w http.ResponseWriter, r *http.Request) error {
+	var req createWorkspaceRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	err := h.svc.CreateWorkspace(r.Context(), signup.NewWorkspace{
+		WorkspaceID: req.WorkspaceID, Name: req.Name,
+		OwnerName: req.Owner.Name, OwnerEmail: req.Owner.Email, OwnerPassword: req.Owner.Password,
+		Locale: i18n.Negotiate(r.Header.Get("Accept-Language")),
+	})
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusAccepted, createWorkspaceResponse{WorkspaceID: req.WorkspaceID, Status: "pending"})
+}
+
+type verifyRequest struct {
+	Token string `json:"token"`
+}
+
+type verifyResponse struct {
+	AccountID   string `json:"accountId"`
+	WorkspaceID string `json:"workspaceId"`
+}
+
+func (h *handler) verify(w http.ResponseWriter, r *http.Request) error {
+	var req verifyRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	if req.Token == "" {
+		return errs.E(errs.Invalid, "token is required")
+	}
+	out, err := h.svc.Verify(r.Context(), req.Token)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, verifyResponse{AccountID: out.AccountID, WorkspaceID: out.WorkspaceID})
+}
+
+// verifyPage shows what the link verifies and a button; opening it never
+// consumes the token.
+func (h *handler) verifyPage(w http.ResponseWriter, r *http.Request) error {
+	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
+	token := r.PathValue("token")
+	v, err := h.svc.Pending(r.Context(), token)
+	if err != nil {
+		return failurePage(w, locale, err)
+	}
+	return pages.Render(w, http.StatusOK, pages.Page{
+		Locale: locale, Name: "confirm", Title: "verify.title", Message: "verify.message",
+		Detail: v.WorkspaceName + " (" + v.WorkspaceID + ") · " + v.Email,
+		Action: "/verify-email/" + token, Button: "verify.button",
+	})
+}
+
+// verifyForm is the page's button: it consumes the token.
+func (h *handler) verifyForm(w http.ResponseWriter, r *http.Request) error {
+	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
+	if err := web.Form(r); err != nil {
+		return failurePage(w, locale, err)
+	}
+	if _, err := h.svc.Verify(r.Context(), r.PathValue("token")); err != nil {
+		return failurePage(w, locale, err)
+	}
+	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "verify.done.title", Message: "verify.done.message", OK: true})
+}
+
+// failurePage answers a page request that failed: a used or expired link
+// gets its own page, anything else the generic one (internal errors are
+// returned so they are logged and answered by the problem writer).
+func failurePage(w http.ResponseWriter, locale i18n.Locale, err error) error {
+	switch errs.KindOf(err) {
+	case errs.Gone:
+		return pages.Render(w, http.StatusGone, pages.Page{Locale: locale, Name: "result", Title: "gone.title", Message: "gone.message"})
+	case errs.Internal:
+		return err
+	}
+	return pages.Render(w, web.Status(errs.KindOf(err)), pages.Page{Locale: locale, Name: "result", Title: "error.title", Message: "error.message"})
+}

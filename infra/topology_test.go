@@ -1,0 +1,55 @@
+package infra
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	top, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(top.Functions) == 0 || len(top.Subscriptions) == 0 {
+		t.Fatalf("empty topology: %+v", top)
+	}
+}
+
+func TestValidateRefuses(t *testing.T) {
+	base := `
+functions:
+  - {name: web, http: ["/a"]}
+  - {name: job, topic: things}
+topics: [{name: things}, {name: things-dead}]
+subscriptions:
+  - {name: job, topic: things, function: job, ackDeadlineSeconds: 30,
+     retry: {minimumBackoff: 2s, maximumBackoff: 60s},
+     deadLetter: {topic: things-dead, maxDeliveryAttempts: 10}}
+`
+	if _, err := Parse([]byte(base)); err != nil {
+		t.Fatalf("base must parse: %v", err)
+	}
+	cases := []struct{ name, from, to, want string }{
+		{"two triggers", `{name: web, http: ["/a"]}`, `{name: web, http: ["/a"], schedule: "* * * * *"}`, "exactly one trigger"},
+		{"duplicate route", `{name: job, topic: things}`, `{name: job, topic: things, http: ["/a"]}`, "exactly one trigger"},
+		{"unknown topic", `deadLetter: {topic: things-dead`, `deadLetter: {topic: nowhere`, "dead-letter"},
+		{"dead letter to itself", `deadLetter: {topic: things-dead`, `deadLetter: {topic: things`, "dead-letter"},
+		{"too few attempts", `maxDeliveryAttempts: 10`, `maxDeliveryAttempts: 2`, "maxDeliveryAttempts"},
+		{"bad backoff", `maximumBackoff: 60s`, `maximumBackoff: 1s`, "retry"},
+		{"unknown field", `ackDeadlineSeconds: 30`, `ackDeadline: 30`, "not found"},
+		{"subscription to wrong function", `function: job,`, `function: web,`, "subscription"},
+		{"bad name", `{name: web,`, `{name: Web,`, "bad name"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := strings.Replace(base, tc.from, tc.to, 1)
+			if doc == base {
+				t.Fatalf("replacement %q not found", tc.from)
+			}
+			_, err := Parse([]byte(doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Parse = %v, want error containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,102 @@
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash"
+)
+
+// TokenBytes is the number of random bytes in a token made by NewToken.
+const TokenBytes = 32
+
+// NewToken returns a fresh random token for a link: 256 bits from
+// crypto/rand, unpadded base64url (43 characters), safe in a URL path.
+func NewToken() string {
+	b := make([]byte, TokenBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails since Go 1.24
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken returns the hex SHA-256 of token, the form in which a token is
+// stored (as its document ID). A plain hash is enough because a token has
+// at least 128 bits of entropy, so the hash cannot be reversed by guessing;
+// low-entropy codes use a MACer instead.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CodeDigits is the length of a code made by NewCode.
+const CodeDigits = 6
+
+// NewCode returns a uniformly random 6-digit code ("000000" to "999999")
+// from crypto/rand. Values of a 32-bit draw beyond the largest multiple of
+// 10^6 are redrawn, so there is no modulo bias.
+func NewCode() string {
+	const n = 1_000_000
+	const limit = (1 << 32) / n * n
+	var b [4]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if v := binary.BigEndian.Uint32(b[:]); v < limit {
+			return fmt.Sprintf("%06d", v%n)
+		}
+	}
+}
+
+// MACer computes keyed HMAC-SHA256s of low-entropy secrets such as 6-digit
+// codes. Unlike a plain hash, a MAC cannot be brute-forced offline from a
+// leaked database without the key. A MACer is safe for concurrent use.
+type MACer struct {
+	key []byte
+}
+
+// NewMACer returns a MACer keyed with key, which should be at least 32
+// random bytes (see ParseMACKey and DevMACKey). NewMACer keeps a copy.
+func NewMACer(key []byte) *MACer {
+	return &MACer{key: append([]byte(nil), key...)}
+}
+
+// MAC returns the hex HMAC-SHA256 of parts. Each part is length-prefixed,
+// so ("ab","c") and ("a","bc") differ. Binding the secret to its context
+// (MAC(email, code)) keeps a MAC from being replayed for another record.
+func (m *MACer) MAC(parts ...string) string {
+	return hex.EncodeToString(m.sum(parts))
+}
+
+// Equal reports, in constant time, whether mac is the hex MAC of parts.
+func (m *MACer) Equal(mac string, parts ...string) bool {
+	want := []byte(hex.EncodeToString(m.sum(parts)))
+	return hmac.Equal(want, []byte(mac))
+}
+
+func (m *MACer) sum(parts []string) []byte {
+	h := hmac.New(sha256.New, m.key)
+	writeParts(h, parts)
+	return h.Sum(nil)
+}
+
+// writeParts writes each part as an 8-byte big-endian length then its bytes.
+func writeParts(h hash.Hash, parts []string) {
+	var n [8]byte
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		_, _ = h.Write(n[:]) // a hash.Hash never returns an error
+		_, _ = h.Write([]byte(p))
+	}
+}
+
+// EqualSecret reports whether a and b are equal in time that depends on
+// neither their contents nor their lengths: it compares their SHA-256
+// digests in constant time. Use it for API keys and similar secrets.
+func EqualSecret(a, b string) bool {
+	da := sha256.Sum256([]byte(a))
+	db := sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(da[:], db[:]) == 1
+}

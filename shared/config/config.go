@@ -1,0 +1,156 @@
+// Package config reads workgate's configuration from the environment into
+// typed structs, with defaults and validation, once at start-up.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the configuration every function reads. Each field names its
+// environment variable and default; README.md lists them.
+type Config struct {
+	// Project is the Google Cloud project (one Firestore database, one set of
+	// topics). Locally each test uses its own project to isolate its data.
+	Project string `env:"GOOGLE_CLOUD_PROJECT" default:"demo-workgate"`
+	// Dev turns on the local development surface (/_dev/clock, dev keys,
+	// the dev operator key). Never set in production.
+	Dev bool `env:"WORKGATE_DEV"`
+	// PublicURL is the base of every link in e-mails and pages.
+	PublicURL string `env:"PUBLIC_URL" default:"http://127.0.0.1:8080"`
+	// Port is where the function listens (Cloud Run sets it).
+	Port string `env:"PORT" default:"8080"`
+
+	// MailFrom and MailFromName are the sender of every e-mail.
+	MailFrom     string `env:"WORKGATE_MAIL_FROM" default:"no-reply@workgate.example"`
+	MailFromName string `env:"WORKGATE_MAIL_FROM_NAME" default:"workgate"`
+	// SendGridURL is the SendGrid API base: the real API in production, the
+	// local mail sink otherwise.
+	SendGridURL string `env:"SENDGRID_API_URL" default:"https://api.sendgrid.com"`
+	// SendGridKey is the SendGrid API key (a secret).
+	SendGridKey string `env:"SENDGRID_API_KEY"`
+
+	// JWTKey is the Ed25519 signing key for access tokens (a secret: base64
+	// seed or PKCS#8 PEM). In dev mode a key is generated into KeyDir.
+	JWTKey string `env:"WORKGATE_JWT_KEY"`
+	// SealKey is the AES-256 key sealing secrets inside events (a secret,
+	// base64). In dev mode a key is generated into KeyDir.
+	SealKey string `env:"WORKGATE_SEAL_KEY"`
+	// KeyDir holds the generated dev keys (git-ignored). Dev mode only.
+	KeyDir string `env:"WORKGATE_KEY_DIR" default:".workgate/keys"`
+
+	// HashConcurrency bounds concurrent argon2id hashes (19 MiB each);
+	// 0 means one per CPU.
+	HashConcurrency int `env:"WORKGATE_HASH_CONCURRENCY"`
+	// PublishTimeout bounds the immediate publish after a commit; what it
+	// does not publish stays in the outbox for the relay.
+	PublishTimeout time.Duration `env:"WORKGATE_PUBLISH_TIMEOUT" default:"2s"`
+	// OutboxGrace is how old an outbox event must be before the relay
+	// republishes it, so it does not race the request that wrote it.
+	OutboxGrace time.Duration `env:"WORKGATE_OUTBOX_GRACE" default:"10s"`
+}
+
+// Load reads the Config from the environment and validates it.
+func Load() (*Config, error) {
+	return LoadFrom(os.LookupEnv)
+}
+
+// LoadFrom is Load with another source of variables (tests).
+func LoadFrom(lookup func(string) (string, bool)) (*Config, error) {
+	var c Config
+	if err := fill(&c, lookup); err != nil {
+		return nil, fmt.Errorf("config.Load: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config.Load: %w", err)
+	}
+	return &c, nil
+}
+
+// Validate checks the values that do not depend on which function runs.
+// Secrets are checked by the function that needs them (see server.Open).
+func (c *Config) Validate() error {
+	var problems []error
+	if c.Project == "" {
+		problems = append(problems, errors.New("GOOGLE_CLOUD_PROJECT is empty"))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not an absolute http(s) URL", c.PublicURL))
+	} else if !c.Dev && u.Scheme != "https" {
+		problems = append(problems, errors.New("PUBLIC_URL must be https outside dev mode"))
+	}
+	if !strings.Contains(c.MailFrom, "@") {
+		problems = append(problems, fmt.Errorf("WORKGATE_MAIL_FROM %q is not an address", c.MailFrom))
+	}
+	if c.HashConcurrency < 0 {
+		problems = append(problems, errors.New("WORKGATE_HASH_CONCURRENCY must be >= 0"))
+	}
+	if c.PublishTimeout <= 0 || c.OutboxGrace <= 0 {
+		problems = append(problems, errors.New("WORKGATE_PUBLISH_TIMEOUT and WORKGATE_OUTBOX_GRACE must be > 0"))
+	}
+	return errors.Join(problems...)
+}
+
+// PublicLink returns PublicURL joined with path.
+func (c *Config) PublicLink(path string) string {
+	return strings.TrimSuffix(c.PublicURL, "/") + path
+}
+
+// fill sets each tagged field of the struct pointed to by v.
+func fill(v any, lookup func(string) (string, bool)) error {
+	rv := reflect.ValueOf(v).Elem()
+	rt := rv.Type()
+	var problems []error
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		name := f.Tag.Get("env")
+		if name == "" {
+			continue
+		}
+		raw, ok := lookup(name)
+		if !ok || raw == "" {
+			raw = f.Tag.Get("default")
+		}
+		if raw == "" {
+			continue
+		}
+		if err := set(rv.Field(i), raw); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	return errors.Join(problems...)
+}
+
+func set(field reflect.Value, raw string) error {
+	switch field.Interface().(type) {
+	case string:
+		field.SetString(raw)
+	case bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return err
+		}
+		field.SetBool(b)
+	case int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return err
+		}
+		field.SetInt(int64(n))
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return err
+		}
+		field.SetInt(int64(d))
+	default:
+		return fmt.Errorf("unsupported type %s", field.Type())
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := LoadFrom(env(map[string]string{"WORKGATE_DEV": "1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Project != "demo-workgate" || c.PublicURL != "http://127.0.0.1:8080" || !c.Dev || c.PublishTimeout != 2*time.Second {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if got := c.PublicLink("/verify-email/x"); got != "http://127.0.0.1:8080/verify-email/x" {
+		t.Fatalf("PublicLink = %q", got)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"http outside dev", map[string]string{}, "https"},
+		{"bad duration", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_PUBLISH_TIMEOUT": "soon"}, "WORKGATE_PUBLISH_TIMEOUT"},
+		{"bad bool", map[string]string{"WORKGATE_DEV": "yes please"}, "WORKGATE_DEV"},
+		{"bad url", map[string]string{"WORKGATE_DEV": "1", "PUBLIC_URL": "example.com"}, "PUBLIC_URL"},
+		{"bad sender", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_MAIL_FROM": "nobody"}, "WORKGATE_MAIL_FROM"},
+		{"negative hashes", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_HASH_CONCURRENCY": "-1"}, "HASH_CONCURRENCY"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadFrom(env(tc.env))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("LoadFrom = %v, want error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}

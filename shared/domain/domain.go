@@ -1,0 +1,187 @@
+// Package domain holds workgate's core types (accounts, workspaces, members,
+// verifications) and the rules on their fields. It has no I/O.
+package domain
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/workgate/workgate/shared/errs"
+)
+
+// Workspace statuses.
+const (
+	WorkspacePending  = "pending"
+	WorkspaceActive   = "active"
+	WorkspaceDeleting = "deleting"
+	WorkspaceDeleted  = "deleted"
+)
+
+// Plans.
+const (
+	PlanFree       = "free"
+	PlanStandard   = "standard"
+	PlanEnterprise = "enterprise"
+)
+
+// Member roles.
+const (
+	RoleSuperAdmin = "super_admin"
+	RoleAdmin      = "admin"
+	RoleMember     = "member"
+)
+
+// Admin permissions. The super admin holds both implicitly.
+const (
+	PermAdminAccess      = "admin_access"
+	PermMemberManagement = "member_management"
+)
+
+// Member statuses.
+const (
+	MemberInvited = "invited"
+	MemberActive  = "active"
+	MemberDeleted = "deleted"
+)
+
+// Account is one person, identified by a normalised e-mail address.
+type Account struct {
+	ID           string    `firestore:"accountId"`
+	Email        string    `firestore:"email"`
+	Name         string    `firestore:"name"`
+	PasswordHash string    `firestore:"passwordHash"`
+	Phone        string    `firestore:"phone,omitempty"`
+	CreatedAt    time.Time `firestore:"createdAt"`
+}
+
+// ProfileFields decides what members see of each other's profiles (F11).
+type ProfileFields struct {
+	Nickname     bool   `firestore:"nickname" json:"nickname"`
+	Title        bool   `firestore:"title" json:"title"`
+	Position     bool   `firestore:"position" json:"position"`
+	Mobile       bool   `firestore:"mobile" json:"mobile"`
+	Landline     bool   `firestore:"landline" json:"landline"`
+	Email        bool   `firestore:"email" json:"email"`
+	WorkLocation bool   `firestore:"workLocation" json:"workLocation"`
+	Birthday     bool   `firestore:"birthday" json:"birthday"`
+	NameDisplay  string `firestore:"nameDisplay" json:"nameDisplay"`
+}
+
+// DefaultProfileFields shows the work contact fields and hides the private
+// ones, as a new workspace starts.
+func DefaultProfileFields() ProfileFields {
+	return ProfileFields{Nickname: true, Title: true, Position: true, Landline: true, Email: true, WorkLocation: true, NameDisplay: "name"}
+}
+
+// Workspace is a company or team.
+type Workspace struct {
+	ID                  string        `firestore:"workspaceId"`
+	Name                string        `firestore:"name"`
+	LogoURL             string        `firestore:"logoUrl"`
+	Color               string        `firestore:"color"`
+	ColorTone           string        `firestore:"colorTone"`
+	Plan                string        `firestore:"plan"`
+	Status              string        `firestore:"status"`
+	ExternalChatAllowed bool          `firestore:"externalChatAllowed"`
+	SuperAdminID        string        `firestore:"superAdminId"`
+	ProfileFields       ProfileFields `firestore:"profileFields"`
+	CreatedAt           time.Time     `firestore:"createdAt"`
+	// PendingUntil is when an unverified workspace stops holding its ID.
+	PendingUntil time.Time `firestore:"pendingUntil"`
+	// PendingVerification is the hash of the verification that may activate
+	// this pending workspace: a later claim of the ID voids older links.
+	PendingVerification string    `firestore:"pendingVerification"`
+	ActivatedAt         time.Time `firestore:"activatedAt"`
+}
+
+// Member is an account's membership of a workspace. Its ID is the account ID.
+type Member struct {
+	AccountID   string    `firestore:"accountId"`
+	WorkspaceID string    `firestore:"workspaceId"`
+	Name        string    `firestore:"name"`
+	Email       string    `firestore:"email"`
+	Department  string    `firestore:"department"`
+	Role        string    `firestore:"role"`
+	Permissions []string  `firestore:"permissions"`
+	Status      string    `firestore:"status"`
+	JoinedAt    time.Time `firestore:"joinedAt"`
+}
+
+// Verification purposes.
+const (
+	// VerifyOwner activates a new workspace with its owner (F1).
+	VerifyOwner = "workspace_owner"
+)
+
+// Verification is a pending e-mail verification, stored under the hash of
+// the token mailed to the address.
+type Verification struct {
+	Purpose       string    `firestore:"purpose"`
+	WorkspaceID   string    `firestore:"workspaceId"`
+	WorkspaceName string    `firestore:"workspaceName"`
+	Email         string    `firestore:"email"`
+	Name          string    `firestore:"name"`
+	PasswordHash  string    `firestore:"passwordHash"`
+	Locale        string    `firestore:"locale"`
+	CreatedAt     time.Time `firestore:"createdAt"`
+	ExpiresAt     time.Time `firestore:"expiresAt"`
+	// UsedAt is set when the verification is consumed.
+	UsedAt time.Time `firestore:"usedAt"`
+	// PurgeAt is when the TTL policy deletes the document.
+	PurgeAt time.Time `firestore:"purgeAt"`
+}
+
+// Live reports whether the verification can still be used at now.
+func (v *Verification) Live(now time.Time) bool {
+	return v.UsedAt.IsZero() && now.Before(v.ExpiresAt)
+}
+
+var workspaceIDPattern = regexp.MustCompile(`^[a-z0-9-]{3,40}$`)
+
+// CheckWorkspaceID enforces the workspace ID slug: 3–40 of a-z, 0-9 and "-".
+func CheckWorkspaceID(id string) error {
+	if !workspaceIDPattern.MatchString(id) {
+		return errs.E(errs.Invalid, "workspaceId must be 3 to 40 characters of a-z, 0-9 and -")
+	}
+	return nil
+}
+
+// NormalizeEmail trims and lower-cases an address and checks its form. The
+// result is the address itself, without a display name.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" || len(s) > 254 {
+		return "", errs.E(errs.Invalid, "email is not a valid address")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+		return "", errs.E(errs.Invalid, "email is not a valid address")
+	}
+	return s, nil
+}
+
+// CheckName enforces a display name: 1–maxLen characters after trimming,
+// no control characters. It returns the trimmed name.
+func CheckName(field, s string, maxLen int) (string, error) {
+	s = strings.TrimSpace(s)
+	n := utf8.RuneCountInString(s)
+	if n == 0 || n > maxLen || !utf8.ValidString(s) || strings.ContainsFunc(s, isControl) {
+		return "", errs.Errorf(errs.Invalid, "%s must be 1 to %d characters", field, maxLen)
+	}
+	return s, nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
+
+// NewID returns a random 128-bit identifier (hex) for accounts and other
+// documents whose IDs must not be guessable.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+).
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,109 @@
+// Package events holds the contracts between the functions that change
+// state and the background jobs that react: topic names and versioned
+// payloads. An Event is written to the outbox in the same Firestore
+// transaction as the change it reports, then published to Pub/Sub.
+package events
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/mail"
+)
+
+// Topics. infra/topology.yaml declares the same names; a test checks that.
+const (
+	TopicMailRequested = "mail-requested"
+)
+
+// Topics lists every topic an event may be published to.
+var Topics = []string{TopicMailRequested}
+
+// Attribute names carried by every Pub/Sub message.
+const (
+	AttrEventID = "eventId"
+	AttrVersion = "v"
+)
+
+// Event is one message for a topic. ID is the idempotency key consumers
+// deduplicate on; it survives republishing, unlike Pub/Sub's message ID.
+type Event struct {
+	ID        string    `firestore:"id"`
+	Topic     string    `firestore:"topic"`
+	Version   int       `firestore:"v"`
+	Data      []byte    `firestore:"data"`
+	CreatedAt time.Time `firestore:"createdAt"`
+}
+
+// New returns an event for topic with payload encoded as JSON.
+func New(topic string, version int, payload any, now time.Time) (Event, error) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return Event{}, fmt.Errorf("events.New: %w", err)
+	}
+	return Event{ID: NewID(), Topic: topic, Version: version, Data: data, CreatedAt: now}, nil
+}
+
+// NewID returns a random event ID (128 bits, hex).
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+).
+	return hex.EncodeToString(b[:])
+}
+
+// Decode decodes the event's payload into v.
+func (e Event) Decode(v any) error {
+	if err := json.Unmarshal(e.Data, v); err != nil {
+		return fmt.Errorf("events.Decode %s: %w", e.Topic, err)
+	}
+	return nil
+}
+
+// Sealer seals the secrets an event carries (shared/auth.Sealer).
+type Sealer interface {
+	Seal(plaintext string) string
+	Open(sealed string) (string, error)
+}
+
+// Mail asks the mailer to send one templated e-mail (topic
+// mail-requested, version 1). Link and Code are secrets: they travel
+// sealed, so neither the outbox nor Pub/Sub holds them in clear.
+type Mail struct {
+	Template string    `json:"template"`
+	Locale   string    `json:"locale"`
+	To       string    `json:"to"`
+	Data     mail.Data `json:"data"`
+}
+
+// MailVersion is the current version of Mail.
+const MailVersion = 1
+
+// NewMail returns a mail-requested event, with d's secrets sealed.
+func NewMail(s Sealer, template string, locale i18n.Locale, to string, d mail.Data, now time.Time) (Event, error) {
+	if d.Link != "" {
+		d.Link = s.Seal(d.Link)
+	}
+	if d.Code != "" {
+		d.Code = s.Seal(d.Code)
+	}
+	return New(TopicMailRequested, MailVersion, Mail{Template: template, Locale: string(locale), To: to, Data: d}, now)
+}
+
+// Unseal opens the secrets NewMail sealed.
+func (m *Mail) Unseal(s Sealer) error {
+	for _, f := range []*string{&m.Data.Link, &m.Data.Code} {
+		if *f == "" {
+			continue
+		}
+		v, err := s.Open(*f)
+		if err != nil {
+			return fmt.Errorf("events.Mail.Unseal: %w", err)
+		}
+		*f = v
+	}
+	return nil
+}

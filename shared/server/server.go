@@ -1,0 +1,303 @@
+// Package server builds what every function needs (configuration, clients,
+// keys), registers the functions with functions-framework-go, and assembles
+// the local router that serves them all behind one address, by the routes
+// of infra/topology.yaml.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
+
+	"github.com/workgate/workgate/infra"
+	"github.com/workgate/workgate/shared/auth"
+	"github.com/workgate/workgate/shared/bus"
+	"github.com/workgate/workgate/shared/clock"
+	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/store"
+	"github.com/workgate/workgate/shared/web"
+)
+
+// Mailer sends one e-mail.
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// Deps are the dependencies of every function. Open builds them.
+type Deps struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	Topology *infra.Topology
+	Clock    clock.Clock
+	// DevClock is the movable clock; nil outside dev mode.
+	DevClock *clock.Dev
+	Store    *store.Store
+	PubSub   *bus.PubSub
+	Outbox   *bus.Outbox
+	Hasher   *auth.Hasher
+	Signer   *auth.Signer
+	Sealer   *auth.Sealer
+	Mailer   Mailer
+
+	closers []func() error
+}
+
+// Options tune Open.
+type Options struct {
+	// Meter, if set, counts Firestore operations (benchmarks, tests).
+	Meter *store.Meter
+	// Log defaults to JSON on stderr.
+	Log *slog.Logger
+	// Secrets are the secret variables that must be set outside dev mode
+	// (a function's `secrets` in the topology). In dev mode, missing keys
+	// are generated into Config.KeyDir.
+	Secrets []string
+}
+
+// Open builds the dependencies. Close releases them.
+func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err error) {
+	d := &Deps{Config: cfg, Log: opts.Log}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	if d.Log == nil {
+		d.Log = logging.New(os.Stderr, slog.LevelInfo)
+	}
+	if d.Topology, err = infra.Load(); err != nil {
+		return nil, err
+	}
+	if err := checkSecrets(cfg, opts.Secrets); err != nil {
+		return nil, fmt.Errorf("server.Open: %w", err)
+	}
+	if d.Store, err = store.Open(ctx, cfg.Project, opts.Meter); err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, d.Store.Close)
+	if d.PubSub, err = bus.NewPubSub(ctx, cfg.Project); err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, d.PubSub.Close)
+
+	d.Clock = clock.System{}
+	if cfg.Dev {
+		watch, stop := context.WithCancel(context.WithoutCancel(ctx))
+		d.closers = append(d.closers, func() error { stop(); return nil })
+		if d.DevClock, err = clock.NewDev(watch, d.Store); err != nil {
+			return nil, err
+		}
+		d.Clock = d.DevClock
+	}
+	d.Outbox = &bus.Outbox{Store: d.Store, Publisher: d.PubSub, Clock: d.Clock, Timeout: cfg.PublishTimeout, Grace: cfg.OutboxGrace}
+	d.Hasher = auth.NewHasher(cfg.HashConcurrency)
+	if err := d.loadKeys(); err != nil {
+		return nil, fmt.Errorf("server.Open: %w", err)
+	}
+	d.Mailer = mail.NewSendGrid(cfg.SendGridKey, cfg.SendGridURL, cfg.MailFrom, cfg.MailFromName)
+	return d, nil
+}
+
+// loadKeys reads the signing and sealing keys from the configuration, or
+// in dev mode from (or into) the key folder. Outside dev mode a missing key
+// leaves its component nil: only functions that list the secret get it,
+// and checkSecrets has already refused to start one that lacks it.
+func (d *Deps) loadKeys() error {
+	cfg := d.Config
+	var err error
+	switch {
+	case cfg.JWTKey != "":
+		key, perr := auth.ParseSigningKey(cfg.JWTKey)
+		if perr != nil {
+			return perr
+		}
+		d.Signer = auth.NewSigner(key)
+	case cfg.Dev:
+		key, derr := auth.DevSigningKey(cfg.KeyDir)
+		if derr != nil {
+			return derr
+		}
+		d.Signer = auth.NewSigner(key)
+	}
+	if d.Signer != nil {
+		d.Signer = d.Signer.WithNow(d.Clock.Now)
+	}
+	var sealKey []byte
+	switch {
+	case cfg.SealKey != "":
+		sealKey, err = auth.ParseSealKey(cfg.SealKey)
+	case cfg.Dev:
+		sealKey, err = auth.DevSealKey(cfg.KeyDir)
+	}
+	if err != nil {
+		return err
+	}
+	if sealKey != nil {
+		if d.Sealer, err = auth.NewSealer(sealKey); err != nil {
+			return err
+		}
+	}
+	if cfg.Dev && cfg.SendGridKey == "" {
+		cfg.SendGridKey = "dev-sendgrid-key" // the local sink only checks that one is sent
+	}
+	return nil
+}
+
+// checkSecrets refuses to start outside dev mode when a secret the function
+// needs is not set.
+func checkSecrets(cfg *config.Config, secrets []string) error {
+	if cfg.Dev {
+		return nil
+	}
+	set := map[string]string{
+		"WORKGATE_JWT_KEY":  cfg.JWTKey,
+		"WORKGATE_SEAL_KEY": cfg.SealKey,
+		"SENDGRID_API_KEY":  cfg.SendGridKey,
+	}
+	var missing []error
+	for _, s := range secrets {
+		v, known := set[s]
+		if !known {
+			missing = append(missing, fmt.Errorf("unknown secret %s in the topology", s))
+		} else if v == "" {
+			missing = append(missing, fmt.Errorf("%s is not set", s))
+		}
+	}
+	return errors.Join(missing...)
+}
+
+// Close releases the clients, newest first.
+func (d *Deps) Close() {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		_ = d.closers[i]()
+	}
+	d.closers = nil
+}
+
+// Constructor builds a function's handler from its dependencies.
+type Constructor func(d *Deps) (http.Handler, error)
+
+var registry = map[string]Constructor{}
+
+// Register registers a function under its topology name: with
+// functions-framework-go (FUNCTION_TARGET=name serves it in Cloud Run) and
+// with the local router. Call it from init and nothing else.
+func Register(name string, c Constructor) {
+	registry[name] = c
+	functions.HTTP(name, lazy(name, c))
+}
+
+// Registered returns the names of the registered functions, sorted.
+func Registered() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// lazy builds the function's dependencies on the first request, once: an
+// error is answered with 500 and tried again on the next request.
+func lazy(name string, c Constructor) http.HandlerFunc {
+	var (
+		mu sync.Mutex
+		h  http.Handler
+	)
+	return func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if h == nil {
+			built, err := build(r.Context(), name, c)
+			if err != nil {
+				mu.Unlock()
+				slog.Error("function failed to start", "function", name, "error", err.Error())
+				http.Error(w, "function failed to start", http.StatusInternalServerError)
+				return
+			}
+			h = built
+		}
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	}
+}
+
+func build(ctx context.Context, name string, c Constructor) (http.Handler, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
+	}
+	top, err := infra.Load()
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := top.Function(name)
+	if !ok {
+		return nil, fmt.Errorf("function %q is not in the topology", name)
+	}
+	d, err := Open(context.WithoutCancel(ctx), cfg, Options{Secrets: fn.Secrets})
+	if err != nil {
+		return nil, err
+	}
+	h, err := c(d)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return web.Middleware(d.Log, cfg.Project, name, h), nil
+}
+
+// PushPath is where the local router serves a Pub/Sub-triggered function
+// (its push subscription's endpoint). In production the subscription
+// pushes to the function's own service URL.
+func PushPath(function string) string { return "/_push/" + function }
+
+// SchedulePath is where the local router serves a scheduled function.
+func SchedulePath(function string) string { return "/_schedule/" + function }
+
+// Router serves every function of the topology behind one handler, the way
+// the load balancer does in production: each HTTP route goes to the
+// function that owns it. Pub/Sub-triggered functions are served at
+// PushPath, scheduled ones at SchedulePath. Dev-only functions are served
+// only in dev mode.
+func Router(d *Deps) (http.Handler, error) {
+	mux := http.NewServeMux()
+	for _, f := range d.Topology.Functions {
+		c, ok := registry[f.Name]
+		if !ok {
+			return nil, fmt.Errorf("server.Router: function %q is in the topology but not registered (import its package)", f.Name)
+		}
+		if f.Dev && !d.Config.Dev {
+			continue
+		}
+		h, err := c(d)
+		if err != nil {
+			return nil, fmt.Errorf("server.Router: %s: %w", f.Name, err)
+		}
+		h = web.Middleware(d.Log, d.Config.Project, f.Name, h)
+		for _, route := range f.HTTP {
+			mux.Handle(route, h)
+		}
+		switch {
+		case f.Topic != "":
+			mux.Handle(PushPath(f.Name), h)
+		case f.Schedule != "":
+			mux.Handle(SchedulePath(f.Name), h)
+		}
+	}
+	for name := range registry {
+		if !slices.ContainsFunc(d.Topology.Functions, func(f infra.Function) bool { return f.Name == name }) {
+			return nil, fmt.Errorf("server.Router: function %q is registered but not in the topology", name)
+		}
+	}
+	return mux, nil
+}

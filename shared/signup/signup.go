@@ -1,0 +1,230 @@
+// Package signup is how people come into workgate: creating a workspace
+// and verifying the owner's e-mail (F1). Later flows (invite links, e-mail
+// invitations) join it here.
+package signup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/workgate/workgate/shared/auth"
+	"github.com/workgate/workgate/shared/bus"
+	"github.com/workgate/workgate/shared/clock"
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/events"
+	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/store"
+)
+
+// VerificationTTL is how long a verification link works; a pending
+// workspace holds its ID as long.
+const VerificationTTL = 24 * time.Hour
+
+// purgeAfter is how long expired verifications are kept before the TTL
+// policy deletes them (for support questions about a link).
+const purgeAfter = 7 * 24 * time.Hour
+
+// Name lengths.
+const (
+	maxWorkspaceName = 60
+	maxPersonName    = 60
+)
+
+// Default look of a new workspace.
+const (
+	defaultColor     = "#3A5BD9"
+	defaultColorTone = "light"
+)
+
+// Service runs the sign-up flows.
+type Service struct {
+	Store  *store.Store
+	Outbox *bus.Outbox
+	Hasher *auth.Hasher
+	Sealer *auth.Sealer
+	Clock  clock.Clock
+	// Link returns the public URL of a path (links in e-mails).
+	Link func(path string) string
+}
+
+// NewWorkspace is a request to create a workspace.
+type NewWorkspace struct {
+	WorkspaceID   string
+	Name          string
+	OwnerName     string
+	OwnerEmail    string
+	OwnerPassword string
+	Locale        i18n.Locale
+}
+
+// CreateWorkspace creates a pending workspace and mails its owner a
+// verification link. The answer does not depend on whether the e-mail has
+// an account (no enumeration); the ID being taken is errs.Conflict.
+func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) error {
+	if err := domain.CheckWorkspaceID(in.WorkspaceID); err != nil {
+		return err
+	}
+	name, err := domain.CheckName("name", in.Name, maxWorkspaceName)
+	if err != nil {
+		return err
+	}
+	ownerName, err := domain.CheckName("owner.name", in.OwnerName, maxPersonName)
+	if err != nil {
+		return err
+	}
+	email, err := domain.NormalizeEmail(in.OwnerEmail)
+	if err != nil {
+		return errs.E(errs.Invalid, "owner.email is not a valid address")
+	}
+	if err := auth.CheckPassword(in.OwnerPassword); err != nil {
+		return err
+	}
+	// Hashed now, so the password never rests in clear; it is used only if
+	// the e-mail has no account yet when the link is followed.
+	hash, err := s.Hasher.Hash(ctx, in.OwnerPassword)
+	if err != nil {
+		return fmt.Errorf("signup.CreateWorkspace: %w", err)
+	}
+	now := s.Clock.Now()
+	token := auth.NewToken()
+	tokenHash := auth.HashToken(token)
+	ws := &domain.Workspace{
+		ID: in.WorkspaceID, Name: name, Color: defaultColor, ColorTone: defaultColorTone,
+		Plan: domain.PlanFree, Status: domain.WorkspacePending, ProfileFields: domain.DefaultProfileFields(),
+		CreatedAt: now, PendingUntil: now.Add(VerificationTTL), PendingVerification: tokenHash,
+	}
+	v := &domain.Verification{
+		Purpose: domain.VerifyOwner, WorkspaceID: ws.ID, WorkspaceName: name, Email: email, Name: ownerName,
+		PasswordHash: hash, Locale: string(in.Locale), CreatedAt: now, ExpiresAt: now.Add(VerificationTTL),
+		PurgeAt: now.Add(VerificationTTL + purgeAfter),
+	}
+	ev, err := events.NewMail(s.Sealer, mail.VerifyEmail, in.Locale, email, mail.Data{
+		Name: ownerName, WorkspaceName: name, WorkspaceID: ws.ID,
+		Link: s.Link("/verify-email/" + token), ExpiresAt: v.ExpiresAt,
+	}, now)
+	if err != nil {
+		return fmt.Errorf("signup.CreateWorkspace: %w", err)
+	}
+	if err := s.Store.CreateWorkspace(ctx, ws, tokenHash, v, []events.Event{ev}, now); err != nil {
+		return err
+	}
+	s.Outbox.Dispatch(ctx, ev)
+	return nil
+}
+
+// Pending returns the live verification behind a token, without consuming
+// it (the page a link opens shows it); errs.Gone if it is not live.
+func (s *Service) Pending(ctx context.Context, token string) (*domain.Verification, error) {
+	v, _, err := s.live(ctx, token)
+	return v, err
+}
+
+func (s *Service) live(ctx context.Context, token string) (*domain.Verification, time.Time, error) {
+	if token == "" || len(token) > 128 {
+		return nil, time.Time{}, errs.E(errs.Gone, "this link is not valid")
+	}
+	v, seen, err := s.Store.Verification(ctx, auth.HashToken(token))
+	if errs.Is(err, errs.NotFound) {
+		return nil, time.Time{}, errs.E(errs.Gone, "this link is not valid")
+	}
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if !v.Live(s.Clock.Now()) {
+		return nil, time.Time{}, errs.E(errs.Gone, "this link has expired or has already been used")
+	}
+	return v, seen, nil
+}
+
+// Verified is the outcome of a verification.
+type Verified struct {
+	AccountID   string
+	WorkspaceID string
+}
+
+// Verify consumes a verification token and does what it was for; at most
+// one of any number of concurrent uses succeeds, the others get errs.Gone.
+func (s *Service) Verify(ctx context.Context, token string) (Verified, error) {
+	// A concurrent sign-up may create the same account between our read
+	// and our commit (store.ErrRaced); reading again resolves it.
+	for range 3 {
+		v, seen, err := s.live(ctx, token)
+		if err != nil {
+			return Verified{}, err
+		}
+		var out Verified
+		switch v.Purpose {
+		case domain.VerifyOwner:
+			out, err = s.activate(ctx, auth.HashToken(token), v, seen)
+		default:
+			return Verified{}, fmt.Errorf("signup.Verify: unknown purpose %q", v.Purpose)
+		}
+		if !errors.Is(err, store.ErrRaced) {
+			return out, err
+		}
+	}
+	return Verified{}, store.ErrRaced
+}
+
+// activate makes the verified owner the super admin of the pending
+// workspace, creating their account unless the e-mail already has one (then
+// the password given at creation is ignored, as F1 says).
+func (s *Service) activate(ctx context.Context, tokenHash string, v *domain.Verification, seen time.Time) (Verified, error) {
+	ws, wsSeen, err := s.Store.Workspace(ctx, v.WorkspaceID)
+	if errs.Is(err, errs.NotFound) {
+		return Verified{}, errs.E(errs.Gone, "this workspace no longer waits for verification")
+	}
+	if err != nil {
+		return Verified{}, err
+	}
+	if ws.Status != domain.WorkspacePending || ws.PendingVerification != tokenHash {
+		return Verified{}, errs.E(errs.Gone, "this workspace no longer waits for verification")
+	}
+	now := s.Clock.Now()
+	acc, isNew, err := s.accountFor(ctx, v, now)
+	if err != nil {
+		return Verified{}, err
+	}
+	ev, err := events.NewMail(s.Sealer, mail.Joined, i18n.Parse(v.Locale), acc.Email, mail.Data{
+		Name: acc.Name, WorkspaceName: ws.Name, WorkspaceID: ws.ID, LoginID: acc.Email, LoginURL: s.Link("/"),
+	}, now)
+	if err != nil {
+		return Verified{}, fmt.Errorf("signup.activate: %w", err)
+	}
+	err = s.Store.ActivateWorkspace(ctx, store.Activation{
+		VerificationHash: tokenHash, VerificationSeen: seen,
+		WorkspaceID: ws.ID, WorkspaceSeen: wsSeen,
+		Account: acc, NewAccount: isNew,
+		Member: &domain.Member{
+			AccountID: acc.ID, WorkspaceID: ws.ID, Name: acc.Name, Email: acc.Email,
+			Role: domain.RoleSuperAdmin, Permissions: []string{}, Status: domain.MemberActive, JoinedAt: now,
+		},
+		Events: []events.Event{ev}, Now: now,
+	})
+	if err != nil {
+		return Verified{}, err
+	}
+	s.Outbox.Dispatch(ctx, ev)
+	return Verified{AccountID: acc.ID, WorkspaceID: ws.ID}, nil
+}
+
+// accountFor returns the account of the verified address, or a new one to
+// create from the verification.
+func (s *Service) accountFor(ctx context.Context, v *domain.Verification, now time.Time) (*domain.Account, bool, error) {
+	id, err := s.Store.AccountIDByEmail(ctx, v.Email)
+	if errs.Is(err, errs.NotFound) {
+		return &domain.Account{ID: domain.NewID(), Email: v.Email, Name: v.Name, PasswordHash: v.PasswordHash, CreatedAt: now}, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	acc, err := s.Store.Account(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	return acc, false, nil
+}

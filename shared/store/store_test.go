@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/events"
+	"github.com/workgate/workgate/test/testenv"
+)
+
+func newStore(tb testing.TB) (*Store, *Meter) {
+	tb.Helper()
+	testenv.RequireEmulators(tb)
+	m := &Meter{}
+	s, err := Open(context.Background(), testenv.Project(tb), m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s, m
+}
+
+var t0 = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+
+func pending(id string) (*domain.Workspace, *domain.Verification) {
+	ws := &domain.Workspace{ID: id, Name: "Acme", Status: domain.WorkspacePending, Plan: domain.PlanFree, PendingUntil: t0.Add(24 * time.Hour), PendingVerification: "h-" + id, CreatedAt: t0}
+	v := &domain.Verification{Purpose: domain.VerifyOwner, WorkspaceID: id, Email: "kim@example.com", Name: "Kim", PasswordHash: "x", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)}
+	return ws, v
+}
+
+func TestCreateWorkspaceConflictAndReclaim(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	ws, v := pending("acme")
+	if err := s.CreateWorkspace(ctx, ws, "h1", v, nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	// Taken while the first one's verification is live.
+	ws2, v2 := pending("acme")
+	if err := s.CreateWorkspace(ctx, ws2, "h2", v2, nil, t0.Add(time.Hour)); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("second create = %v, want conflict", err)
+	}
+	if _, _, err := s.Verification(ctx, "h2"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("refused create wrote its verification: %v", err)
+	}
+	// Reclaimed once it expired.
+	ws3, v3 := pending("acme")
+	ws3.Name = "Acme 2"
+	if err := s.CreateWorkspace(ctx, ws3, "h3", v3, nil, t0.Add(25*time.Hour)); err != nil {
+		t.Fatalf("reclaim = %v", err)
+	}
+	got, _, err := s.Workspace(ctx, "acme")
+	if err != nil || got.Name != "Acme 2" {
+		t.Fatalf("workspace after reclaim = %+v, %v", got, err)
+	}
+}
+
+// TestActivateOnce: of 10 concurrent activations with the same
+// verification, exactly one commits; the others are Gone.
+func TestActivateOnce(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	ws, v := pending("race")
+	if err := s.CreateWorkspace(ctx, ws, "h", v, nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	_, vSeen, err := s.Verification(ctx, "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, wsSeen, err := s.Workspace(ctx, "race")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	var wg sync.WaitGroup
+	results := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acc := &domain.Account{ID: "acc-" + string(rune('a'+i)), Email: "kim@example.com", Name: "Kim", CreatedAt: t0}
+			ev, _ := events.New(events.TopicMailRequested, 1, map[string]int{"i": i}, t0)
+			results <- s.ActivateWorkspace(ctx, Activation{
+				VerificationHash: "h", VerificationSeen: vSeen, WorkspaceID: "race", WorkspaceSeen: wsSeen,
+				Account: acc, NewAccount: true,
+				Member: &domain.Member{AccountID: acc.ID, WorkspaceID: "race", Role: domain.RoleSuperAdmin, Status: domain.MemberActive},
+				Events: []events.Event{ev}, Now: t0,
+			})
+		}()
+	}
+	wg.Wait()
+	close(results)
+	ok, gone := 0, 0
+	for err := range results {
+		switch {
+		case err == nil:
+			ok++
+		case errs.Is(err, errs.Gone):
+			gone++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 || gone != n-1 {
+		t.Fatalf("ok=%d gone=%d, want 1 and %d", ok, gone, n-1)
+	}
+	evs, err := s.UnpublishedEvents(ctx, t0.Add(time.Second), 100)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("outbox holds %d events (%v), want exactly the winner's 1", len(evs), err)
+	}
+	accounts, err := s.fs.Collection(colAccounts).Documents(ctx).GetAll()
+	if err != nil || len(accounts) != 1 {
+		t.Fatalf("%d accounts (%v), want 1", len(accounts), err)
+	}
+}
+
+func TestClaimEvent(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	claim := func(now time.Time) Claim {
+		t.Helper()
+		c, err := s.ClaimEvent(ctx, "mailer", "e1", now, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if c := claim(t0); c != Claimed {
+		t.Fatalf("first claim = %v", c)
+	}
+	if c := claim(t0.Add(time.Second)); c != InProgress {
+		t.Fatalf("claim during lease = %v, want InProgress", c)
+	}
+	if c := claim(t0.Add(2 * time.Minute)); c != Claimed {
+		t.Fatalf("claim after lease = %v, want Claimed (take-over)", c)
+	}
+	if err := s.ReleaseEvent(ctx, "mailer", "e1"); err != nil {
+		t.Fatal(err)
+	}
+	if c := claim(t0.Add(3 * time.Minute)); c != Claimed {
+		t.Fatalf("claim after release = %v", c)
+	}
+	if err := s.FinishEvent(ctx, "mailer", "e1"); err != nil {
+		t.Fatal(err)
+	}
+	if c := claim(t0.Add(time.Hour)); c != AlreadyDone {
+		t.Fatalf("claim after finish = %v, want AlreadyDone", c)
+	}
+	// Another consumer of the same event is independent.
+	if c, _ := s.ClaimEvent(ctx, "other", "e1", t0, time.Minute); c != Claimed {
+		t.Fatalf("other consumer = %v", c)
+	}
+}
+
+// TestClaimConcurrent: of concurrent deliveries of one event, exactly one
+// claims it.
+func TestClaimConcurrent(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	var wg sync.WaitGroup
+	claims := make(chan Claim, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := s.ClaimEvent(context.Background(), "mailer", "e2", t0, time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			claims <- c
+		}()
+	}
+	wg.Wait()
+	close(claims)
+	n := 0
+	for c := range claims {
+		if c == Claimed {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d deliveries claimed the event, want 1", n)
+	}
+}
+
+func TestMeterCounts(t *testing.T) {
+	t.Parallel()
+	s, m := newStore(t)
+	ctx := context.Background()
+	ws, v := pending("meter")
+	r0, w0 := m.Reads(), m.Writes()
+	if err := s.CreateWorkspace(ctx, ws, "hm", v, nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Workspace(ctx, "meter"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UnpublishedEvents(ctx, t0, 10); err != nil { // empty query: one read
+		t.Fatal(err)
+	}
+	if r, w := m.Reads()-r0, m.Writes()-w0; r != 2 || w != 2 {
+		t.Fatalf("reads=%d writes=%d, want 2 and 2", r, w)
+	}
+}
+
+func TestClockOffset(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	seen := make(chan time.Duration, 10)
+	go func() { _ = s.WatchClockOffset(ctx, func(d time.Duration) { seen <- d }) }()
+	if d := <-seen; d != 0 {
+		t.Fatalf("initial offset %v", d)
+	}
+	off, err := s.AddClockOffset(ctx, time.Hour)
+	if err != nil || off != time.Hour {
+		t.Fatalf("AddClockOffset = %v, %v", off, err)
+	}
+	if off, _ := s.AddClockOffset(ctx, time.Minute); off != time.Hour+time.Minute {
+		t.Fatalf("second AddClockOffset = %v", off)
+	}
+	for d := range seen {
+		if d == time.Hour+time.Minute {
+			return
+		}
+	}
+}

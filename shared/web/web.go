@@ -1,0 +1,202 @@
+// Package web is the HTTP plumbing every function shares: handlers that
+// return errors, one place that turns error kinds into problem+json
+// responses, strict size-limited JSON decoding, and the middleware that
+// limits bodies, recovers panics and logs each request by route.
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/logging"
+)
+
+// MaxBody is the largest request body accepted (64 KiB).
+const MaxBody = 64 << 10
+
+// HandlerFunc is an HTTP handler that returns its error instead of writing
+// it, so a forgotten return after an error cannot happen.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Handle adapts h: an error is written as problem+json.
+func Handle(h HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			Problem(w, r, err)
+		}
+	})
+}
+
+// status maps each error kind to its HTTP status.
+var status = map[errs.Kind]int{
+	errs.Invalid:              http.StatusBadRequest,
+	errs.InvalidCode:          http.StatusBadRequest,
+	errs.Immutable:            http.StatusBadRequest,
+	errs.CannotBlockMember:    http.StatusBadRequest,
+	errs.SameWorkspace:        http.StatusBadRequest,
+	errs.Unauthenticated:      http.StatusUnauthorized,
+	errs.InvalidCredentials:   http.StatusUnauthorized,
+	errs.Forbidden:            http.StatusForbidden,
+	errs.PlanRequired:         http.StatusForbidden,
+	errs.ExternalChatDisabled: http.StatusForbidden,
+	errs.Blocked:              http.StatusForbidden,
+	errs.NotFound:             http.StatusNotFound,
+	errs.MethodNotAllowed:     http.StatusMethodNotAllowed,
+	errs.Conflict:             http.StatusConflict,
+	errs.Gone:                 http.StatusGone,
+	errs.PayloadTooLarge:      http.StatusRequestEntityTooLarge,
+	errs.Locked:               http.StatusLocked,
+	errs.RateLimited:          http.StatusTooManyRequests,
+	errs.NotImplemented:       http.StatusNotImplemented,
+	errs.Internal:             http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status of an error kind.
+func Status(k errs.Kind) int {
+	if s, ok := status[k]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Problem writes err as an RFC 9457 problem+json response. Errors without a
+// kind are internal: logged with their text, answered with a generic 500.
+func Problem(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := errs.As(err)
+	if !ok {
+		logging.From(r.Context()).Error("internal error", "error", err.Error())
+		e = errs.E(errs.Internal, "something went wrong on our side; please try again")
+	}
+	code := Status(e.Kind)
+	body := map[string]any{}
+	for k, v := range e.Extra {
+		body[k] = v
+	}
+	body["type"] = "urn:workgate:problem:" + string(e.Kind)
+	body["title"] = http.StatusText(code)
+	body["status"] = code
+	body["code"] = string(e.Kind)
+	body["detail"] = e.Message
+	if e.RetryAfter > 0 {
+		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		body["retryAfterSeconds"] = secs
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// JSON writes v as a JSON response with the given status.
+func JSON(w http.ResponseWriter, code int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// Decode reads a JSON body into v strictly: at most MaxBody bytes (413
+// beyond), one JSON value, no unknown fields, no trailing data (400).
+func Decode(r *http.Request, v any) error {
+	body := http.MaxBytesReader(nil, r.Body, MaxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return decodeError(err)
+		}
+		return errs.E(errs.Invalid, "the body must hold one JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var tooBig *http.MaxBytesError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		return errs.Errorf(errs.PayloadTooLarge, "the body is larger than %d KiB", MaxBody>>10)
+	case errors.Is(err, io.EOF):
+		return errs.E(errs.Invalid, "the body is empty")
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.E(errs.Invalid, "the body is not valid JSON")
+	case errors.As(err, &typ):
+		return errs.Errorf(errs.Invalid, "field %q has the wrong type", typ.Field)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return errs.Errorf(errs.Invalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return errs.E(errs.Invalid, "the body could not be read")
+}
+
+// Form parses a form body (HTML pages) with the same size limit.
+func Form(r *http.Request) error {
+	r.Body = http.MaxBytesReader(nil, r.Body, MaxBody)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errs.Errorf(errs.PayloadTooLarge, "the body is larger than %d KiB", MaxBody>>10)
+		}
+		return errs.E(errs.Invalid, "the form could not be read")
+	}
+	return nil
+}
+
+// Middleware wraps a function's handler: it refuses bodies declared larger
+// than MaxBody, gives the request a logger (with its Cloud Trace ID),
+// recovers panics, and logs one line per request by route pattern — never
+// the raw path, which can carry a token.
+func Middleware(log *slog.Logger, project, function string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		l := logging.ForRequest(log, r, project).With("function", function)
+		r = r.WithContext(logging.With(r.Context(), l))
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				l.Error("panic", "panic", fmt.Sprint(p))
+				if !rec.wrote {
+					Problem(rec, r, fmt.Errorf("panic: %v", p))
+				}
+			}
+			l.Info("request", "method", r.Method, "route", r.Pattern, "status", rec.status, "latencyMs", time.Since(start).Milliseconds())
+		}()
+		if r.ContentLength > MaxBody {
+			Problem(rec, r, errs.Errorf(errs.PayloadTooLarge, "the body is larger than %d KiB", MaxBody>>10))
+			return
+		}
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
