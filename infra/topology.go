@@ -113,7 +113,9 @@ func Parse(b []byte) (*Topology, error) {
 	return &t, nil
 }
 
-var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,40}[a-z0-9]$`)
+// namePattern bounds names so that derived IDs fit Google's limits (a
+// function's service account "fn-<name>" must be at most 30 characters).
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,25}[a-z0-9]$`)
 
 // Validate checks that names are unique and well formed, that every function
 // has exactly one trigger, that no two functions own the same route and that
@@ -147,6 +149,9 @@ func (t *Topology) Validate() error {
 			}
 			routes[r] = f.Name
 		}
+	}
+	if owner, ok := routes["/"]; !ok || fns[owner].Dev {
+		return fmt.Errorf("a deployed HTTP function must own route \"/\" (the load balancer's default service)")
 	}
 	topics := map[string]bool{}
 	for _, tp := range t.Topics {

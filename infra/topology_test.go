@@ -18,7 +18,7 @@ func TestLoad(t *testing.T) {
 func TestValidateRefuses(t *testing.T) {
 	base := `
 functions:
-  - {name: web, http: ["/a"]}
+  - {name: web, http: ["/", "/a"]}
   - {name: job, topic: things}
 topics: [{name: things}, {name: things-dead}]
 subscriptions:
@@ -30,7 +30,9 @@ subscriptions:
 		t.Fatalf("base must parse: %v", err)
 	}
 	cases := []struct{ name, from, to, want string }{
-		{"two triggers", `{name: web, http: ["/a"]}`, `{name: web, http: ["/a"], schedule: "* * * * *"}`, "exactly one trigger"},
+		{"two triggers", `{name: web, http: ["/", "/a"]}`, `{name: web, http: ["/", "/a"], schedule: "* * * * *"}`, "exactly one trigger"},
+		{"nobody owns /", `http: ["/", "/a"]`, `http: ["/a"]`, "own route"},
+		{"long name", `{name: job, topic`, `{name: job-with-a-name-far-too-long, topic`, "bad name"},
 		{"duplicate route", `{name: job, topic: things}`, `{name: job, topic: things, http: ["/a"]}`, "exactly one trigger"},
 		{"unknown topic", `deadLetter: {topic: things-dead`, `deadLetter: {topic: nowhere`, "dead-letter"},
 		{"dead letter to itself", `deadLetter: {topic: things-dead`, `deadLetter: {topic: things`, "dead-letter"},
@@ -38,6 +40,8 @@ subscriptions:
 		{"bad backoff", `maximumBackoff: 60s`, `maximumBackoff: 1s`, "retry"},
 		{"unknown field", `ackDeadlineSeconds: 30`, `ackDeadline: 30`, "not found"},
 		{"subscription to wrong function", `function: job,`, `function: web,`, "subscription"},
+		{"route owned twice", `{name: job, topic: things}`, `{name: job, topic: things}
+  - {name: other, http: ["/a"]}`, "owned by both"},
 		{"bad name", `{name: web,`, `{name: Web,`, "bad name"},
 	}
 	for _, tc := range cases {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -40,6 +41,8 @@ type Options struct {
 	RelayEvery time.Duration
 	// Meter, if set, counts Firestore operations.
 	Meter *store.Meter
+	// PubSubHost, if set, overrides PUBSUB_EMULATOR_HOST for this stack.
+	PubSubHost string
 	// Log defaults to slog's default logger.
 	Log *slog.Logger
 	// Configure, if set, adjusts the configuration before the stack opens.
@@ -91,16 +94,25 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	s.MailURL = "http://" + mailLn.Addr().String()
 	s.serve(mailLn, s.Sink)
 
-	cfg, err := config.Load()
+	// The stack's own addresses and dev mode win over the environment.
+	local := map[string]string{
+		"GOOGLE_CLOUD_PROJECT": o.Project, "WORKGATE_DEV": "1",
+		"PUBLIC_URL": s.URL, "SENDGRID_API_URL": s.MailURL,
+	}
+	cfg, err := config.LoadFrom(func(k string) (string, bool) {
+		if v, ok := local[k]; ok {
+			return v, true
+		}
+		return os.LookupEnv(k)
+	})
 	if err != nil {
 		routerLn.Close()
 		return nil, err
 	}
-	cfg.Project, cfg.Dev, cfg.PublicURL, cfg.SendGridURL = o.Project, true, s.URL, s.MailURL
 	if o.Configure != nil {
 		o.Configure(cfg)
 	}
-	if s.Deps, err = server.Open(ctx, cfg, server.Options{Meter: o.Meter, Log: o.Log}); err != nil {
+	if s.Deps, err = server.Open(ctx, cfg, server.Options{Meter: o.Meter, Log: o.Log, PubSubHost: o.PubSubHost}); err != nil {
 		routerLn.Close()
 		return nil, err
 	}

@@ -7,6 +7,7 @@ package service
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/openapi"
@@ -48,6 +49,10 @@ func New(d *server.Deps) (http.Handler, error) {
 	}))
 	// Everything else: what the API documents but nobody serves yet is 501.
 	mux.Handle("/", web.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		if strings.HasPrefix(r.URL.Path, "/_dev/") {
+			// Dev-only paths exist only in dev mode (where devclock owns them).
+			return errs.E(errs.NotFound, "no such resource")
+		}
 		op, path := api.Documented(r.Method, r.URL.Path)
 		switch {
 		case op:

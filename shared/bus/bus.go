@@ -18,6 +18,9 @@ import (
 
 	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/workgate/workgate/shared/clock"
 	"github.com/workgate/workgate/shared/events"
@@ -39,9 +42,19 @@ type PubSub struct {
 	project string
 }
 
-// NewPubSub connects to the project's Pub/Sub.
-func NewPubSub(ctx context.Context, project string) (*PubSub, error) {
-	c, err := pubsub.NewClient(ctx, project)
+// NewPubSub connects to the project's Pub/Sub. A non-empty emulatorHost
+// names an emulator to use instead of the one PUBSUB_EMULATOR_HOST names
+// (a test that stops and restarts its own emulator).
+func NewPubSub(ctx context.Context, project, emulatorHost string) (*PubSub, error) {
+	var opts []option.ClientOption
+	if emulatorHost != "" {
+		opts = []option.ClientOption{
+			option.WithEndpoint(emulatorHost),
+			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
+			option.WithoutAuthentication(),
+		}
+	}
+	c, err := pubsub.NewClient(ctx, project, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("bus.NewPubSub: %w", err)
 	}

@@ -56,6 +56,9 @@ type Deps struct {
 type Options struct {
 	// Meter, if set, counts Firestore operations (benchmarks, tests).
 	Meter *store.Meter
+	// PubSubHost, if set, is the Pub/Sub emulator to use instead of the one
+	// PUBSUB_EMULATOR_HOST names.
+	PubSubHost string
 	// Log defaults to JSON on stderr.
 	Log *slog.Logger
 	// Secrets are the secret variables that must be set outside dev mode
@@ -85,7 +88,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 		return nil, err
 	}
 	d.closers = append(d.closers, d.Store.Close)
-	if d.PubSub, err = bus.NewPubSub(ctx, cfg.Project); err != nil {
+	if d.PubSub, err = bus.NewPubSub(ctx, cfg.Project, opts.PubSubHost); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.PubSub.Close)

@@ -1,0 +1,44 @@
+# workgate — the two commands that matter are `make run` and `make test`.
+# Both need only Go, the Google Cloud CLI with its Firestore and Pub/Sub
+# emulator components, and Java (see README.md).
+
+GO            ?= go
+GOLANGCI_LINT := v2.15.0
+BIN           := $(CURDIR)/bin
+
+.PHONY: run test vet test-only bench fmt lint build image tidy clean
+
+## run: the whole local stack (emulators, mail sink, every function), Ctrl-C stops it.
+run:
+	$(GO) run ./emulator/cmd/devstack
+
+## test: go vet, then go test -race ./... against emulators started on free ports.
+test: vet
+	$(GO) run ./emulator/cmd/withemulators -- $(GO) test -race -count=1 -timeout 15m ./...
+
+vet:
+	$(GO) vet ./...
+
+## bench: latency, Firestore operations and chain latency, each beside its floor.
+bench:
+	$(GO) run ./emulator/cmd/withemulators -- $(GO) run ./test/bench
+
+fmt:
+	gofmt -s -w .
+
+## lint: golangci-lint, pinned, installed as its own binary (not in go.mod).
+lint: $(BIN)/golangci-lint
+	$(BIN)/golangci-lint run ./...
+
+$(BIN)/golangci-lint:
+	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT)
+
+build:
+	$(GO) build ./...
+
+## image: the container of one function, e.g. `make image FUNCTION=signup` (needs a Docker engine).
+image:
+	docker build -f infra/Dockerfile --build-arg FUNCTION_TARGET=$(FUNCTION) -t workgate-$(FUNCTION) .
+
+clean:
+	rm -rf $(BIN) .workgate

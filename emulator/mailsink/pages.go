@@ -1,0 +1,114 @@
+package mailsink
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The pages use html/template, which escapes everything that comes from a
+// mail; a mail's HTML is shown only inside a sandboxed iframe (no scripts,
+// no forms, its own origin), and the CSP keeps the page itself script-free.
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+	"join": func(s []string) string { return strings.Join(s, ", ") },
+}).Parse(`
+{{define "head"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.}} · mail sink</title>
+<style>
+body { font: 15px/1.45 system-ui, sans-serif; color: #1f2328; background: #f6f8fa; margin: 0; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
+h1 { font-size: 1.3rem; margin: 0 0 1rem; }
+h2 { font-size: 1rem; margin: 1.5rem 0 .5rem; }
+a { color: #0969da; }
+.muted { color: #59636e; }
+table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid #d1d9e0; }
+th, td { text-align: left; padding: .45rem .7rem; border-bottom: 1px solid #d1d9e0; vertical-align: top; }
+th { background: #f0f3f6; font-weight: 600; }
+td.when { white-space: nowrap; color: #59636e; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; background: #fff; border: 1px solid #d1d9e0; padding: .8rem 1rem; margin: 0; }
+dt { font-weight: 600; }
+dd { margin: 0; overflow-wrap: anywhere; }
+pre { background: #fff; border: 1px solid #d1d9e0; padding: .8rem 1rem; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
+iframe { width: 100%; height: 32rem; background: #fff; border: 1px solid #d1d9e0; }
+ul { margin: 0; padding-left: 1.2rem; overflow-wrap: anywhere; }
+</style>
+</head>
+<body><main>
+{{end}}
+
+{{define "foot"}}</main></body>
+</html>
+{{end}}
+
+{{define "inbox"}}{{template "head" "Inbox"}}
+<h1>Inbox <span class="muted">({{len .}})</span></h1>
+{{if .}}<table>
+<thead><tr><th>Received</th><th>To</th><th>Subject</th></tr></thead>
+<tbody>
+{{range .}}<tr><td class="when">{{when .ReceivedAt}}</td><td>{{join .To}}</td><td><a href="/messages/{{.ID}}">{{or .Subject "(no subject)"}}</a></td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p class="muted">No mail yet. Send some to POST /v3/mail/send.</p>
+{{end}}<p class="muted">JSON: GET /api/messages?to=ADDR · forget all: DELETE /api/messages</p>
+{{template "foot"}}{{end}}
+
+{{define "message"}}{{template "head" (or .Subject "(no subject)")}}
+<p><a href="/">← Inbox</a></p>
+<h1>{{or .Subject "(no subject)"}}</h1>
+<dl>
+<dt>From</dt><dd>{{.From}}</dd>
+<dt>To</dt><dd>{{join .To}}</dd>
+<dt>Subject</dt><dd>{{.Subject}}</dd>
+<dt>Received</dt><dd>{{when .ReceivedAt}}</dd>
+<dt>ID</dt><dd>{{.ID}}</dd>
+</dl>
+{{with .Links}}<h2>Links</h2>
+<ul>{{range .}}<li><a href="{{.}}" rel="noreferrer">{{.}}</a></li>{{end}}</ul>
+{{end}}<h2>Text</h2>
+{{if .Text}}<pre>{{.Text}}</pre>{{else}}<p class="muted">No text/plain part.</p>{{end}}
+<h2>HTML</h2>
+{{if .HTML}}<iframe sandbox referrerpolicy="no-referrer" title="HTML part" srcdoc="{{.HTML}}"></iframe>{{else}}<p class="muted">No text/html part.</p>{{end}}
+{{template "foot"}}{{end}}
+`))
+
+// inbox answers GET / with the list of mails, newest first.
+func (s *Sink) inbox(w http.ResponseWriter, _ *http.Request) error {
+	return writePage(w, http.StatusOK, "inbox", s.Messages(""))
+}
+
+// message answers GET /messages/{id} with one mail.
+func (s *Sink) message(w http.ResponseWriter, r *http.Request) error {
+	m, ok := s.messageByID(r.PathValue("id"))
+	if !ok {
+		http.Error(w, "no such message", http.StatusNotFound)
+		return nil
+	}
+	return writePage(w, http.StatusOK, "message", m)
+}
+
+// writePage renders the whole page before writing, so that a template error
+// can still be answered with a 500.
+func writePage(w http.ResponseWriter, status int, name string, data any) error {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("mailsink.writePage %s: %w", name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	// The srcdoc iframe inherits this policy: mail HTML may show images and
+	// its own styles, never run scripts or load frames.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src http: https: data:; base-uri 'none'; form-action 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes()) // the client is gone; nothing left to do
+	return nil
+}

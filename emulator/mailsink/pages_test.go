@@ -1,0 +1,92 @@
+package mailsink
+
+import (
+	"html"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/sendgrid/sendgrid-go/helpers/mail"
+)
+
+func TestPagesEscape(t *testing.T) {
+	t.Parallel()
+	s, srv := newServer(t)
+	const (
+		subject  = `<script>alert("subject")</script>`
+		text     = "<script>alert('text')</script>\nhttps://app.workgate.test/a?b=1&c=2"
+		htmlPart = `<p onclick="x()">Hi</p><script>alert("html")</script><a href="https://app.workgate.test/h">h</a>`
+	)
+	resp := post(t, srv.URL, nil, mail.GetRequestBody(simpleMail("xss@example.com", subject, text, htmlPart)))
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("send: status %d body %q", resp.StatusCode, resp.Body)
+	}
+	id := s.Messages("")[0].ID
+
+	cases := []struct {
+		name string
+		path string
+		want []string // substrings the page must contain
+	}{
+		{
+			name: "inbox",
+			path: "/",
+			want: []string{
+				"&lt;script&gt;alert(&#34;subject&#34;)&lt;/script&gt;",
+				`href="/messages/` + id + `"`,
+				"xss@example.com",
+			},
+		},
+		{
+			name: "message",
+			path: "/messages/" + id,
+			want: []string{
+				"<pre>&lt;script&gt;alert(&#39;text&#39;)&lt;/script&gt;\nhttps://app.workgate.test/a?b=1&amp;c=2</pre>",
+				`<iframe sandbox `,
+				`srcdoc="` + html.EscapeString(htmlPart),
+				`<a href="https://app.workgate.test/a?b=1&amp;c=2"`,
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+
+			status, header, body := do(t, http.MethodGet, srv.URL+tc.path)
+
+			if status != http.StatusOK {
+				t.Fatalf("status %d, want 200", status)
+			}
+			if ct := header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if csp := header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("Content-Security-Policy %q, want default-src 'none'", csp)
+			}
+			if strings.Contains(strings.ToLower(body), "<script") {
+				t.Errorf("page contains an unescaped <script:\n%s", body)
+			}
+			if strings.Contains(body, `onclick="`) {
+				t.Errorf("page contains an unescaped attribute from the mail:\n%s", body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q:\n%s", w, body)
+				}
+			}
+		})
+	}
+}
+
+func TestInboxNewestFirst(t *testing.T) {
+	t.Parallel()
+	_, srv := newServer(t)
+	sendAll(t, srv.URL, [][2]string{{"a@example.com", "older-mail"}, {"b@example.com", "newer-mail"}})
+
+	_, _, body := do(t, http.MethodGet, srv.URL+"/")
+
+	older, newer := strings.Index(body, "older-mail"), strings.Index(body, "newer-mail")
+	if older < 0 || newer < 0 || newer > older {
+		t.Errorf("inbox does not list newer-mail before older-mail:\n%s", body)
+	}
+}

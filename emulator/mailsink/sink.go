@@ -1,0 +1,161 @@
+// Package mailsink is a local stand-in for SendGrid: it accepts
+// POST /v3/mail/send exactly as SendGrid's v3 API does (same validation, same
+// error shape, 202 with X-Message-Id), delivers nothing, and keeps every
+// accepted mail so that tests and developers can read it, through
+// GET /api/messages, an HTML inbox at /, or the Go API of Sink.
+package mailsink
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxMessages bounds memory in long local runs; the oldest mails go first.
+const maxMessages = 10_000
+
+// Message is one delivered mail: one per personalization of a send request,
+// addressed to all of its to, cc and bcc recipients.
+type Message struct {
+	// ID is the request's X-Message-Id followed by ".N", N being the index of
+	// the personalization, like SendGrid's sg_message_id.
+	ID      string   `json:"id"`
+	From    string   `json:"from"`
+	To      []string `json:"to"`
+	Subject string   `json:"subject"`
+	// Text is the text/plain content, HTML the text/html content.
+	Text string `json:"text"`
+	HTML string `json:"html"`
+	// Links are the absolute http(s) URLs in Text and in the href attributes
+	// of HTML, deduplicated, in order of first appearance.
+	Links      []string  `json:"links"`
+	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+// Sink is the mail sink. It is an http.Handler and is safe for concurrent
+// use. The zero value is not usable; call New.
+type Sink struct {
+	mux *http.ServeMux
+
+	mu        sync.Mutex
+	msgs      []Message     // oldest first
+	changed   chan struct{} // closed and replaced whenever msgs grows
+	onReceive func(Message)
+}
+
+// New returns an empty sink.
+func New() *Sink {
+	s := &Sink{changed: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.Handle("POST /v3/mail/send", handle(s.send))
+	mux.Handle("GET /api/messages", handle(s.list))
+	mux.Handle("DELETE /api/messages", handle(s.deleteAll))
+	mux.Handle("GET /{$}", handle(s.inbox))
+	mux.Handle("GET /messages/{id}", handle(s.message))
+	s.mux = mux
+	return s
+}
+
+// ServeHTTP serves the SendGrid API, the messages API and the inbox pages.
+func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// SetOnReceive sets a function called, synchronously and after storing, for
+// each stored message, before the sender gets its answer. Set it before
+// serving; nil removes it.
+func (s *Sink) SetOnReceive(f func(Message)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onReceive = f
+}
+
+// Messages returns the messages to the address to, compared
+// case-insensitively after trimming, newest first. An empty to returns all.
+func (s *Sink) Messages(to string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.matchLocked(to)
+}
+
+// Reset forgets every message.
+func (s *Sink) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.msgs)
+	s.msgs = nil
+}
+
+// Wait blocks until at least n messages to the address to exist (all
+// messages if to is empty) or ctx ends. It returns the messages newest
+// first; when ctx ends first, it returns those there are and an error.
+func (s *Sink) Wait(ctx context.Context, to string, n int) ([]Message, error) {
+	for {
+		s.mu.Lock()
+		msgs := s.matchLocked(to)
+		changed := s.changed
+		s.mu.Unlock()
+		if len(msgs) >= n {
+			return msgs, nil
+		}
+		select {
+		case <-ctx.Done():
+			return msgs, fmt.Errorf("mailsink.Wait: %d of %d messages to %q: %w", len(msgs), n, to, context.Cause(ctx))
+		case <-changed:
+		}
+	}
+}
+
+// messageByID returns the message with the given ID.
+func (s *Sink) messageByID(id string) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.msgs {
+		if m.ID == id {
+			return clone(m), true
+		}
+	}
+	return Message{}, false
+}
+
+// store keeps msgs, wakes waiters and then calls the OnReceive function.
+func (s *Sink) store(msgs []Message) {
+	s.mu.Lock()
+	s.msgs = append(s.msgs, msgs...)
+	if over := len(s.msgs) - maxMessages; over > 0 {
+		clear(s.msgs[:over]) // let the collector have them
+		s.msgs = s.msgs[over:]
+	}
+	close(s.changed)
+	s.changed = make(chan struct{})
+	f := s.onReceive
+	s.mu.Unlock()
+
+	if f != nil {
+		for _, m := range msgs {
+			f(clone(m))
+		}
+	}
+}
+
+func (s *Sink) matchLocked(to string) []Message {
+	to = strings.TrimSpace(to)
+	out := []Message{}
+	for _, m := range slices.Backward(s.msgs) {
+		if to == "" || slices.ContainsFunc(m.To, func(a string) bool { return strings.EqualFold(a, to) }) {
+			out = append(out, clone(m))
+		}
+	}
+	return out
+}
+
+// clone copies m's slices, so that callers cannot change stored messages.
+func clone(m Message) Message {
+	m.To = slices.Clone(m.To)
+	m.Links = append([]string{}, m.Links...)
+	return m
+}

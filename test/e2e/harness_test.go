@@ -1,0 +1,302 @@
+// Package e2e tests workgate end to end through the running stack: real
+// Firestore and Pub/Sub emulators, real Pub/Sub push to the functions, real
+// SendGrid calls into the mail sink. Every JSON response is also checked
+// against the OpenAPI document.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"google.golang.org/api/iterator"
+
+	"github.com/workgate/workgate/emulator/mailsink"
+	"github.com/workgate/workgate/emulator/stack"
+	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/store"
+	"github.com/workgate/workgate/test/testenv"
+)
+
+// env is one running stack with its own project.
+type env struct {
+	t     testing.TB
+	s     *stack.Stack
+	meter *store.Meter
+	http  *http.Client
+}
+
+var (
+	apiOnce sync.Once
+	api     *openapi.Router
+	apiErr  error
+)
+
+// start runs a stack for the test, with its own project and free ports.
+func start(t testing.TB, opts ...func(*stack.Options)) *env {
+	t.Helper()
+	testenv.RequireEmulators(t)
+	apiOnce.Do(func() {
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+		api, apiErr = openapi.NewRouter()
+	})
+	if apiErr != nil {
+		t.Fatal(apiErr)
+	}
+	m := &store.Meter{}
+	o := stack.Options{
+		Project: testenv.Project(t), Addr: "127.0.0.1:0", MailAddr: "127.0.0.1:0", Meter: m,
+		Log: logging.New(testLog(t), slog.LevelWarn),
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	keys, configure := t.TempDir(), o.Configure
+	o.Configure = func(c *config.Config) {
+		c.KeyDir = keys // dev keys of this test only
+		if configure != nil {
+			configure(c)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := stack.Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return &env{t: t, s: s, meter: m, http: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// testLog sends the stack's warnings to the test log when -v asks for them.
+func testLog(t testing.TB) io.Writer {
+	if testing.Verbose() {
+		return os.Stderr
+	}
+	return io.Discard
+}
+
+// response is an HTTP answer, read whole.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v.
+func (r response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.Body, err)
+	}
+}
+
+// Code returns the problem code of an error response.
+func (r response) Code(t testing.TB) string {
+	t.Helper()
+	var p struct {
+		Code string `json:"code"`
+	}
+	r.JSON(t, &p)
+	return p.Code
+}
+
+// call sends a request; body is JSON-encoded unless it is a string or
+// []byte (sent as is, with contentType).
+func (e *env) call(method, path string, body any, headers ...string) response {
+	e.t.Helper()
+	var raw []byte
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	case url.Values:
+		raw, contentType = []byte(b.Encode()), "application/x-www-form-urlencoded"
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	req, err := http.NewRequest(method, e.s.URL+path, bytes.NewReader(raw))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := e.http.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	got, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r := response{Status: res.StatusCode, Header: res.Header, Body: got}
+	checkContract(e.t, req, raw, r)
+	return r
+}
+
+// checkContract validates a response against the OpenAPI document: its
+// status must be documented for the operation and its body must match.
+func checkContract(t testing.TB, req *http.Request, reqBody []byte, r response) {
+	t.Helper()
+	if r.Status == http.StatusRequestEntityTooLarge && len(reqBody) > 64<<10 {
+		return // answered before routing; the document lists 413 where bodies are taken
+	}
+	route, params, err := api.FindRoute(req)
+	if err != nil {
+		if r.Status == http.StatusNotFound || r.Status == http.StatusMethodNotAllowed {
+			return // undocumented paths and methods are expected to miss
+		}
+		t.Fatalf("%s %s answered %d but is not in the OpenAPI document: %v", req.Method, req.URL.Path, r.Status, err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: r.Status, Header: r.Header,
+		Body: io.NopCloser(bytes.NewReader(r.Body)), Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	})
+	if err != nil {
+		t.Fatalf("%s %s → %d breaks the OpenAPI contract: %v\nbody: %s", req.Method, route.Path, r.Status, err, r.Body)
+	}
+}
+
+// mails returns the mails the sink holds for an address, newest first,
+// through its HTTP API.
+func (e *env) mails(to string) []mailsink.Message {
+	e.t.Helper()
+	res, err := e.http.Get(e.s.MailURL + "/api/messages?to=" + url.QueryEscape(to))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Messages []mailsink.Message `json:"messages"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		e.t.Fatal(err)
+	}
+	return out.Messages
+}
+
+// waitMails waits until the sink holds n mails for an address.
+func (e *env) waitMails(to string, n int) []mailsink.Message {
+	e.t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		m := e.mails(to)
+		if len(m) >= n {
+			return m
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d mails to %s after 45s, want %d", len(m), to, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// mailWith returns the newest mail to an address whose subject contains s.
+func (e *env) mailWith(to, subject string) mailsink.Message {
+	e.t.Helper()
+	for _, m := range e.mails(to) {
+		if strings.Contains(m.Subject, subject) {
+			return m
+		}
+	}
+	e.t.Fatalf("no mail to %s with %q in its subject", to, subject)
+	return mailsink.Message{}
+}
+
+// linkToken returns the token of the first link in m under prefix.
+func linkToken(t testing.TB, m mailsink.Message, prefix string) string {
+	t.Helper()
+	for _, l := range m.Links {
+		u, err := url.Parse(l)
+		if err == nil && strings.HasPrefix(u.Path, prefix) {
+			return strings.TrimPrefix(u.Path, prefix)
+		}
+	}
+	t.Fatalf("no %s link in %q: %v", prefix, m.Subject, m.Links)
+	return ""
+}
+
+// fs returns the stack's Firestore client.
+func (e *env) fs() *firestore.Client { return e.s.Deps.Store.Firestore() }
+
+// documents returns the paths of every document in the project, walking
+// subcollections too.
+func (e *env) documents() []string {
+	e.t.Helper()
+	ctx := context.Background()
+	var out []string
+	var walk func(cols *firestore.CollectionIterator)
+	walk = func(cols *firestore.CollectionIterator) {
+		for {
+			col, err := cols.Next()
+			if errors.Is(err, iterator.Done) {
+				return
+			}
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			refs := col.DocumentRefs(ctx)
+			for {
+				ref, err := refs.Next()
+				if errors.Is(err, iterator.Done) {
+					break
+				}
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				if !strings.HasPrefix(ref.Path[strings.Index(ref.Path, "/documents/")+11:], "_dev/") {
+					out = append(out, ref.Path[strings.Index(ref.Path, "/documents/")+11:])
+				}
+				walk(ref.Collections(ctx))
+			}
+		}
+	}
+	walk(e.fs().Collections(ctx))
+	return out
+}
+
+// doc reads one document's data.
+func (e *env) doc(path string) map[string]any {
+	e.t.Helper()
+	snap, err := e.fs().Doc(path).Get(context.Background())
+	if err != nil {
+		e.t.Fatalf("reading %s: %v", path, err)
+	}
+	return snap.Data()
+}
+
+func sleep() { time.Sleep(50 * time.Millisecond) }
+
+// configT is the configuration stack.Options.Configure adjusts.
+type configT = config.Config
+
+// stackOptions are the options start passes to stack.Start.
+type stackOptions = stack.Options
