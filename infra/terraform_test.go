@@ -937,7 +937,7 @@ func parseTerraform(tb testing.TB) *tfModule {
 			}
 			dst[key] = b
 		}
-		hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+		_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
 			var tr hcl.Traversal
 			switch e := n.(type) {
 			case *hclsyntax.ScopeTraversalExpr:

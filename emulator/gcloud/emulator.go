@@ -232,7 +232,7 @@ func (e *Emulator) waitReady(ctx context.Context) error {
 				return ErrPortInUse
 			default:
 			}
-			return fmt.Errorf("emulator exited before answering (%v)%s", e.waitErr, e.out.tail())
+			return fmt.Errorf("emulator exited before answering (%w)%s", e.waitErr, e.out.tail())
 		case <-e.out.bindFailed:
 			return ErrPortInUse
 		case <-tick.C:

@@ -171,7 +171,7 @@ func decodeBase64(s string) ([]byte, error) {
 // back to a rename, where the last writer wins.
 func loadOrCreate(dir, name string, generate func() ([]byte, error)) ([]byte, error) {
 	path := filepath.Join(dir, name)
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // the configured dev key folder
 	if err == nil {
 		return b, nil
 	}
@@ -206,5 +206,5 @@ func loadOrCreate(dir, name string, generate func() ([]byte, error)) ([]byte, er
 			return nil, err
 		}
 	}
-	return os.ReadFile(path)
+	return os.ReadFile(path) //nolint:gosec // the configured dev key folder
 }

@@ -123,7 +123,7 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 	if err != nil {
 		return false, fmt.Errorf("auth.Hasher.Verify: %w", err)
 	}
-	got, err := h.derive(ctx, password, salt, p, uint32(len(want)))
+	got, err := h.derive(ctx, password, salt, p, uint32(len(want))) //nolint:gosec // decodePHC bounds the key to 16..64 bytes
 	if err != nil {
 		return false, fmt.Errorf("auth.Hasher.Verify: %w", err)
 	}
@@ -195,7 +195,7 @@ func decodePHC(encoded string) (argonParams, []byte, []byte, error) {
 	if vals[0] > maxMemory || vals[1] > maxTime || vals[2] > maxThreads || vals[0] < 8*vals[2] {
 		return p, nil, nil, errMalformed
 	}
-	p = argonParams{memory: uint32(vals[0]), time: uint32(vals[1]), threads: uint8(vals[2])}
+	p = argonParams{memory: uint32(vals[0]), time: uint32(vals[1]), threads: uint8(vals[2])} //nolint:gosec // bounded just above
 	salt, err := b64.DecodeString(parts[4])
 	if err != nil || len(salt) < minSalt || len(salt) > maxSalt {
 		return p, nil, nil, errMalformed

@@ -20,7 +20,7 @@ const (
 	CannotBlockMember    Kind = "cannot_block_workspace_member"
 	SameWorkspace        Kind = "same_workspace"
 	Unauthenticated      Kind = "unauthenticated"
-	InvalidCredentials   Kind = "invalid_credentials"
+	InvalidCredentials   Kind = "invalid_credentials" //nolint:gosec // an error code, not a credential
 	Forbidden            Kind = "forbidden"
 	PlanRequired         Kind = "plan_required"
 	ExternalChatDisabled Kind = "external_chat_disabled"

@@ -54,7 +54,9 @@ type Deps struct {
 
 // Options tune Open.
 type Options struct {
-	// Meter, if set, counts Firestore operations (benchmarks, tests).
+	// Meter counts Firestore operations (benchmarks and tests read it);
+	// Open makes one if it is nil, so every request log line carries its
+	// Firestore cost.
 	Meter *store.Meter
 	// PubSubHost, if set, is the Pub/Sub emulator to use instead of the one
 	// PUBSUB_EMULATOR_HOST names.
@@ -83,6 +85,9 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 	}
 	if err := checkSecrets(cfg, opts.Secrets); err != nil {
 		return nil, fmt.Errorf("server.Open: %w", err)
+	}
+	if opts.Meter == nil {
+		opts.Meter = &store.Meter{}
 	}
 	if d.Store, err = store.Open(ctx, cfg.Project, opts.Meter); err != nil {
 		return nil, err

@@ -17,17 +17,48 @@ import (
 
 // Meter counts Firestore document reads and writes as Firestore bills them:
 // one read per document returned (one per query that returns none), one
-// write per document written or deleted. Benchmarks and tests use it to show
-// what a request costs.
+// write per document written or deleted. It counts in total, and also into
+// the Ops a context carries (WithOps), so each request's cost can be logged
+// and benchmarked even while background jobs run.
 type Meter struct {
-	reads, writes atomic.Int64
+	total Ops
 }
 
 // Reads returns the document reads so far.
-func (m *Meter) Reads() int64 { return m.reads.Load() }
+func (m *Meter) Reads() int64 { return m.total.Reads() }
 
 // Writes returns the document writes so far.
-func (m *Meter) Writes() int64 { return m.writes.Load() }
+func (m *Meter) Writes() int64 { return m.total.Writes() }
+
+// Ops counts the Firestore operations of one request.
+type Ops struct {
+	reads, writes atomic.Int64
+}
+
+// Reads returns the document reads counted.
+func (o *Ops) Reads() int64 { return o.reads.Load() }
+
+// Writes returns the document writes counted.
+func (o *Ops) Writes() int64 { return o.writes.Load() }
+
+type opsKey struct{}
+
+// WithOps returns a context whose Firestore operations are counted into
+// the returned Ops (by a store opened with a Meter).
+func WithOps(ctx context.Context) (context.Context, *Ops) {
+	o := &Ops{}
+	return context.WithValue(ctx, opsKey{}, o), o
+}
+
+// add counts n reads or writes in total and for ctx's request.
+func (m *Meter) add(ctx context.Context, reads, writes int64) {
+	m.total.reads.Add(reads)
+	m.total.writes.Add(writes)
+	if o, ok := ctx.Value(opsKey{}).(*Ops); ok {
+		o.reads.Add(reads)
+		o.writes.Add(writes)
+	}
+}
 
 // meterOptions returns the client options that route every call through
 // m. Against the emulator the client dials its own connection and ignores
@@ -72,7 +103,7 @@ func (emulatorOwner) RequireTransportSecurity() bool { return false }
 func (m *Meter) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	err := invoker(ctx, method, req, reply, cc, opts...)
 	if c, ok := req.(*pb.CommitRequest); ok && err == nil {
-		m.writes.Add(int64(len(c.GetWrites())))
+		m.add(ctx, 0, int64(len(c.GetWrites())))
 	}
 	return err
 }
@@ -82,12 +113,13 @@ func (m *Meter) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.Clie
 	if err != nil {
 		return nil, err
 	}
-	return &meteredStream{ClientStream: s, m: m}, nil
+	return &meteredStream{ClientStream: s, m: m, ctx: ctx}, nil
 }
 
 type meteredStream struct {
 	grpc.ClientStream
 	m       *Meter
+	ctx     context.Context
 	query   bool
 	counted bool
 }
@@ -98,23 +130,23 @@ func (s *meteredStream) RecvMsg(msg any) error {
 		switch v := msg.(type) {
 		case *pb.BatchGetDocumentsResponse:
 			if v.GetFound() != nil || v.GetMissing() != "" {
-				s.m.reads.Add(1)
+				s.m.add(s.ctx, 1, 0)
 			}
 		case *pb.RunQueryResponse:
 			s.query = true
 			if v.GetDocument() != nil {
-				s.m.reads.Add(1)
+				s.m.add(s.ctx, 1, 0)
 				s.counted = true
 			}
 		case *pb.RunAggregationQueryResponse:
 			if !s.counted {
-				s.m.reads.Add(1)
+				s.m.add(s.ctx, 1, 0)
 				s.counted = true
 			}
 		}
 	}
 	if errors.Is(err, io.EOF) && s.query && !s.counted {
-		s.m.reads.Add(1) // an empty query still costs one read
+		s.m.add(s.ctx, 1, 0) // an empty query still costs one read
 		s.counted = true
 	}
 	return err

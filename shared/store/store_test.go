@@ -20,7 +20,7 @@ func newStore(tb testing.TB) (*Store, *Meter) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { s.Close() })
+	tb.Cleanup(func() { _ = s.Close() })
 	return s, m
 }
 
@@ -208,6 +208,17 @@ func TestMeterCounts(t *testing.T) {
 	}
 	if r, w := m.Reads()-r0, m.Writes()-w0; r != 2 || w != 2 {
 		t.Fatalf("reads=%d writes=%d, want 2 and 2", r, w)
+	}
+	// Operations are also counted for the context that caused them.
+	opsCtx, ops := WithOps(ctx)
+	if _, _, err := s.Workspace(opsCtx, "meter"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AccountIDByEmail(ctx, "nobody@example.com"); !errs.Is(err, errs.NotFound) { // another context
+		t.Fatal(err)
+	}
+	if ops.Reads() != 1 || ops.Writes() != 0 {
+		t.Fatalf("request ops = %d reads %d writes, want 1 and 0", ops.Reads(), ops.Writes())
 	}
 }
 

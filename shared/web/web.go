@@ -17,6 +17,7 @@ import (
 
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/store"
 )
 
 // MaxBody is the largest request body accepted (64 KiB).
@@ -157,12 +158,14 @@ func Form(r *http.Request) error {
 // Middleware wraps a function's handler: it refuses bodies declared larger
 // than MaxBody, gives the request a logger (with its Cloud Trace ID),
 // recovers panics, and logs one line per request by route pattern — never
-// the raw path, which can carry a token.
+// the raw path, which can carry a token — with the Firestore operations the
+// request caused (counted by the store's Meter).
 func Middleware(log *slog.Logger, project, function string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		l := logging.ForRequest(log, r, project).With("function", function)
-		r = r.WithContext(logging.With(r.Context(), l))
+		ctx, ops := store.WithOps(logging.With(r.Context(), l))
+		r = r.WithContext(ctx)
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
@@ -171,7 +174,9 @@ func Middleware(log *slog.Logger, project, function string, next http.Handler) h
 					Problem(rec, r, fmt.Errorf("panic: %v", p))
 				}
 			}
-			l.Info("request", "method", r.Method, "route", r.Pattern, "status", rec.status, "latencyMs", time.Since(start).Milliseconds())
+			l.Info("request", "method", r.Method, "route", r.Pattern, "status", rec.status,
+				"latencyMs", time.Since(start).Milliseconds(),
+				"firestoreReads", ops.Reads(), "firestoreWrites", ops.Writes())
 		}()
 		if r.ContentLength > MaxBody {
 			Problem(rec, r, errs.Errorf(errs.PayloadTooLarge, "the body is larger than %d KiB", MaxBody>>10))

@@ -219,18 +219,6 @@ func (e *env) waitMails(to string, n int) []mailsink.Message {
 	}
 }
 
-// mailWith returns the newest mail to an address whose subject contains s.
-func (e *env) mailWith(to, subject string) mailsink.Message {
-	e.t.Helper()
-	for _, m := range e.mails(to) {
-		if strings.Contains(m.Subject, subject) {
-			return m
-		}
-	}
-	e.t.Fatalf("no mail to %s with %q in its subject", to, subject)
-	return mailsink.Message{}
-}
-
 // linkToken returns the token of the first link in m under prefix.
 func linkToken(t testing.TB, m mailsink.Message, prefix string) string {
 	t.Helper()

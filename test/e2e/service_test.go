@@ -114,7 +114,7 @@ func TestDevClockSharedAcrossProcesses(t *testing.T) {
 	b := start(t, func(o *stackOptions) { o.Project = a.s.Deps.Config.Project })
 	a.advance(7200)
 	deadline := time.Now().Add(10 * time.Second)
-	for b.s.Deps.Clock.Now().Sub(time.Now()) < 2*time.Hour-time.Minute {
+	for time.Until(b.s.Deps.Clock.Now()) < 2*time.Hour-time.Minute {
 		if time.Now().After(deadline) {
 			t.Fatal("the second process never saw the clock move")
 		}

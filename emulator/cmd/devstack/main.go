@@ -79,15 +79,20 @@ func realMain() (err error) {
 			startErr = errors.Join(startErr, r.err)
 			continue
 		}
-		defer r.e.Stop()
+		defer func() { _ = r.e.Stop() }()
 		k, v, _ := strings.Cut(r.e.Env(), "=")
-		os.Setenv(k, v)
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
 	}
 	if startErr != nil {
 		return fmt.Errorf("%w (emulator output: %s)", startErr, logPath)
 	}
-	os.Setenv("GOOGLE_CLOUD_PROJECT", project)
-	os.Setenv("WORKGATE_DEV", "1")
+	for k, v := range map[string]string{"GOOGLE_CLOUD_PROJECT": project, "WORKGATE_DEV": "1"} {
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
 
 	s, err := stack.Start(ctx, stack.Options{
 		Project:  project,

@@ -1,0 +1,67 @@
+package clock
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeStore keeps the offset in memory and notifies watchers.
+type fakeStore struct {
+	mu       sync.Mutex
+	offset   time.Duration
+	watchers []func(time.Duration)
+}
+
+func (f *fakeStore) AddClockOffset(_ context.Context, d time.Duration) (time.Duration, error) {
+	f.mu.Lock()
+	f.offset += d
+	off, ws := f.offset, append([]func(time.Duration){}, f.watchers...)
+	f.mu.Unlock()
+	for _, w := range ws {
+		w(off)
+	}
+	return off, nil
+}
+
+func (f *fakeStore) WatchClockOffset(ctx context.Context, fn func(time.Duration)) error {
+	f.mu.Lock()
+	off := f.offset
+	f.watchers = append(f.watchers, fn)
+	f.mu.Unlock()
+	fn(off)
+	<-ctx.Done()
+	return nil
+}
+
+func TestDevClock(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := &fakeStore{offset: time.Hour}
+	a, err := NewDev(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewDev(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(a.Now()); d < time.Hour-time.Second {
+		t.Fatalf("the stored offset is not applied: %v", d)
+	}
+	if _, err := a.Advance(ctx, 2*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(b.Now()); d < 3*time.Hour-time.Second {
+		t.Fatalf("the other clock did not follow: %v", d)
+	}
+	if _, err := a.Advance(ctx, -time.Second); err == nil {
+		t.Fatal("the clock moved back")
+	}
+	// A late, smaller offset never moves a clock back.
+	b.raise(time.Minute)
+	if d := time.Until(b.Now()); d < 3*time.Hour-time.Second {
+		t.Fatalf("a stale offset moved the clock back: %v", d)
+	}
+}
