@@ -24,6 +24,9 @@ type Config struct {
 	Dev bool `env:"WORKGATE_DEV"`
 	// PublicURL is the base of every link in e-mails and pages.
 	PublicURL string `env:"PUBLIC_URL" default:"http://127.0.0.1:8080"`
+	// AppURL is where mails send people to open workgate and log in (the
+	// web client or the download page); empty means PublicURL.
+	AppURL string `env:"WORKGATE_APP_URL"`
 	// Port is where the function listens (Cloud Run sets it).
 	Port string `env:"PORT" default:"8080"`
 
@@ -84,6 +87,11 @@ func (c *Config) Validate() error {
 		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not an absolute http(s) URL", c.PublicURL))
 	} else if !c.Dev && u.Scheme != "https" {
 		problems = append(problems, errors.New("PUBLIC_URL must be https outside dev mode"))
+	}
+	if c.AppURL == "" {
+		c.AppURL = c.PublicURL
+	} else if u, err := url.Parse(c.AppURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Errorf("WORKGATE_APP_URL %q is not an absolute http(s) URL", c.AppURL))
 	}
 	if !strings.Contains(c.MailFrom, "@") {
 		problems = append(problems, fmt.Errorf("WORKGATE_MAIL_FROM %q is not an address", c.MailFrom))

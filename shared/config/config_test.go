@@ -18,6 +18,9 @@ func TestDefaults(t *testing.T) {
 	if c.Project != "demo-workgate" || c.PublicURL != "http://127.0.0.1:8080" || !c.Dev || c.PublishTimeout != 2*time.Second {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
+	if c.AppURL != c.PublicURL {
+		t.Fatalf("AppURL defaults to %q, want PUBLIC_URL", c.AppURL)
+	}
 	if got := c.PublicLink("/verify-email/x"); got != "http://127.0.0.1:8080/verify-email/x" {
 		t.Fatalf("PublicLink = %q", got)
 	}
@@ -33,6 +36,7 @@ func TestInvalid(t *testing.T) {
 		{"bad duration", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_PUBLISH_TIMEOUT": "soon"}, "WORKGATE_PUBLISH_TIMEOUT"},
 		{"bad bool", map[string]string{"WORKGATE_DEV": "yes please"}, "WORKGATE_DEV"},
 		{"bad url", map[string]string{"WORKGATE_DEV": "1", "PUBLIC_URL": "example.com"}, "PUBLIC_URL"},
+		{"bad app url", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_APP_URL": "/app"}, "WORKGATE_APP_URL"},
 		{"bad sender", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_MAIL_FROM": "nobody"}, "WORKGATE_MAIL_FROM"},
 		{"negative hashes", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_HASH_CONCURRENCY": "-1"}, "HASH_CONCURRENCY"},
 	}

@@ -49,6 +49,8 @@ type Service struct {
 	Clock  clock.Clock
 	// Link returns the public URL of a path (links in e-mails).
 	Link func(path string) string
+	// AppURL is where members open workgate to log in.
+	AppURL string
 }
 
 // NewWorkspace is a request to create a workspace.
@@ -190,7 +192,7 @@ func (s *Service) activate(ctx context.Context, tokenHash string, v *domain.Veri
 		return Verified{}, err
 	}
 	ev, err := events.NewMail(s.Sealer, mail.Joined, i18n.Parse(v.Locale), acc.Email, mail.Data{
-		Name: acc.Name, WorkspaceName: ws.Name, WorkspaceID: ws.ID, LoginID: acc.Email, LoginURL: s.Link("/"),
+		Name: acc.Name, WorkspaceName: ws.Name, WorkspaceID: ws.ID, LoginID: acc.Email, LoginURL: s.AppURL,
 	}, now)
 	if err != nil {
 		return Verified{}, fmt.Errorf("signup.activate: %w", err)
