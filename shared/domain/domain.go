@@ -97,6 +97,9 @@ type Workspace struct {
 	// this pending workspace: a later claim of the ID voids older links.
 	PendingVerification string    `firestore:"pendingVerification"`
 	ActivatedAt         time.Time `firestore:"activatedAt"`
+	// PurgeAt lets the TTL policy delete a workspace never verified; it is
+	// removed when the workspace is activated.
+	PurgeAt time.Time `firestore:"purgeAt,omitempty"`
 }
 
 // Member is an account's membership of a workspace. Its ID is the account ID.

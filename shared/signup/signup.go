@@ -98,6 +98,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) error {
 		ID: in.WorkspaceID, Name: name, Color: defaultColor, ColorTone: defaultColorTone,
 		Plan: domain.PlanFree, Status: domain.WorkspacePending, ProfileFields: domain.DefaultProfileFields(),
 		CreatedAt: now, PendingUntil: now.Add(VerificationTTL), PendingVerification: tokenHash,
+		PurgeAt: now.Add(VerificationTTL + purgeAfter),
 	}
 	v := &domain.Verification{
 		Purpose: domain.VerifyOwner, WorkspaceID: ws.ID, WorkspaceName: name, Email: email, Name: ownerName,

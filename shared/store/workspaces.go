@@ -147,7 +147,9 @@ type Activation struct {
 func (s *Store) ActivateWorkspace(ctx context.Context, a Activation) error {
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		vRef := s.fs.Collection(colVerifications).Doc(a.VerificationHash)
-		if err := tx.Update(vRef, []firestore.Update{{Path: "usedAt", Value: a.Now}}, firestore.LastUpdateTime(a.VerificationSeen)); err != nil {
+		// Used: the password hash it carried is no longer needed.
+		used := []firestore.Update{{Path: "usedAt", Value: a.Now}, {Path: "passwordHash", Value: firestore.Delete}}
+		if err := tx.Update(vRef, used, firestore.LastUpdateTime(a.VerificationSeen)); err != nil {
 			return err
 		}
 		wsRef := s.fs.Collection(colWorkspaces).Doc(a.WorkspaceID)
@@ -156,6 +158,7 @@ func (s *Store) ActivateWorkspace(ctx context.Context, a Activation) error {
 			{Path: "superAdminId", Value: a.Account.ID},
 			{Path: "activatedAt", Value: a.Now},
 			{Path: "pendingVerification", Value: firestore.Delete},
+			{Path: "purgeAt", Value: firestore.Delete},
 		}, firestore.LastUpdateTime(a.WorkspaceSeen)); err != nil {
 			return err
 		}

@@ -64,6 +64,9 @@ func (e *env) checkActive(workspaceID, accountID string) {
 	if ws["status"] != domain.WorkspaceActive || ws["superAdminId"] != accountID {
 		e.t.Fatalf("workspace = status %v, superAdminId %v; want active, %s", ws["status"], ws["superAdminId"], accountID)
 	}
+	if _, ok := ws["purgeAt"]; ok {
+		e.t.Fatal("an active workspace still has a purgeAt (the TTL policy would delete it)")
+	}
 	m := e.doc("workspaces/" + workspaceID + "/members/" + accountID)
 	if m["role"] != domain.RoleSuperAdmin || m["status"] != domain.MemberActive {
 		e.t.Fatalf("member = %v", m)
@@ -86,9 +89,15 @@ func TestCreateAndVerifyJSON(t *testing.T) {
 		t.Fatalf("before verification the workspace is %v", ws["status"])
 	}
 
+	if ws := e.doc("workspaces/acme"); ws["purgeAt"] == nil {
+		t.Fatal("a pending workspace has no purgeAt")
+	}
 	r := e.call("POST", "/v1/email-verifications", map[string]string{"token": token})
 	if r.Status != http.StatusOK {
 		t.Fatalf("verify = %d %s", r.Status, r.Body)
+	}
+	if v := e.doc("verifications/" + auth.HashToken(token)); v["usedAt"] == nil || v["passwordHash"] != nil {
+		t.Fatalf("the used verification = %v; want usedAt set and no password hash", v)
 	}
 	var v verified
 	r.JSON(t, &v)
