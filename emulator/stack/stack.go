@@ -85,9 +85,14 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("stack.Start: router: %w", err)
 	}
+	served := false
+	defer func() {
+		if !served {
+			routerLn.Close()
+		}
+	}()
 	mailLn, err := net.Listen("tcp", o.MailAddr)
 	if err != nil {
-		routerLn.Close()
 		return nil, fmt.Errorf("stack.Start: mail sink: %w", err)
 	}
 	s.URL = "http://" + routerLn.Addr().String()
@@ -106,22 +111,20 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return os.LookupEnv(k)
 	})
 	if err != nil {
-		routerLn.Close()
 		return nil, err
 	}
 	if o.Configure != nil {
 		o.Configure(cfg)
 	}
 	if s.Deps, err = server.Open(ctx, cfg, server.Options{Meter: o.Meter, Log: o.Log, PubSubHost: o.PubSubHost}); err != nil {
-		routerLn.Close()
 		return nil, err
 	}
 	router, err := server.Router(s.Deps)
 	if err != nil {
-		routerLn.Close()
 		return nil, err
 	}
 	s.serve(routerLn, router)
+	served = true
 	if err := s.EnsureTopology(ctx); err != nil {
 		return nil, err
 	}

@@ -83,14 +83,14 @@ func (c *Config) Validate() error {
 	if c.Project == "" {
 		problems = append(problems, errors.New("GOOGLE_CLOUD_PROJECT is empty"))
 	}
-	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if u, ok := absoluteURL(c.PublicURL); !ok {
 		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not an absolute http(s) URL", c.PublicURL))
 	} else if !c.Dev && u.Scheme != "https" {
 		problems = append(problems, errors.New("PUBLIC_URL must be https outside dev mode"))
 	}
 	if c.AppURL == "" {
 		c.AppURL = c.PublicURL
-	} else if u, err := url.Parse(c.AppURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	} else if _, ok := absoluteURL(c.AppURL); !ok {
 		problems = append(problems, fmt.Errorf("WORKGATE_APP_URL %q is not an absolute http(s) URL", c.AppURL))
 	}
 	if !strings.Contains(c.MailFrom, "@") {
@@ -103,6 +103,12 @@ func (c *Config) Validate() error {
 		problems = append(problems, errors.New("WORKGATE_PUBLISH_TIMEOUT and WORKGATE_OUTBOX_GRACE must be > 0"))
 	}
 	return errors.Join(problems...)
+}
+
+// absoluteURL parses s and reports whether it is an absolute http(s) URL.
+func absoluteURL(s string) (*url.URL, bool) {
+	u, err := url.Parse(s)
+	return u, err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // PublicLink returns PublicURL joined with path.

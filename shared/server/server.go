@@ -63,10 +63,11 @@ type Options struct {
 	PubSubHost string
 	// Log defaults to JSON on stderr.
 	Log *slog.Logger
-	// Secrets are the secret variables that must be set outside dev mode
-	// (a function's `secrets` in the topology). In dev mode, missing keys
-	// are generated into Config.KeyDir.
-	Secrets []string
+	// Function, if set, is the one function this process serves: outside
+	// dev mode, Open refuses to start without the secrets its topology
+	// entry lists. In dev mode, missing keys are generated into
+	// Config.KeyDir.
+	Function string
 }
 
 // Open builds the dependencies. Close releases them.
@@ -83,8 +84,14 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 	if d.Topology, err = infra.Load(); err != nil {
 		return nil, err
 	}
-	if err := checkSecrets(cfg, opts.Secrets); err != nil {
-		return nil, fmt.Errorf("server.Open: %w", err)
+	if opts.Function != "" {
+		fn, ok := d.Topology.Function(opts.Function)
+		if !ok {
+			return nil, fmt.Errorf("server.Open: function %q is not in the topology", opts.Function)
+		}
+		if err := checkSecrets(cfg, fn.Secrets); err != nil {
+			return nil, fmt.Errorf("server.Open: %w", err)
+		}
 	}
 	if opts.Meter == nil {
 		opts.Meter = &store.Meter{}
@@ -244,15 +251,7 @@ func build(ctx context.Context, name string, c Constructor) (http.Handler, error
 	if err != nil {
 		return nil, err
 	}
-	top, err := infra.Load()
-	if err != nil {
-		return nil, err
-	}
-	fn, ok := top.Function(name)
-	if !ok {
-		return nil, fmt.Errorf("function %q is not in the topology", name)
-	}
-	d, err := Open(context.WithoutCancel(ctx), cfg, Options{Secrets: fn.Secrets})
+	d, err := Open(context.WithoutCancel(ctx), cfg, Options{Function: name})
 	if err != nil {
 		return nil, err
 	}

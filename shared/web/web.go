@@ -129,7 +129,7 @@ func decodeError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &tooBig):
-		return errs.Errorf(errs.PayloadTooLarge, "the body is larger than %d KiB", MaxBody>>10)
+		return errTooLarge()
 	case errors.Is(err, io.EOF):
 		return errs.E(errs.Invalid, "the body is empty")
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
@@ -142,13 +142,17 @@ func decodeError(err error) error {
 	return errs.E(errs.Invalid, "the body could not be read")
 }
 
+func errTooLarge() error {
+	return errs.Errorf(errs.PayloadTooLarge, "the body is larger than %d KiB", MaxBody>>10)
+}
+
 // Form parses a form body (HTML pages) with the same size limit.
 func Form(r *http.Request) error {
 	r.Body = http.MaxBytesReader(nil, r.Body, MaxBody)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return errs.Errorf(errs.PayloadTooLarge, "the body is larger than %d KiB", MaxBody>>10)
+			return errTooLarge()
 		}
 		return errs.E(errs.Invalid, "the form could not be read")
 	}
@@ -179,7 +183,7 @@ func Middleware(log *slog.Logger, project, function string, next http.Handler) h
 				"firestoreReads", ops.Reads(), "firestoreWrites", ops.Writes())
 		}()
 		if r.ContentLength > MaxBody {
-			Problem(rec, r, errs.Errorf(errs.PayloadTooLarge, "the body is larger than %d KiB", MaxBody>>10))
+			Problem(rec, r, errTooLarge())
 			return
 		}
 		next.ServeHTTP(rec, r)
