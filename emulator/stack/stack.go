@@ -60,6 +60,10 @@ type Stack struct {
 	// Deps are the functions' dependencies (store, outbox, clock).
 	Deps *server.Deps
 
+	// topologyMu keeps relay passes out while EnsureTopology runs: an event
+	// published to a topic whose subscription is not created yet would be
+	// dropped by Pub/Sub, and its outbox entry deleted.
+	topologyMu    sync.Mutex
 	subscriptions []string
 	servers       []*http.Server
 	stop          context.CancelFunc
@@ -151,7 +155,10 @@ func (s *Stack) relay(ctx context.Context, every time.Duration, log *slog.Logger
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.Deps.Outbox.Relay(ctx); err != nil && ctx.Err() == nil {
+			s.topologyMu.Lock()
+			_, err := s.Deps.Outbox.Relay(ctx)
+			s.topologyMu.Unlock()
+			if err != nil && ctx.Err() == nil {
 				log.Warn("relay pass failed", "error", err.Error())
 			}
 		}
@@ -162,8 +169,11 @@ func (s *Stack) relay(ctx context.Context, every time.Duration, log *slog.Logger
 // the project, each subscription pushing to its function's path on this
 // stack's router. Existing subscriptions are replaced (a previous run may
 // have pointed them elsewhere). A pull subscription on every dead-letter
-// topic keeps what lands there, as in production.
+// topic keeps what lands there, as in production. The relay waits while it
+// runs.
 func (s *Stack) EnsureTopology(ctx context.Context) error {
+	s.topologyMu.Lock()
+	defer s.topologyMu.Unlock()
 	d := s.Deps
 	project := "projects/" + d.Config.Project
 	admin := d.PubSub.Client()

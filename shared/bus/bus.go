@@ -89,7 +89,7 @@ type Outbox struct {
 	Publisher Publisher
 	Clock     clock.Clock
 	// Timeout bounds one Dispatch, so a Pub/Sub outage delays the answer to
-	// a request by at most this much.
+	// a request by at most this much; it bounds each publish of Relay too.
 	Timeout time.Duration
 	// Grace is how old an event must be before Relay takes it, so Relay
 	// does not race the Dispatch of the request that wrote it.
@@ -128,7 +128,9 @@ const relayBatch = 100
 
 // Relay publishes every outbox event older than Grace and returns how many
 // it published. It stops at the first publish failure (Pub/Sub is likely
-// still down) and reports it.
+// still down) and reports it. Each publish is bounded by Timeout: left
+// alone, the client's own retries back off for up to a minute, and a relay
+// pass stuck in them would sit out Pub/Sub's recovery.
 func (o *Outbox) Relay(ctx context.Context) (int, error) {
 	n := 0
 	for {
@@ -137,7 +139,10 @@ func (o *Outbox) Relay(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("bus.Relay: %w", err)
 		}
 		for _, ev := range evs {
-			if err := o.publish(ctx, ev); err != nil {
+			pctx, cancel := context.WithTimeout(ctx, o.Timeout)
+			err := o.publish(pctx, ev)
+			cancel()
+			if err != nil {
 				return n, fmt.Errorf("bus.Relay: %w", err)
 			}
 			n++

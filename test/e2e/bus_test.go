@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -152,11 +153,19 @@ func TestMailerDropsPoison(t *testing.T) {
 func TestOutboxSurvivesPubSubOutage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	host, err := gcloud.FreeHostPort()
-	if err != nil {
-		t.Fatal(err)
+	// A free port can be taken by a parallel test before the emulator binds
+	// it; then try another.
+	var host string
+	var ps *gcloud.Emulator
+	var err error
+	for range 3 {
+		if host, err = gcloud.FreeHostPort(); err != nil {
+			t.Fatal(err)
+		}
+		if ps, err = gcloud.Start(ctx, gcloud.PubSub, host, nil); !errors.Is(err, gcloud.ErrPortInUse) {
+			break
+		}
 	}
-	ps, err := gcloud.Start(ctx, gcloud.PubSub, host, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
