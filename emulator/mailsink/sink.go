@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +46,17 @@ type Sink struct {
 	msgs      []Message     // oldest first
 	changed   chan struct{} // closed and replaced whenever msgs grows
 	onReceive func(Message)
+}
+
+// LinkPath returns what follows pathPrefix in the path of the first link
+// whose path starts with it (the token of a verification link, say).
+func (m Message) LinkPath(pathPrefix string) (string, bool) {
+	for _, l := range m.Links {
+		if u, err := url.Parse(l); err == nil && strings.HasPrefix(u.Path, pathPrefix) {
+			return strings.TrimPrefix(u.Path, pathPrefix), true
+		}
+	}
+	return "", false
 }
 
 // New returns an empty sink.

@@ -142,3 +142,20 @@ func TestStoreBounded(t *testing.T) {
 		t.Errorf("%d messages kept, want %d", got, maxMessages)
 	}
 }
+
+func TestMessageLinkPath(t *testing.T) {
+	m := Message{Links: []string{"https://other.example/x", "http://127.0.0.1:8080/verify-email/tok-123?x=1", "http://h/verify-email/second"}}
+	cases := []struct {
+		prefix, want string
+		ok           bool
+	}{
+		{"/verify-email/", "tok-123", true},
+		{"/x", "", true},
+		{"/reset-password/", "", false},
+	}
+	for _, tc := range cases {
+		if got, ok := m.LinkPath(tc.prefix); got != tc.want || ok != tc.ok {
+			t.Errorf("LinkPath(%q) = %q, %v; want %q, %v", tc.prefix, got, ok, tc.want, tc.ok)
+		}
+	}
+}

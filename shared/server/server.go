@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
@@ -226,22 +227,33 @@ func Registered() []string {
 // error is answered with 500 and tried again on the next request.
 func lazy(name string, c Constructor) http.HandlerFunc {
 	var (
-		mu sync.Mutex
-		h  http.Handler
+		mu    sync.Mutex // held only while building
+		built atomic.Pointer[http.Handler]
 	)
-	return func(w http.ResponseWriter, r *http.Request) {
+	get := func(ctx context.Context) (http.Handler, error) {
 		mu.Lock()
-		if h == nil {
-			built, err := build(r.Context(), name, c)
-			if err != nil {
-				mu.Unlock()
-				slog.Error("function failed to start", "function", name, "error", err.Error())
-				http.Error(w, "function failed to start", http.StatusInternalServerError)
-				return
-			}
-			h = built
+		defer mu.Unlock()
+		if h := built.Load(); h != nil {
+			return *h, nil
 		}
-		mu.Unlock()
+		h, err := build(ctx, name, c)
+		if err != nil {
+			return nil, err
+		}
+		built.Store(&h)
+		return h, nil
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if h := built.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		h, err := get(r.Context())
+		if err != nil {
+			slog.Error("function failed to start", "function", name, "error", err.Error())
+			http.Error(w, "function failed to start", http.StatusInternalServerError)
+			return
+		}
 		h.ServeHTTP(w, r)
 	}
 }

@@ -2,10 +2,13 @@ package server
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/test/testenv"
 )
 
 // TestOpenRefusesMissingSecrets: outside dev mode a function does not start
@@ -40,5 +43,42 @@ func TestOpenRefusesMissingSecrets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLazy: a function builds its dependencies on the first request; a
+// failed build answers 500 and is tried again on the next request.
+func TestLazy(t *testing.T) {
+	testenv.RequireEmulators(t)
+	builds := 0
+	h := lazy("signup", func(d *Deps) (http.Handler, error) {
+		builds++
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }), nil
+	})
+	serve := func() int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		return rec.Code
+	}
+	// Production mode without the function's secrets: refused, every time.
+	t.Setenv("WORKGATE_DEV", "")
+	t.Setenv("PUBLIC_URL", "https://workgate.example")
+	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.Project(t))
+	t.Setenv("WORKGATE_SEAL_KEY", "")
+	for range 2 {
+		if code := serve(); code != http.StatusInternalServerError {
+			t.Fatalf("without secrets = %d, want 500", code)
+		}
+	}
+	// Dev mode: built once, then served.
+	t.Setenv("WORKGATE_DEV", "1")
+	t.Setenv("WORKGATE_KEY_DIR", t.TempDir())
+	for range 3 {
+		if code := serve(); code != http.StatusTeapot {
+			t.Fatalf("after a good build = %d, want 418", code)
+		}
+	}
+	if builds != 1 {
+		t.Fatalf("built %d times, want 1", builds)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime"
 	"sort"
@@ -292,10 +291,8 @@ func (b *bench) do(method, path, body string, want int) error {
 }
 
 func token(m mailsink.Message, prefix string) (string, error) {
-	for _, l := range m.Links {
-		if u, err := url.Parse(l); err == nil && strings.HasPrefix(u.Path, prefix) {
-			return strings.TrimPrefix(u.Path, prefix), nil
-		}
+	if tok, ok := m.LinkPath(prefix); ok {
+		return tok, nil
 	}
 	return "", fmt.Errorf("no %s link in %q", prefix, m.Subject)
 }

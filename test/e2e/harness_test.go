@@ -222,14 +222,11 @@ func (e *env) waitMails(to string, n int) []mailsink.Message {
 // linkToken returns the token of the first link in m under prefix.
 func linkToken(t testing.TB, m mailsink.Message, prefix string) string {
 	t.Helper()
-	for _, l := range m.Links {
-		u, err := url.Parse(l)
-		if err == nil && strings.HasPrefix(u.Path, prefix) {
-			return strings.TrimPrefix(u.Path, prefix)
-		}
+	tok, ok := m.LinkPath(prefix)
+	if !ok {
+		t.Fatalf("no %s link in %q: %v", prefix, m.Subject, m.Links)
 	}
-	t.Fatalf("no %s link in %q: %v", prefix, m.Subject, m.Links)
-	return ""
+	return tok
 }
 
 // fs returns the stack's Firestore client.
@@ -260,8 +257,9 @@ func (e *env) documents() []string {
 				if err != nil {
 					e.t.Fatal(err)
 				}
-				if !strings.HasPrefix(ref.Path[strings.Index(ref.Path, "/documents/")+11:], "_dev/") {
-					out = append(out, ref.Path[strings.Index(ref.Path, "/documents/")+11:])
+				_, path, _ := strings.Cut(ref.Path, "/documents/")
+				if !strings.HasPrefix(path, "_dev/") { // the dev clock is not the test's data
+					out = append(out, path)
 				}
 				walk(ref.Collections(ctx))
 			}
