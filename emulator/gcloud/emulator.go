@@ -94,8 +94,10 @@ type Emulator struct {
 // (nil means io.Discard); log must be safe for concurrent use if shared.
 //
 // The JVM gets JAVA_TOOL_OPTIONS=-Xmx512m unless the caller's environment
-// sets JAVA_TOOL_OPTIONS. If the port is taken, Start fails at once with an
-// error wrapping ErrPortInUse. On success the caller must call Stop.
+// sets JAVA_TOOL_OPTIONS. If the port asked for is taken, Start fails at
+// once with an error wrapping ErrPortInUse; a free port it picked itself
+// and lost to another process before the emulator bound it is replaced by
+// another (up to freePortAttempts). On success the caller must call Stop.
 func Start(ctx context.Context, kind Kind, hostPort string, log io.Writer, opts ...Option) (*Emulator, error) {
 	op := "gcloud.Start " + string(kind)
 	var o options
@@ -108,13 +110,28 @@ func Start(ctx context.Context, kind Kind, hostPort string, log io.Writer, opts 
 	if log == nil {
 		log = io.Discard
 	}
-	if hostPort == "" {
-		hp, err := FreeHostPort()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		hostPort = hp
+	if hostPort != "" {
+		return start(ctx, op, kind, hostPort, log, o)
 	}
+	var err error
+	for range freePortAttempts {
+		hp, ferr := FreeHostPort()
+		if ferr != nil {
+			return nil, fmt.Errorf("%s: %w", op, ferr)
+		}
+		var e *Emulator
+		if e, err = start(ctx, op, kind, hp, log, o); !errors.Is(err, ErrPortInUse) {
+			return e, err
+		}
+	}
+	return nil, err
+}
+
+// freePortAttempts bounds how often Start picks another free port.
+const freePortAttempts = 3
+
+// start starts the emulator on hostPort.
+func start(ctx context.Context, op string, kind Kind, hostPort string, log io.Writer, o options) (*Emulator, error) {
 	if _, port, err := net.SplitHostPort(hostPort); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	} else if port == "0" || port == "" {

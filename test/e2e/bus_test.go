@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -153,22 +152,11 @@ func TestMailerDropsPoison(t *testing.T) {
 func TestOutboxSurvivesPubSubOutage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	// A free port can be taken by a parallel test before the emulator binds
-	// it; then try another.
-	var host string
-	var ps *gcloud.Emulator
-	var err error
-	for range 3 {
-		if host, err = gcloud.FreeHostPort(); err != nil {
-			t.Fatal(err)
-		}
-		if ps, err = gcloud.Start(ctx, gcloud.PubSub, host, nil); !errors.Is(err, gcloud.ErrPortInUse) {
-			break
-		}
-	}
+	ps, err := gcloud.Start(ctx, gcloud.PubSub, "", nil) // a free port
 	if err != nil {
 		t.Fatal(err)
 	}
+	host := ps.HostPort
 	t.Cleanup(func() { _ = ps.Stop() })
 	e := start(t, func(o *stack.Options) {
 		o.PubSubHost = host

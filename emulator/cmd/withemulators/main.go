@@ -32,10 +32,6 @@ import (
 // exists only in emulators.
 const defaultProject = "demo-workgate-test"
 
-// portAttempts bounds retries when a free port picked for an emulator is
-// taken before the emulator binds it.
-const portAttempts = 3
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
@@ -209,22 +205,10 @@ func startAll(ctx context.Context, specs []emulatorSpec, log io.Writer) ([]*gclo
 	return ems, errors.Join(errs...)
 }
 
-// startOne starts one emulator, retrying on another free port if the one
-// it picked was taken in the meantime.
+// startOne starts one emulator (gcloud.Start picks another free port if
+// the one it picked is taken in the meantime).
 func startOne(ctx context.Context, s emulatorSpec, log io.Writer) (*gcloud.Emulator, error) {
-	opt := gcloud.WithPortEnv("the " + s.flag + " flag")
-	if s.hostPort != "" {
-		return gcloud.Start(ctx, s.kind, s.hostPort, log, opt)
-	}
-	var err error
-	for range portAttempts {
-		var e *gcloud.Emulator
-		e, err = gcloud.Start(ctx, s.kind, "", log, opt)
-		if !errors.Is(err, gcloud.ErrPortInUse) {
-			return e, err
-		}
-	}
-	return nil, err
+	return gcloud.Start(ctx, s.kind, s.hostPort, log, gcloud.WithPortEnv("the "+s.flag+" flag"))
 }
 
 // stopAll stops the emulators in parallel.
