@@ -45,6 +45,11 @@ type Config struct {
 	// SealKey is the AES-256 key sealing secrets inside events (a secret,
 	// base64). In dev mode a key is generated into KeyDir.
 	SealKey string `env:"WORKGATE_SEAL_KEY"`
+	// MACKey keys the MACs of short secrets (login codes, match codes,
+	// poll tokens), which a plain hash would not protect against brute
+	// force (a secret, base64 of at least 32 bytes). In dev mode a key is
+	// generated into KeyDir.
+	MACKey string `env:"WORKGATE_MAC_KEY"`
 	// KeyDir holds the generated dev keys (git-ignored). Dev mode only.
 	KeyDir string `env:"WORKGATE_KEY_DIR" default:".workgate/keys"`
 

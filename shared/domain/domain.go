@@ -57,7 +57,19 @@ type Account struct {
 	PasswordHash string    `firestore:"passwordHash"`
 	Phone        string    `firestore:"phone,omitempty"`
 	CreatedAt    time.Time `firestore:"createdAt"`
+	// FirstDeviceAt is when the account trusted its first device; until
+	// then the next login's device is trusted without approval (F9).
+	FirstDeviceAt time.Time `firestore:"firstDeviceAt"`
+	LastLoginAt   time.Time `firestore:"lastLoginAt"`
+	// PasswordResetHash is the hash of the newest reset link's token: a
+	// newer request voids older links (F8).
+	PasswordResetHash string    `firestore:"passwordResetHash"`
+	PasswordChangedAt time.Time `firestore:"passwordChangedAt"`
 }
+
+// HasPassword reports whether the account has set a password (a member
+// registered by an admin has none until they set it, F3).
+func (a *Account) HasPassword() bool { return a.PasswordHash != "" }
 
 // ProfileFields decides what members see of each other's profiles (F11).
 type ProfileFields struct {

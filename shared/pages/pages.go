@@ -78,8 +78,29 @@ func text(l i18n.Locale, key string) string {
 	return key
 }
 
-// catalogue holds every string the pages show.
-var catalogue = map[i18n.Locale]map[string]string{
+// catalogue holds every string the pages show: the common ones here, each
+// flow's in its own file.
+var catalogue = merge(commonText, signupText, resetText)
+
+func merge(parts ...map[i18n.Locale]map[string]string) map[i18n.Locale]map[string]string {
+	out := map[i18n.Locale]map[string]string{}
+	for _, part := range parts {
+		for l, texts := range part {
+			if out[l] == nil {
+				out[l] = map[string]string{}
+			}
+			for k, v := range texts {
+				if _, dup := out[l][k]; dup {
+					panic("pages: text " + k + " defined twice")
+				}
+				out[l][k] = v
+			}
+		}
+	}
+	return out
+}
+
+var commonText = map[i18n.Locale]map[string]string{
 	i18n.Korean: {
 		"lang":                "ko",
 		"brand":               "workgate",

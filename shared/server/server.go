@@ -48,6 +48,7 @@ type Deps struct {
 	Hasher   *auth.Hasher
 	Signer   *auth.Signer
 	Sealer   *auth.Sealer
+	MACer    *auth.MACer
 	Mailer   Mailer
 
 	closers []func() error
@@ -124,7 +125,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 	return d, nil
 }
 
-// loadKeys reads the signing and sealing keys from the configuration, or
+// loadKeys reads the signing, sealing and MAC keys from the configuration, or
 // in dev mode from (or into) the key folder. Outside dev mode a missing key
 // leaves its component nil: only functions that list the secret get it,
 // and checkSecrets has already refused to start one that lacks it.
@@ -163,6 +164,19 @@ func (d *Deps) loadKeys() error {
 			return err
 		}
 	}
+	var macKey []byte
+	switch {
+	case cfg.MACKey != "":
+		macKey, err = auth.ParseMACKey(cfg.MACKey)
+	case cfg.Dev:
+		macKey, err = auth.DevMACKey(cfg.KeyDir)
+	}
+	if err != nil {
+		return err
+	}
+	if macKey != nil {
+		d.MACer = auth.NewMACer(macKey)
+	}
 	if cfg.Dev && cfg.SendGridKey == "" {
 		cfg.SendGridKey = "dev-sendgrid-key" // the local sink only checks that one is sent
 	}
@@ -178,6 +192,7 @@ func checkSecrets(cfg *config.Config, secrets []string) error {
 	set := map[string]string{
 		"WORKGATE_JWT_KEY":  cfg.JWTKey,
 		"WORKGATE_SEAL_KEY": cfg.SealKey,
+		"WORKGATE_MAC_KEY":  cfg.MACKey,
 		"SENDGRID_API_KEY":  cfg.SendGridKey,
 	}
 	var missing []error

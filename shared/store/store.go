@@ -32,6 +32,12 @@ const (
 	colAccountEmails = "accountEmails"
 	colVerifications = "verifications"
 	colOutbox        = "outbox"
+	colSessions      = "sessions"
+	colDevices       = "devices" // under an account
+	colLoginTickets  = "loginTickets"
+	colLoginCodes    = "loginCodes"
+	colCounters      = "attemptCounters"
+	colApprovals     = "deviceApprovals"
 	colProcessed     = "processedEvents"
 	colDev           = "_dev"
 )

@@ -1,0 +1,157 @@
+package domain
+
+import (
+	"slices"
+	"time"
+)
+
+// Can reports whether the member holds a permission: the super admin holds
+// every one, an admin those granted, a plain member none. Only an active
+// member holds any.
+func (m *Member) Can(perm string) bool {
+	if m.Status != MemberActive {
+		return false
+	}
+	switch m.Role {
+	case RoleSuperAdmin:
+		return true
+	case RoleAdmin:
+		return slices.Contains(m.Permissions, perm)
+	}
+	return false
+}
+
+// EffectivePermissions lists the permissions the member holds, the super
+// admin's implicit ones included.
+func (m *Member) EffectivePermissions() []string {
+	out := []string{}
+	for _, p := range []string{PermAdminAccess, PermMemberManagement} {
+		if m.Can(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Device platforms.
+var Platforms = []string{"mac", "windows", "linux", "ios", "android", "web"}
+
+// Device is a client installation as a login request describes it.
+type Device struct {
+	Name     string `firestore:"name" json:"name"`
+	Platform string `firestore:"platform" json:"platform"`
+}
+
+// TrustedDevice is a device an account trusts (F9): it presents its device
+// token, "<deviceId>.<secret>", on later logins; only the secret's hash is
+// stored. Stored at accounts/{accountId}/devices/{deviceId}.
+type TrustedDevice struct {
+	ID         string    `firestore:"deviceId"`
+	AccountID  string    `firestore:"accountId"`
+	Name       string    `firestore:"name"`
+	Platform   string    `firestore:"platform"`
+	TokenHash  string    `firestore:"tokenHash"`
+	TrustedAt  time.Time `firestore:"trustedAt"`
+	LastSeenAt time.Time `firestore:"lastSeenAt"`
+	// RevokedAt is set when the member revokes the device.
+	RevokedAt time.Time `firestore:"revokedAt"`
+}
+
+// Session is one login of one account, in one workspace, on one device
+// (F10). Its refresh token is "<sessionId>.<secret>"; the hash of the
+// current secret is kept, and the hashes of rotated ones so that a reused
+// token is recognised and revokes the session.
+type Session struct {
+	ID          string `firestore:"sessionId"`
+	AccountID   string `firestore:"accountId"`
+	WorkspaceID string `firestore:"workspaceId"`
+	DeviceID    string `firestore:"deviceId"`
+	RefreshHash string `firestore:"refreshHash"`
+	// Rotated holds the hashes of the refresh secrets already used.
+	Rotated     []string  `firestore:"rotated"`
+	CreatedAt   time.Time `firestore:"createdAt"`
+	RefreshedAt time.Time `firestore:"refreshedAt"`
+	// ExpiresAt is when the refresh token stops working unless rotated.
+	ExpiresAt time.Time `firestore:"expiresAt"`
+	// RevokedAt is set by logout, reuse, reset, device revocation or
+	// member deletion; RevokedWhy says which.
+	RevokedAt  time.Time `firestore:"revokedAt"`
+	RevokedWhy string    `firestore:"revokedWhy"`
+	PurgeAt    time.Time `firestore:"purgeAt"`
+}
+
+// Active reports whether the session can be used at now.
+func (s *Session) Active(now time.Time) bool {
+	return s.RevokedAt.IsZero() && now.Before(s.ExpiresAt)
+}
+
+// Why a session was revoked.
+const (
+	RevokedLogout       = "logout"
+	RevokedRefreshReuse = "refresh_reuse"
+	RevokedPasswordSet  = "password_changed"
+	RevokedDevice       = "device_revoked"
+	RevokedMember       = "member_deleted"
+)
+
+// LoginTicket lets one e-mail, whose login code was verified, try
+// passwords until a session is issued (F5). Stored under its token's hash.
+type LoginTicket struct {
+	Email string `firestore:"email"`
+	// AccountID is empty when the address has no account (its ticket can
+	// never yield a session, but it must look like any other).
+	AccountID string    `firestore:"accountId"`
+	CreatedAt time.Time `firestore:"createdAt"`
+	ExpiresAt time.Time `firestore:"expiresAt"`
+	UsedAt    time.Time `firestore:"usedAt"`
+	PurgeAt   time.Time `firestore:"purgeAt"`
+}
+
+// Live reports whether the ticket can still be used at now.
+func (t *LoginTicket) Live(now time.Time) bool {
+	return t.UsedAt.IsZero() && now.Before(t.ExpiresAt)
+}
+
+// Approval statuses.
+const (
+	ApprovalPending  = "pending"
+	ApprovalApproved = "approved"
+	ApprovalDenied   = "denied"
+	ApprovalExpired  = "expired"
+)
+
+// Approval is a login from an untrusted device waiting for someone to
+// approve it (F9). The new device polls it with its poll token and shows the
+// match code that an approver must enter; both are stored as MACs.
+type Approval struct {
+	ID            string    `firestore:"approvalId"`
+	AccountID     string    `firestore:"accountId"`
+	AccountName   string    `firestore:"accountName"`
+	WorkspaceID   string    `firestore:"workspaceId"`
+	Device        Device    `firestore:"device"`
+	PollTokenMAC  string    `firestore:"pollTokenMac"`
+	MatchCodeMAC  string    `firestore:"matchCodeMac"`
+	Status        string    `firestore:"status"`
+	WrongCodes    int       `firestore:"wrongCodes"`
+	RequestedAt   time.Time `firestore:"requestedAt"`
+	ExpiresAt     time.Time `firestore:"expiresAt"`
+	DecidedAt     time.Time `firestore:"decidedAt"`
+	DecidedBy     string    `firestore:"decidedBy"`
+	SessionIssued bool      `firestore:"sessionIssued"`
+	PurgeAt       time.Time `firestore:"purgeAt"`
+}
+
+// LoginCode is the e-mail login state of one address (F5): the live code's
+// MAC and the times codes were sent, for the hourly limit. Stored under the
+// address's key, for known and unknown addresses alike.
+type LoginCode struct {
+	CodeMAC   string      `firestore:"codeMac"`
+	ExpiresAt time.Time   `firestore:"expiresAt"`
+	Sends     []time.Time `firestore:"sends"`
+	PurgeAt   time.Time   `firestore:"purgeAt"`
+}
+
+// Live reports whether a code can be checked at now.
+func (c *LoginCode) Live(now time.Time) bool {
+	return c.CodeMAC != "" && now.Before(c.ExpiresAt)
+}

@@ -1,0 +1,473 @@
+// Package login is how members get a session: an e-mail code (F5), then a
+// password into one workspace, guarded by the lockout (F7). Answers never
+// say whether an e-mail has an account, and an unknown account costs the
+// same password hashing as a known one.
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/workgate/workgate/shared/auth"
+	"github.com/workgate/workgate/shared/bus"
+	"github.com/workgate/workgate/shared/clock"
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/events"
+	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/session"
+	"github.com/workgate/workgate/shared/store"
+)
+
+// The rules of F5 and F7.
+const (
+	CodeTTL = 10 * time.Minute
+	// CodeAttempts wrong codes restrict code login for CodeRestriction.
+	CodeAttempts    = 5
+	CodeRestriction = 30 * time.Minute
+	// CodeSends codes are sent per address per CodeWindow.
+	CodeSends  = 5
+	CodeWindow = time.Hour
+	TicketTTL  = 10 * time.Minute
+	// PasswordAttempts wrong passwords in a row lock password login for
+	// PasswordLock.
+	PasswordAttempts = 10
+	PasswordLock     = time.Hour
+	ApprovalTTL      = 10 * time.Minute
+)
+
+// maxPassword bounds what is hashed on login; a longer password cannot
+// have been set (auth.CheckPassword).
+const maxPassword = 1024
+
+// Service runs the login flows.
+type Service struct {
+	Store    *store.Store
+	Outbox   *bus.Outbox
+	Hasher   *auth.Hasher
+	Sealer   *auth.Sealer
+	MACer    *auth.MACer
+	Clock    clock.Clock
+	Sessions *session.Service
+	// AppURL is where a locked-out member can reset their password.
+	AppURL string
+}
+
+// RequestCode mails a login code to an address that has an account. The
+// answer, and every write but the mail, are the same for an address
+// without one: the rate limit applies to both, and an unknown address gets
+// a code that is never sent, so checking codes behaves alike too.
+func (s *Service) RequestCode(ctx context.Context, rawEmail string, locale i18n.Locale) error {
+	email, err := domain.NormalizeEmail(rawEmail)
+	if err != nil {
+		return err
+	}
+	accountID, err := s.Store.AccountIDByEmail(ctx, email)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return err
+	}
+	for range 3 {
+		lc, seen, err := s.Store.LoginCode(ctx, email)
+		if err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		var recent []time.Time
+		for _, t := range lc.Sends {
+			if now.Sub(t) < CodeWindow {
+				recent = append(recent, t)
+			}
+		}
+		if len(recent) >= CodeSends {
+			wait := recent[0].Add(CodeWindow).Sub(now)
+			return &errs.Error{Kind: errs.RateLimited, Message: "Too many codes were requested for this e-mail. Try again later.", RetryAfter: wait}
+		}
+		code := auth.NewCode()
+		next := &domain.LoginCode{
+			CodeMAC: s.codeMAC(email, code), ExpiresAt: now.Add(CodeTTL),
+			Sends: append(recent, now), PurgeAt: now.Add(CodeWindow + CodeRestriction),
+		}
+		var evs []events.Event
+		if accountID != "" {
+			ev, err := events.NewMail(s.Sealer, mail.LoginCode, locale, email, mail.Data{Code: code, ExpiresAt: next.ExpiresAt}, now)
+			if err != nil {
+				return fmt.Errorf("login.RequestCode: %w", err)
+			}
+			evs = append(evs, ev)
+		}
+		err = s.Store.PutLoginCode(ctx, email, next, seen, evs)
+		if errors.Is(err, store.ErrRaced) {
+			continue // a concurrent request for the same address: count it first
+		}
+		if err != nil {
+			return err
+		}
+		s.Outbox.Dispatch(ctx, evs...)
+		return nil
+	}
+	return store.ErrRaced
+}
+
+func (s *Service) codeMAC(email, code string) string { return s.MACer.MAC("login-code", email, code) }
+
+// Ticket is a verified code's outcome: a login ticket and the account's
+// active workspaces.
+type Ticket struct {
+	Token      string
+	ExpiresAt  time.Time
+	Workspaces []*domain.Workspace
+}
+
+// VerifyCode exchanges a right code for a login ticket. Every attempt is
+// counted (per address, whichever code it tries) before the code is
+// checked; the CodeAttempts-th wrong one voids the code and restricts code
+// login for CodeRestriction.
+func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticket, error) {
+	email, err := domain.NormalizeEmail(rawEmail)
+	if err != nil {
+		return nil, err
+	}
+	if code == "" || len(code) > 32 {
+		return nil, errs.E(errs.Invalid, "code is required")
+	}
+	now := s.Clock.Now()
+	a, err := s.Store.CountAttempt(ctx, store.CounterCode, email, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkLock(ctx, store.CounterCode, email, a, CodeAttempts, CodeRestriction, now); err != nil {
+		return nil, err
+	}
+	lc, seen, err := s.Store.LoginCode(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	if !lc.Live(now) {
+		return nil, errs.E(errs.Gone, "There is no valid code for this e-mail. Request a new one.")
+	}
+	if !s.MACer.Equal(lc.CodeMAC, "login-code", email, code) {
+		remaining := max(CodeAttempts-a.N, 0)
+		if remaining == 0 {
+			if err := s.Store.VoidLoginCode(ctx, email); err != nil {
+				return nil, err
+			}
+			if err := s.Store.Lock(ctx, store.CounterCode, email, now.Add(CodeRestriction), nil); err != nil {
+				return nil, err
+			}
+		}
+		return nil, errs.E(errs.InvalidCode, "The code is not right.").With("remainingAttempts", remaining)
+	}
+	token := auth.NewToken()
+	t := &domain.LoginTicket{Email: email, CreatedAt: now, ExpiresAt: now.Add(TicketTTL), PurgeAt: now.Add(TicketTTL + time.Hour)}
+	if t.AccountID, err = s.Store.AccountIDByEmail(ctx, email); err != nil && !errs.Is(err, errs.NotFound) {
+		return nil, err
+	}
+	if err := s.Store.ExchangeLoginCode(ctx, email, seen, auth.HashToken(token), t); err != nil {
+		return nil, err
+	}
+	if err := s.Store.ResetAttempts(ctx, store.CounterCode, email); err != nil {
+		return nil, err
+	}
+	out := &Ticket{Token: token, ExpiresAt: t.ExpiresAt}
+	if t.AccountID != "" {
+		if out.Workspaces, err = s.Store.Workspaces(ctx, t.AccountID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// checkLock refuses an attempt while a lock holds, or when more than limit
+// attempts were counted (concurrent ones beyond the limit are not judged;
+// the lock is set if the attempt that reached the limit has not set it).
+func (s *Service) checkLock(ctx context.Context, kind, email string, a store.Attempt, limit int, lockFor time.Duration, now time.Time) error {
+	until := a.LockedUntil
+	if until.IsZero() && a.N <= limit {
+		return nil
+	}
+	if until.IsZero() {
+		until = now.Add(lockFor)
+		if err := s.Store.Lock(ctx, kind, email, until, nil); err != nil {
+			return err
+		}
+	}
+	return locked(until, now)
+}
+
+func locked(until, now time.Time) error {
+	return (&errs.Error{Kind: errs.Locked, Message: "Too many failed attempts. Try again later.", RetryAfter: until.Sub(now)}).
+		With("lockedUntil", until.UTC().Format(time.RFC3339))
+}
+
+// PasswordLogin is step 3 of F5.
+type PasswordLogin struct {
+	Ticket      string
+	WorkspaceID string
+	Email       string
+	Password    string
+	Device      domain.Device
+	DeviceToken string
+	Locale      i18n.Locale
+}
+
+// Result is a login's outcome: a session, or, for an untrusted device, a
+// pending approval.
+type Result struct {
+	Session  *session.Response
+	Approval *Approval
+}
+
+// Approval is the approval response of API.md.
+type Approval struct {
+	Status     string    `json:"status"`
+	ApprovalID string    `json:"approvalId"`
+	PollToken  string    `json:"pollToken"`
+	MatchCode  string    `json:"matchCode"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+}
+
+var errTicket = errs.E(errs.Unauthenticated, "The login ticket is invalid or has expired. Verify your e-mail again.")
+
+// Password logs in with a login ticket and a password.
+func (s *Service) Password(ctx context.Context, in PasswordLogin) (*Result, error) {
+	email, err := domain.NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLoginInput(in.WorkspaceID, in.Password, in.Device); err != nil {
+		return nil, err
+	}
+	if in.Ticket == "" || len(in.Ticket) > 128 {
+		return nil, errTicket
+	}
+	ticketHash := auth.HashToken(in.Ticket)
+	t, ticketSeen, err := s.Store.LoginTicket(ctx, ticketHash)
+	if errs.Is(err, errs.NotFound) {
+		return nil, errTicket
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	if !t.Live(now) || t.Email != email {
+		return nil, errTicket
+	}
+	acc, accSeen, err := s.checkPassword(ctx, email, t.AccountID, in.Password, in.Locale)
+	if err != nil {
+		return nil, err
+	}
+	return s.start(ctx, acc, accSeen, in, ticketHash, ticketSeen)
+}
+
+func checkLoginInput(workspaceID, password string, d domain.Device) error {
+	if err := domain.CheckWorkspaceID(workspaceID); err != nil {
+		return err
+	}
+	if password == "" || len(password) > maxPassword {
+		return errs.E(errs.Invalid, "password is required")
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(d.Name)); n == 0 || n > 100 {
+		return errs.E(errs.Invalid, "device.name must be 1 to 100 characters")
+	}
+	if !slices.Contains(domain.Platforms, d.Platform) {
+		return errs.E(errs.Invalid, "device.platform must be one of mac, windows, linux, ios, android, web")
+	}
+	return nil
+}
+
+var errCredentials = errs.E(errs.InvalidCredentials, "The e-mail or password is not right.")
+
+// checkPassword judges a password for an address under the lockout: the
+// attempt is counted first, then the password hashed, the same work for an
+// unknown account (accountID "") as for a known one. It returns the account
+// and the update time it was read at.
+func (s *Service) checkPassword(ctx context.Context, email, accountID, password string, locale i18n.Locale) (*domain.Account, time.Time, error) {
+	now := s.Clock.Now()
+	a, err := s.Store.CountAttempt(ctx, store.CounterPassword, email, now)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if err := s.checkLock(ctx, store.CounterPassword, email, a, PasswordAttempts, PasswordLock, now); err != nil {
+		return nil, time.Time{}, err
+	}
+	var (
+		acc  *domain.Account
+		seen time.Time
+	)
+	if accountID != "" {
+		acc, seen, err = s.Store.AccountWithTime(ctx, accountID)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return nil, time.Time{}, err
+		}
+	}
+	ok := false
+	if acc != nil && acc.HasPassword() {
+		if ok, err = s.Hasher.Verify(ctx, acc.PasswordHash, password); err != nil {
+			return nil, time.Time{}, err
+		}
+	} else {
+		s.Hasher.VerifyDummy(ctx, password)
+	}
+	if ok {
+		if err := s.Store.ResetAttempts(ctx, store.CounterPassword, email); err != nil {
+			return nil, time.Time{}, err
+		}
+		return acc, seen, nil
+	}
+	if a.N >= PasswordAttempts {
+		if err := s.lock(ctx, email, acc, now.Add(PasswordLock), locale, now); err != nil {
+			return nil, time.Time{}, err
+		}
+	}
+	return nil, time.Time{}, errCredentials.With("remainingAttempts", max(PasswordAttempts-a.N, 0))
+}
+
+// lock locks password login for an address and, if it has an account,
+// mails it that it was locked.
+func (s *Service) lock(ctx context.Context, email string, acc *domain.Account, until time.Time, locale i18n.Locale, now time.Time) error {
+	var evs []events.Event
+	if acc != nil {
+		ev, err := events.NewMail(s.Sealer, mail.AccountLocked, locale, email, mail.Data{Name: acc.Name, LockedUntil: until, ResetURL: s.AppURL}, now)
+		if err != nil {
+			return fmt.Errorf("login.lock: %w", err)
+		}
+		evs = append(evs, ev)
+	}
+	if err := s.Store.Lock(ctx, store.CounterPassword, email, until, evs); err != nil {
+		return err
+	}
+	s.Outbox.Dispatch(ctx, evs...)
+	return nil
+}
+
+// start issues a session to an account whose password was right, in a
+// workspace it is an active member of, on a trusted device; any other
+// device gets a pending approval.
+func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.Time, in PasswordLogin, ticketHash string, ticketSeen time.Time) (*Result, error) {
+	m, err := s.Store.Member(ctx, in.WorkspaceID, acc.ID)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return nil, err
+	}
+	if m == nil || m.Status != domain.MemberActive {
+		return nil, errs.E(errs.Forbidden, "This account is not a member of the workspace.")
+	}
+	ws, _, err := s.Store.Workspace(ctx, in.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	if ws.Status != domain.WorkspaceActive {
+		return nil, errs.E(errs.Forbidden, "This workspace is not active.")
+	}
+	for range 3 {
+		now := s.Clock.Now()
+		deviceID, trusted, err := s.trustedDevice(ctx, acc.ID, in.DeviceToken)
+		if err != nil {
+			return nil, err
+		}
+		first := !trusted && acc.FirstDeviceAt.IsZero()
+		if !trusted && !first {
+			ap, err := s.requestApproval(ctx, acc, in, now)
+			if err != nil {
+				return nil, err
+			}
+			return &Result{Approval: ap}, nil
+		}
+		var (
+			dev         *domain.TrustedDevice
+			deviceToken string
+		)
+		if first {
+			dev, deviceToken = NewTrustedDevice(acc.ID, in.Device, now)
+			deviceID = dev.ID
+		}
+		sess, refresh := s.Sessions.New(acc.ID, in.WorkspaceID, deviceID)
+		err = s.Store.CreateSession(ctx, store.NewSession{
+			Session: sess, Device: dev, AccountSeen: accSeen, FirstDevice: first,
+			TicketHash: ticketHash, TicketSeen: ticketSeen, Now: now,
+		})
+		if errs.Is(err, errs.Gone) {
+			return nil, errTicket
+		}
+		if errors.Is(err, store.ErrRaced) {
+			// The account changed since the password was checked: a new
+			// password voids this login; anything else, try again.
+			fresh, seen, err := s.Store.AccountWithTime(ctx, acc.ID)
+			if err != nil {
+				return nil, err
+			}
+			if fresh.PasswordHash != acc.PasswordHash {
+				return nil, errCredentials
+			}
+			if ticketHash != "" {
+				if _, ticketSeen, err = s.Store.LoginTicket(ctx, ticketHash); err != nil {
+					return nil, errTicket
+				}
+			}
+			acc, accSeen = fresh, seen
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		res, err := s.Sessions.Respond(sess, refresh)
+		if err != nil {
+			return nil, err
+		}
+		res.DeviceToken = deviceToken
+		return &Result{Session: res}, nil
+	}
+	return nil, store.ErrRaced
+}
+
+// NewTrustedDevice returns a device to trust and its device token.
+func NewTrustedDevice(accountID string, d domain.Device, now time.Time) (*domain.TrustedDevice, string) {
+	secret := auth.NewToken()
+	dev := &domain.TrustedDevice{
+		ID: domain.NewID(), AccountID: accountID, Name: strings.TrimSpace(d.Name), Platform: d.Platform,
+		TokenHash: auth.HashToken(secret), TrustedAt: now, LastSeenAt: now,
+	}
+	return dev, dev.ID + "." + secret
+}
+
+// trustedDevice checks a device token: "<deviceId>.<secret>" of a device
+// the account trusts and has not revoked.
+func (s *Service) trustedDevice(ctx context.Context, accountID, token string) (string, bool, error) {
+	id, secret, ok := strings.Cut(token, ".")
+	if !ok || id == "" || secret == "" || len(token) > 256 {
+		return "", false, nil
+	}
+	d, err := s.Store.TrustedDevice(ctx, accountID, id)
+	if errs.Is(err, errs.NotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if !d.RevokedAt.IsZero() || !auth.EqualSecret(auth.HashToken(secret), d.TokenHash) {
+		return "", false, nil
+	}
+	return d.ID, true, nil
+}
+
+// requestApproval stores a pending approval for a login from an untrusted
+// device. Deciding it is F9's.
+func (s *Service) requestApproval(ctx context.Context, acc *domain.Account, in PasswordLogin, now time.Time) (*Approval, error) {
+	poll, match := auth.NewToken(), auth.NewCode()
+	a := &domain.Approval{
+		ID: domain.NewID(), AccountID: acc.ID, AccountName: acc.Name, WorkspaceID: in.WorkspaceID,
+		Device:       domain.Device{Name: strings.TrimSpace(in.Device.Name), Platform: in.Device.Platform},
+		PollTokenMAC: s.MACer.MAC("poll-token", poll), Status: domain.ApprovalPending,
+		RequestedAt: now, ExpiresAt: now.Add(ApprovalTTL), PurgeAt: now.Add(ApprovalTTL + 24*time.Hour),
+	}
+	a.MatchCodeMAC = s.MACer.MAC("match-code", a.ID, match)
+	if err := s.Store.CreateApproval(ctx, a, nil); err != nil {
+		return nil, err
+	}
+	return &Approval{Status: "device_approval_required", ApprovalID: a.ID, PollToken: poll, MatchCode: match, ExpiresAt: a.ExpiresAt}, nil
+}

@@ -1,0 +1,223 @@
+// Package session issues and checks sessions (F10): an EdDSA access JWT of
+// 15 minutes that every authenticated call verifies together with the
+// session's state, and an opaque refresh token that rotates on every use;
+// a reused refresh token revokes its session.
+package session
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/workgate/workgate/shared/auth"
+	"github.com/workgate/workgate/shared/clock"
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/store"
+)
+
+// Lifetimes.
+const (
+	AccessTTL = 15 * time.Minute
+	// RefreshTTL is how long a session lives without being refreshed;
+	// every rotation extends it.
+	RefreshTTL = 30 * 24 * time.Hour
+	// keepRotated is how many used refresh secrets a session remembers to
+	// recognise their reuse.
+	keepRotated = 20
+)
+
+// Issuer is the iss of every access token.
+const Issuer = "workgate"
+
+// Claims are an access token's claims: sub is the account.
+type Claims struct {
+	jwt.RegisteredClaims
+	WorkspaceID string `json:"ws"`
+	SessionID   string `json:"sid"`
+	DeviceID    string `json:"did"`
+}
+
+// Service issues and checks sessions.
+type Service struct {
+	Store  *store.Store
+	Signer *auth.Signer
+	Clock  clock.Clock
+}
+
+// Response is the session response of API.md.
+type Response struct {
+	AccessToken  string `json:"accessToken"`
+	RefreshToken string `json:"refreshToken"`
+	TokenType    string `json:"tokenType"`
+	ExpiresIn    int    `json:"expiresIn"`
+	AccountID    string `json:"accountId"`
+	WorkspaceID  string `json:"workspaceId"`
+	SessionID    string `json:"sessionId"`
+	DeviceID     string `json:"deviceId"`
+	// DeviceToken is set when this response made the device trusted.
+	DeviceToken string `json:"deviceToken,omitempty"`
+}
+
+// New returns a new session for an account in a workspace on a device, and
+// its refresh token. Nothing is stored: the login commits the session with
+// whatever else it changes (store.CreateSession).
+func (s *Service) New(accountID, workspaceID, deviceID string) (*domain.Session, string) {
+	now := s.Clock.Now()
+	secret := auth.NewToken()
+	sess := &domain.Session{
+		ID: domain.NewID(), AccountID: accountID, WorkspaceID: workspaceID, DeviceID: deviceID,
+		RefreshHash: auth.HashToken(secret), Rotated: []string{},
+		CreatedAt: now, RefreshedAt: now, ExpiresAt: now.Add(RefreshTTL), PurgeAt: now.Add(RefreshTTL),
+	}
+	return sess, sess.ID + "." + secret
+}
+
+// Respond signs an access token for a session and returns the session
+// response carrying it and the refresh token.
+func (s *Service) Respond(sess *domain.Session, refreshToken string) (*Response, error) {
+	now := s.Clock.Now()
+	access, err := s.Signer.Sign(Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: Issuer, Subject: sess.AccountID, ID: domain.NewID(),
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(AccessTTL)),
+		},
+		WorkspaceID: sess.WorkspaceID, SessionID: sess.ID, DeviceID: sess.DeviceID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session.Respond: %w", err)
+	}
+	return &Response{
+		AccessToken: access, RefreshToken: refreshToken, TokenType: "Bearer", ExpiresIn: int(AccessTTL / time.Second),
+		AccountID: sess.AccountID, WorkspaceID: sess.WorkspaceID, SessionID: sess.ID, DeviceID: sess.DeviceID,
+	}, nil
+}
+
+// Principal is the caller of an authenticated request.
+type Principal struct {
+	AccountID   string
+	WorkspaceID string
+	SessionID   string
+	DeviceID    string
+	Member      *domain.Member
+	Workspace   *domain.Workspace
+}
+
+var errUnauthenticated = errs.E(errs.Unauthenticated, "Log in to use this.")
+
+// Authenticate checks the request's bearer access token and the state
+// behind it: the session must be live, the membership active and the
+// workspace active, so logout, revocation, member deletion and withdrawal
+// take effect at once. Any failure is errs.Unauthenticated.
+func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return nil, errUnauthenticated
+	}
+	var c Claims
+	if err := s.Signer.Verify(token, &c); err != nil {
+		return nil, err
+	}
+	if c.Subject == "" || c.SessionID == "" || domain.CheckWorkspaceID(c.WorkspaceID) != nil {
+		return nil, errUnauthenticated
+	}
+	caller, err := s.check(r.Context(), c.SessionID, c.WorkspaceID, c.Subject)
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{
+		AccountID: c.Subject, WorkspaceID: c.WorkspaceID, SessionID: c.SessionID, DeviceID: c.DeviceID,
+		Member: caller.Member, Workspace: caller.Workspace,
+	}, nil
+}
+
+// check reads a session's state and refuses one that cannot be used.
+func (s *Service) check(ctx context.Context, sessionID, workspaceID, accountID string) (*store.Caller, error) {
+	c, err := s.Store.Caller(ctx, sessionID, workspaceID, accountID)
+	if errs.Is(err, errs.NotFound) {
+		return nil, errUnauthenticated
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	if c.Session.AccountID != accountID || c.Session.WorkspaceID != workspaceID || !c.Session.Active(now) ||
+		c.Member == nil || c.Member.Status != domain.MemberActive || c.Workspace.Status != domain.WorkspaceActive {
+		return nil, errUnauthenticated
+	}
+	return c, nil
+}
+
+// In refuses a caller acting on another workspace than their session's, or
+// lacking a permission (none if perm is empty).
+func (p *Principal) In(workspaceID, perm string) error {
+	if workspaceID != p.WorkspaceID {
+		return errs.E(errs.Forbidden, "You are not a member of this workspace.")
+	}
+	if perm != "" && !p.Member.Can(perm) {
+		return errs.E(errs.Forbidden, "You do not have the permission to do this.")
+	}
+	return nil
+}
+
+var errBadRefresh = errs.E(errs.Unauthenticated, "The refresh token is invalid or has expired.")
+
+// Refresh rotates a refresh token: it returns a new session response and
+// the old token stops working. A token that was already rotated is a
+// reuse: someone holds a copy, so the whole session is revoked.
+func (s *Service) Refresh(ctx context.Context, token string) (*Response, error) {
+	id, secret, ok := strings.Cut(token, ".")
+	if !ok || id == "" || secret == "" || len(token) > 256 {
+		return nil, errBadRefresh
+	}
+	hash := auth.HashToken(secret)
+	for range 3 {
+		sess, seen, err := s.Store.Session(ctx, id)
+		if errs.Is(err, errs.NotFound) {
+			return nil, errBadRefresh
+		}
+		if err != nil {
+			return nil, err
+		}
+		now := s.Clock.Now()
+		if !auth.EqualSecret(hash, sess.RefreshHash) {
+			for _, old := range sess.Rotated {
+				if auth.EqualSecret(hash, old) {
+					if err := s.Store.RevokeSession(ctx, sess.ID, domain.RevokedRefreshReuse, now); err != nil {
+						return nil, err
+					}
+					return nil, errs.E(errs.Unauthenticated, "This refresh token was already used; the session has been ended.")
+				}
+			}
+			return nil, errBadRefresh
+		}
+		if _, err := s.check(ctx, sess.ID, sess.WorkspaceID, sess.AccountID); err != nil {
+			return nil, errBadRefresh
+		}
+		next := auth.NewToken()
+		sess.Rotated = append(sess.Rotated, sess.RefreshHash)
+		if len(sess.Rotated) > keepRotated {
+			sess.Rotated = sess.Rotated[len(sess.Rotated)-keepRotated:]
+		}
+		sess.RefreshHash, sess.RefreshedAt = auth.HashToken(next), now
+		sess.ExpiresAt, sess.PurgeAt = now.Add(RefreshTTL), now.Add(RefreshTTL)
+		err = s.Store.RotateRefresh(ctx, sess, seen)
+		if errs.Is(err, errs.Gone) {
+			continue // a concurrent use won: read again (now a reuse, or revoked)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.Respond(sess, sess.ID+"."+next)
+	}
+	return nil, errBadRefresh
+}
+
+// Logout revokes the caller's session.
+func (s *Service) Logout(ctx context.Context, p *Principal) error {
+	return s.Store.RevokeSession(ctx, p.SessionID, domain.RevokedLogout, s.Clock.Now())
+}

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/events"
+)
+
+func (s *Store) loginCode(email string) *firestore.DocumentRef {
+	return s.fs.Collection(colLoginCodes).Doc(emailKey(email))
+}
+
+// LoginCode returns the login-code state of an address and the update time
+// it was read at (zero, with an empty state, if there is none).
+func (s *Store) LoginCode(ctx context.Context, email string) (*domain.LoginCode, time.Time, error) {
+	var c domain.LoginCode
+	t, err := s.get(ctx, s.loginCode(email), &c)
+	if errs.Is(err, errs.NotFound) {
+		return &domain.LoginCode{}, time.Time{}, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, wrap("store.LoginCode", err)
+	}
+	return &c, t, nil
+}
+
+// PutLoginCode stores a new login-code state and its events, if the state
+// is unchanged since it was read at seen (zero: did not exist); ErrRaced
+// otherwise.
+func (s *Store) PutLoginCode(ctx context.Context, email string, c *domain.LoginCode, seen time.Time, evs []events.Event) error {
+	ref := s.loginCode(email)
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		var err error
+		if seen.IsZero() {
+			err = tx.Create(ref, c)
+		} else {
+			err = tx.Update(ref, []firestore.Update{
+				{Path: "codeMac", Value: c.CodeMAC}, {Path: "expiresAt", Value: c.ExpiresAt},
+				{Path: "sends", Value: c.Sends}, {Path: "purgeAt", Value: c.PurgeAt},
+			}, firestore.LastUpdateTime(seen))
+		}
+		if err != nil {
+			return err
+		}
+		return s.addEvents(tx, evs)
+	}, firestore.MaxAttempts(1))
+	switch code(err) {
+	case codes.OK:
+		return nil
+	case codes.AlreadyExists, codes.FailedPrecondition, codes.NotFound:
+		return ErrRaced
+	}
+	return wrap("store.PutLoginCode", err)
+}
+
+// VoidLoginCode makes an address's code unusable (too many wrong codes).
+func (s *Store) VoidLoginCode(ctx context.Context, email string) error {
+	_, err := s.loginCode(email).Update(ctx, []firestore.Update{{Path: "codeMac", Value: ""}})
+	if code(err) == codes.NotFound {
+		return nil
+	}
+	return wrap("store.VoidLoginCode", err)
+}
+
+// ExchangeLoginCode consumes the code read at seen and creates a login
+// ticket under ticketHash, in one commit; errs.Gone if the code changed
+// since it was read (used, voided or replaced).
+func (s *Store) ExchangeLoginCode(ctx context.Context, email string, seen time.Time, ticketHash string, t *domain.LoginTicket) error {
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := tx.Update(s.loginCode(email), []firestore.Update{{Path: "codeMac", Value: ""}}, firestore.LastUpdateTime(seen)); err != nil {
+			return err
+		}
+		return tx.Create(s.fs.Collection(colLoginTickets).Doc(ticketHash), t)
+	}, firestore.MaxAttempts(1))
+	switch code(err) {
+	case codes.OK:
+		return nil
+	case codes.FailedPrecondition, codes.NotFound:
+		return errs.E(errs.Gone, "this code has already been used")
+	}
+	return wrap("store.ExchangeLoginCode", err)
+}
+
+// LoginTicket returns the ticket stored under a hash and the update time it
+// was read at.
+func (s *Store) LoginTicket(ctx context.Context, hash string) (*domain.LoginTicket, time.Time, error) {
+	var t domain.LoginTicket
+	seen, err := s.get(ctx, s.fs.Collection(colLoginTickets).Doc(hash), &t)
+	if err != nil {
+		return nil, time.Time{}, wrap("store.LoginTicket", err)
+	}
+	return &t, seen, nil
+}
+
+// Workspaces lists the active workspaces in which an account is an active
+// member, by name.
+func (s *Store) Workspaces(ctx context.Context, accountID string) ([]*domain.Workspace, error) {
+	members, err := s.fs.CollectionGroup(colMembers).
+		Where("accountId", "==", accountID).Where("status", "==", domain.MemberActive).
+		Select("workspaceId").Documents(ctx).GetAll()
+	if err != nil {
+		return nil, wrap("store.Workspaces", err)
+	}
+	if len(members) == 0 {
+		return nil, nil
+	}
+	refs := make([]*firestore.DocumentRef, len(members))
+	for i, m := range members {
+		refs[i] = m.Ref.Parent.Parent
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return nil, wrap("store.Workspaces", err)
+	}
+	var out []*domain.Workspace
+	for _, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		var ws domain.Workspace
+		if err := snap.DataTo(&ws); err != nil {
+			return nil, wrap("store.Workspaces", err)
+		}
+		if ws.Status == domain.WorkspaceActive {
+			out = append(out, &ws)
+		}
+	}
+	return out, nil
+}
+
+// CreateApproval stores a pending device approval and its events.
+func (s *Store) CreateApproval(ctx context.Context, a *domain.Approval, evs []events.Event) error {
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := tx.Create(s.fs.Collection(colApprovals).Doc(a.ID), a); err != nil {
+			return err
+		}
+		return s.addEvents(tx, evs)
+	}, firestore.MaxAttempts(1))
+	return wrap("store.CreateApproval", err)
+}

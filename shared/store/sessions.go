@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/api/iterator"
+	"google.golang.org/grpc/codes"
+
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/events"
+)
+
+// Caller is what every authenticated request checks besides the access
+// token's signature: its session, the membership and the workspace, read
+// together in one round trip.
+type Caller struct {
+	Session     *domain.Session
+	SessionSeen time.Time
+	Member      *domain.Member // nil if there is none
+	Workspace   *domain.Workspace
+}
+
+// Caller reads a session with the membership and workspace it belongs to;
+// errs.NotFound if the session or the workspace does not exist.
+func (s *Store) Caller(ctx context.Context, sessionID, workspaceID, accountID string) (*Caller, error) {
+	snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{
+		s.fs.Collection(colSessions).Doc(sessionID),
+		s.member(workspaceID, accountID),
+		s.fs.Collection(colWorkspaces).Doc(workspaceID),
+	})
+	if err != nil {
+		return nil, wrap("store.Caller", err)
+	}
+	if !snaps[0].Exists() || !snaps[2].Exists() {
+		return nil, errs.E(errs.NotFound, "not found")
+	}
+	c := &Caller{Session: &domain.Session{}, Workspace: &domain.Workspace{}, SessionSeen: snaps[0].UpdateTime}
+	if err := snaps[0].DataTo(c.Session); err != nil {
+		return nil, wrap("store.Caller", err)
+	}
+	if err := snaps[2].DataTo(c.Workspace); err != nil {
+		return nil, wrap("store.Caller", err)
+	}
+	if snaps[1].Exists() {
+		c.Member = &domain.Member{}
+		if err := snaps[1].DataTo(c.Member); err != nil {
+			return nil, wrap("store.Caller", err)
+		}
+	}
+	return c, nil
+}
+
+// NewSession is a login that issues a session: what it consumes and what
+// it creates, committed together.
+type NewSession struct {
+	Session *domain.Session
+	// Device, when set, is a device this login makes trusted.
+	Device *domain.TrustedDevice
+	// AccountSeen is the update time of the account as the login read it:
+	// the commit fails (ErrRaced) if the account changed since, so a
+	// password reset racing a login cannot leave a session behind, and of
+	// two first logins only one trusts its device.
+	AccountSeen time.Time
+	// FirstDevice marks the account as having trusted its first device.
+	FirstDevice bool
+	// TicketHash and TicketSeen name a login ticket to consume, if any.
+	TicketHash string
+	TicketSeen time.Time
+	Events     []events.Event
+	Now        time.Time
+}
+
+// CreateSession commits a login. ErrRaced if the account changed since it
+// was read; errs.Gone if the login ticket was used meanwhile.
+func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if n.TicketHash != "" {
+			ref := s.fs.Collection(colLoginTickets).Doc(n.TicketHash)
+			if err := tx.Update(ref, []firestore.Update{{Path: "usedAt", Value: n.Now}}, firestore.LastUpdateTime(n.TicketSeen)); err != nil {
+				return ticketUsed{err}
+			}
+		}
+		acc := []firestore.Update{{Path: "lastLoginAt", Value: n.Now}}
+		if n.FirstDevice {
+			acc = append(acc, firestore.Update{Path: "firstDeviceAt", Value: n.Now})
+		}
+		if err := tx.Update(s.fs.Collection(colAccounts).Doc(n.Session.AccountID), acc, firestore.LastUpdateTime(n.AccountSeen)); err != nil {
+			return err
+		}
+		if n.Device != nil {
+			if err := tx.Create(s.device(n.Device.AccountID, n.Device.ID), n.Device); err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(s.fs.Collection(colSessions).Doc(n.Session.ID), n.Session); err != nil {
+			return err
+		}
+		return s.addEvents(tx, n.Events)
+	}, firestore.MaxAttempts(1))
+	var tu ticketUsed
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tu) && (code(tu.err) == codes.FailedPrecondition || code(tu.err) == codes.NotFound):
+		return errs.E(errs.Gone, "this login ticket has already been used")
+	case code(err) == codes.FailedPrecondition:
+		// Either the account or (the error does not say which) the ticket
+		// changed: the caller reads both again.
+		return ErrRaced
+	}
+	return wrap("store.CreateSession", err)
+}
+
+type ticketUsed struct{ err error }
+
+func (t ticketUsed) Error() string { return t.err.Error() }
+func (t ticketUsed) Unwrap() error { return t.err }
+
+// Session returns a session and the update time it was read at.
+func (s *Store) Session(ctx context.Context, id string) (*domain.Session, time.Time, error) {
+	var sess domain.Session
+	t, err := s.get(ctx, s.fs.Collection(colSessions).Doc(id), &sess)
+	if err != nil {
+		return nil, time.Time{}, wrap("store.Session", err)
+	}
+	return &sess, t, nil
+}
+
+// RotateRefresh replaces a session's refresh secret, if the session is
+// unchanged since it was read; errs.Gone if it changed (a concurrent
+// rotation or revocation won).
+func (s *Store) RotateRefresh(ctx context.Context, sess *domain.Session, seen time.Time) error {
+	_, err := s.fs.Collection(colSessions).Doc(sess.ID).Update(ctx, []firestore.Update{
+		{Path: "refreshHash", Value: sess.RefreshHash},
+		{Path: "rotated", Value: sess.Rotated},
+		{Path: "refreshedAt", Value: sess.RefreshedAt},
+		{Path: "expiresAt", Value: sess.ExpiresAt},
+		{Path: "purgeAt", Value: sess.PurgeAt},
+	}, firestore.LastUpdateTime(seen))
+	if code(err) == codes.FailedPrecondition || code(err) == codes.NotFound {
+		return errs.E(errs.Gone, "the session changed")
+	}
+	return wrap("store.RotateRefresh", err)
+}
+
+// RevokeSession ends one session (kept until it would have expired, so a
+// reused refresh token is still recognised). Revoking a revoked session
+// changes nothing.
+func (s *Store) RevokeSession(ctx context.Context, id, why string, now time.Time) error {
+	_, err := s.fs.Collection(colSessions).Doc(id).Update(ctx, revoke(why, now))
+	if code(err) == codes.NotFound {
+		return nil
+	}
+	return wrap("store.RevokeSession", err)
+}
+
+func revoke(why string, now time.Time) []firestore.Update {
+	return []firestore.Update{{Path: "revokedAt", Value: now}, {Path: "revokedWhy", Value: why}}
+}
+
+// activeSessions returns the references of the account's unrevoked
+// sessions, optionally only those in one workspace or on one device.
+func (s *Store) activeSessions(ctx context.Context, accountID, field, value string) ([]*firestore.DocumentRef, error) {
+	q := s.fs.Collection(colSessions).Where("accountId", "==", accountID).Where("revokedAt", "==", time.Time{})
+	if field != "" {
+		q = q.Where(field, "==", value)
+	}
+	it := q.Select().Documents(ctx)
+	defer it.Stop()
+	var refs []*firestore.DocumentRef
+	for {
+		snap, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			return refs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, snap.Ref)
+	}
+}
+
+// RevokeSessions ends every session of an account; field and value, if
+// set, narrow it to the sessions in one workspace ("workspaceId") or on
+// one device ("deviceId").
+func (s *Store) RevokeSessions(ctx context.Context, accountID, field, value, why string, now time.Time) error {
+	refs, err := s.activeSessions(ctx, accountID, field, value)
+	if err != nil {
+		return wrap("store.RevokeSessions", err)
+	}
+	for _, ref := range refs {
+		if _, err := ref.Update(ctx, revoke(why, now)); err != nil && code(err) != codes.NotFound {
+			return wrap("store.RevokeSessions", err)
+		}
+	}
+	return nil
+}
+
+// TrustedDevice returns one of an account's devices.
+func (s *Store) TrustedDevice(ctx context.Context, accountID, deviceID string) (*domain.TrustedDevice, error) {
+	var d domain.TrustedDevice
+	if _, err := s.get(ctx, s.device(accountID, deviceID), &d); err != nil {
+		return nil, wrap("store.TrustedDevice", err)
+	}
+	return &d, nil
+}
+
+func (s *Store) device(accountID, deviceID string) *firestore.DocumentRef {
+	return s.fs.Collection(colAccounts).Doc(accountID).Collection(colDevices).Doc(deviceID)
+}
+
+// AccountWithTime returns an account and the update time it was read at.
+func (s *Store) AccountWithTime(ctx context.Context, id string) (*domain.Account, time.Time, error) {
+	var a domain.Account
+	t, err := s.get(ctx, s.fs.Collection(colAccounts).Doc(id), &a)
+	if err != nil {
+		return nil, time.Time{}, wrap("store.AccountWithTime", err)
+	}
+	return &a, t, nil
+}
