@@ -141,7 +141,7 @@ func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticke
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkLock(ctx, store.CounterCode, email, a, CodeAttempts, CodeRestriction, now); err != nil {
+	if err := s.checkLock(ctx, store.CounterCode, email, nil, a, CodeAttempts, CodeRestriction, "", now); err != nil {
 		return nil, err
 	}
 	lc, seen, err := s.Store.LoginCode(ctx, email)
@@ -157,7 +157,7 @@ func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticke
 			if err := s.Store.VoidLoginCode(ctx, email); err != nil {
 				return nil, err
 			}
-			if err := s.Store.Lock(ctx, store.CounterCode, email, now.Add(CodeRestriction), nil); err != nil {
+			if err := s.lock(ctx, store.CounterCode, email, nil, now.Add(CodeRestriction), "", now); err != nil {
 				return nil, err
 			}
 		}
@@ -184,16 +184,17 @@ func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticke
 }
 
 // checkLock refuses an attempt while a lock holds, or when more than limit
-// attempts were counted (concurrent ones beyond the limit are not judged;
-// the lock is set if the attempt that reached the limit has not set it).
-func (s *Service) checkLock(ctx context.Context, kind, email string, a store.Attempt, limit int, lockFor time.Duration, now time.Time) error {
+// attempts were counted: concurrent attempts beyond the limit are not
+// judged, and lock (with its mail) if the one that reached the limit has
+// not yet.
+func (s *Service) checkLock(ctx context.Context, kind, email string, acc *domain.Account, a store.Attempt, limit int, lockFor time.Duration, locale i18n.Locale, now time.Time) error {
 	until := a.LockedUntil
 	if until.IsZero() && a.N <= limit {
 		return nil
 	}
 	if until.IsZero() {
 		until = now.Add(lockFor)
-		if err := s.Store.Lock(ctx, kind, email, until, nil); err != nil {
+		if err := s.lock(ctx, kind, email, acc, until, locale, now); err != nil {
 			return err
 		}
 	}
@@ -288,23 +289,26 @@ var errCredentials = errs.E(errs.InvalidCredentials, "The e-mail or password is 
 // unknown account (accountID "") as for a known one. It returns the account
 // and the update time it was read at.
 func (s *Service) checkPassword(ctx context.Context, email, accountID, password string, locale i18n.Locale) (*domain.Account, time.Time, error) {
+	var (
+		acc  *domain.Account
+		seen time.Time
+		err  error
+	)
+	if accountID != "" {
+		acc, seen, err = s.Store.AccountWithTime(ctx, accountID)
+		if errs.Is(err, errs.NotFound) {
+			acc = nil
+		} else if err != nil {
+			return nil, time.Time{}, err
+		}
+	}
 	now := s.Clock.Now()
 	a, err := s.Store.CountAttempt(ctx, store.CounterPassword, email, now)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	if err := s.checkLock(ctx, store.CounterPassword, email, a, PasswordAttempts, PasswordLock, now); err != nil {
+	if err := s.checkLock(ctx, store.CounterPassword, email, acc, a, PasswordAttempts, PasswordLock, locale, now); err != nil {
 		return nil, time.Time{}, err
-	}
-	var (
-		acc  *domain.Account
-		seen time.Time
-	)
-	if accountID != "" {
-		acc, seen, err = s.Store.AccountWithTime(ctx, accountID)
-		if err != nil && !errs.Is(err, errs.NotFound) {
-			return nil, time.Time{}, err
-		}
 	}
 	ok := false
 	if acc != nil && acc.HasPassword() {
@@ -321,28 +325,31 @@ func (s *Service) checkPassword(ctx context.Context, email, accountID, password 
 		return acc, seen, nil
 	}
 	if a.N >= PasswordAttempts {
-		if err := s.lock(ctx, email, acc, now.Add(PasswordLock), locale, now); err != nil {
+		if err := s.lock(ctx, store.CounterPassword, email, acc, now.Add(PasswordLock), locale, now); err != nil {
 			return nil, time.Time{}, err
 		}
 	}
 	return nil, time.Time{}, errCredentials.With("remainingAttempts", max(PasswordAttempts-a.N, 0))
 }
 
-// lock locks password login for an address and, if it has an account,
-// mails it that it was locked.
-func (s *Service) lock(ctx context.Context, email string, acc *domain.Account, until time.Time, locale i18n.Locale, now time.Time) error {
+// lock locks a counter; a password lock of an account is mailed to it.
+// Of concurrent lockers one locks and mails.
+func (s *Service) lock(ctx context.Context, kind, email string, acc *domain.Account, until time.Time, locale i18n.Locale, now time.Time) error {
 	var evs []events.Event
-	if acc != nil {
+	if kind == store.CounterPassword && acc != nil {
 		ev, err := events.NewMail(s.Sealer, mail.AccountLocked, locale, email, mail.Data{Name: acc.Name, LockedUntil: until, ResetURL: s.AppURL}, now)
 		if err != nil {
 			return fmt.Errorf("login.lock: %w", err)
 		}
 		evs = append(evs, ev)
 	}
-	if err := s.Store.Lock(ctx, store.CounterPassword, email, until, evs); err != nil {
+	locked, err := s.Store.Lock(ctx, kind, email, until, evs)
+	if err != nil {
 		return err
 	}
-	s.Outbox.Dispatch(ctx, evs...)
+	if locked {
+		s.Outbox.Dispatch(ctx, evs...)
+	}
 	return nil
 }
 

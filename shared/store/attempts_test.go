@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestCountAttemptParallel: of 30 concurrent attempts, at most 10 read a
+// count within a limit of 10 — the property the lockout rests on — and of
+// 20 concurrent lockers exactly one creates the lock.
+func TestCountAttemptParallel(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	var within, locked atomic.Int32
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Go(func() {
+			a, err := s.CountAttempt(ctx, CounterPassword, "kim@example.com", t0)
+			if err != nil {
+				t.Error(err)
+			}
+			if a.N <= 10 {
+				within.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if got := within.Load(); got > 10 {
+		t.Fatalf("%d of 30 concurrent attempts read a count within 10", got)
+	}
+	for range 20 {
+		wg.Go(func() {
+			ok, err := s.Lock(ctx, CounterPassword, "kim@example.com", t0.Add(time.Hour), nil)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				locked.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if got := locked.Load(); got != 1 {
+		t.Fatalf("%d of 20 concurrent lockers locked, want 1", got)
+	}
+}
+
+// TestLockLifecycle: a lock holds until its time, is then lifted with the
+// count restarted; a reset lifts it at once; counters are per kind and per
+// address.
+func TestLockLifecycle(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	const email = "kim@example.com"
+	count := func(kind string, now time.Time) Attempt {
+		t.Helper()
+		a, err := s.CountAttempt(ctx, kind, email, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	for i := 1; i <= 3; i++ {
+		if a := count(CounterPassword, t0); a.N != i || !a.LockedUntil.IsZero() {
+			t.Fatalf("attempt %d = %+v", i, a)
+		}
+	}
+	if a := count(CounterCode, t0); a.N != 1 {
+		t.Fatalf("code counter shares the password counter: %+v", a)
+	}
+	if _, err := s.Lock(ctx, CounterPassword, email, t0.Add(time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	if a := count(CounterPassword, t0.Add(59*time.Minute)); !a.LockedUntil.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("within the hour: %+v", a)
+	}
+	if a := count(CounterPassword, t0.Add(time.Hour)); a.N != 1 || !a.LockedUntil.IsZero() {
+		t.Fatalf("after the hour: %+v", a)
+	}
+	if _, err := s.Lock(ctx, CounterPassword, email, t0.Add(2*time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ResetAttempts(ctx, CounterPassword, email); err != nil {
+		t.Fatal(err)
+	}
+	if a := count(CounterPassword, t0.Add(time.Hour)); a.N != 1 || !a.LockedUntil.IsZero() {
+		t.Fatalf("after a reset: %+v", a)
+	}
+}
