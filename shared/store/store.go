@@ -37,9 +37,20 @@ const (
 	colLoginTickets  = "loginTickets"
 	colLoginCodes    = "loginCodes"
 	colCounters      = "attemptCounters"
+	colLocks         = "attemptLocks"
 	colApprovals     = "deviceApprovals"
 	colProcessed     = "processedEvents"
 	colDev           = "_dev"
+	colInviteLinks   = "inviteLinks" // under a workspace
+	colInviteUses    = "uses"        // under an invite link
+	colInviteTokens  = "inviteTokens"
+)
+
+// Collections of the password reset (F8, resets.go): links by the hash of
+// their token, and each address's recent reset mails by its key.
+const (
+	colPasswordResets = "passwordResets"
+	colResetSends     = "passwordResetSends"
 )
 
 // Store is workgate's Firestore database.
