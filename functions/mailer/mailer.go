@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/workgate/workgate/shared/bus"
+	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
 	"github.com/workgate/workgate/shared/server"
+	"github.com/workgate/workgate/shared/store"
 )
 
 // Name is the function's name in the topology.
@@ -27,13 +29,14 @@ const lease = time.Minute
 
 // New builds the push endpoint.
 func New(d *server.Deps) (http.Handler, error) {
-	m := &mailer{sealer: d.Sealer, send: d.Mailer}
+	m := &mailer{sealer: d.Sealer, send: d.Mailer, store: d.Store}
 	return &bus.Push{Name: Name, Store: d.Store, Clock: d.Clock, Consume: m.consume, Lease: lease}, nil
 }
 
 type mailer struct {
 	sealer events.Sealer
 	send   server.Mailer
+	store  *store.Store
 }
 
 // consume renders and sends one requested mail. A request that can never
@@ -46,6 +49,16 @@ func (m *mailer) consume(ctx context.Context, ev events.Event) error {
 	if err := ev.Decode(&req); err != nil {
 		log.Error("dropping an undecodable mail request", "error", err.Error())
 		return nil
+	}
+	if req.IfAccount {
+		_, err := m.store.AccountIDByEmail(ctx, req.To)
+		if errs.Is(err, errs.NotFound) {
+			log.Info("mail not sent: the address has no account", "template", req.Template)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
 	if err := req.Unseal(m.sealer); err != nil {
 		log.Error("dropping a mail request whose secrets do not open", "error", err.Error())

@@ -77,6 +77,11 @@ type Mail struct {
 	Locale   string    `json:"locale"`
 	To       string    `json:"to"`
 	Data     mail.Data `json:"data"`
+	// IfAccount asks the mailer to send only if To has an account. A
+	// request path that must not reveal whether an address has one (a
+	// login code) records the same event either way and leaves the
+	// question to the job, so its time and writes are the same too.
+	IfAccount bool `json:"ifAccount,omitempty"`
 }
 
 // MailVersion is the current version of Mail.
@@ -84,13 +89,23 @@ const MailVersion = 1
 
 // NewMail returns a mail-requested event, with d's secrets sealed.
 func NewMail(s Sealer, template string, locale i18n.Locale, to string, d mail.Data, now time.Time) (Event, error) {
-	if d.Link != "" {
-		d.Link = s.Seal(d.Link)
+	return newMail(s, Mail{Template: template, Locale: string(locale), To: to, Data: d}, now)
+}
+
+// NewMailIfAccount is NewMail for a mail that goes out only if the address
+// has an account (see Mail.IfAccount).
+func NewMailIfAccount(s Sealer, template string, locale i18n.Locale, to string, d mail.Data, now time.Time) (Event, error) {
+	return newMail(s, Mail{Template: template, Locale: string(locale), To: to, Data: d, IfAccount: true}, now)
+}
+
+func newMail(s Sealer, m Mail, now time.Time) (Event, error) {
+	if m.Data.Link != "" {
+		m.Data.Link = s.Seal(m.Data.Link)
 	}
-	if d.Code != "" {
-		d.Code = s.Seal(d.Code)
+	if m.Data.Code != "" {
+		m.Data.Code = s.Seal(m.Data.Code)
 	}
-	return New(TopicMailRequested, MailVersion, Mail{Template: template, Locale: string(locale), To: to, Data: d}, now)
+	return New(TopicMailRequested, MailVersion, m, now)
 }
 
 // Unseal opens the secrets NewMail sealed.

@@ -59,17 +59,15 @@ type Service struct {
 	AppURL string
 }
 
-// RequestCode mails a login code to an address that has an account. The
-// answer, and every write but the mail, are the same for an address
-// without one: the rate limit applies to both, and an unknown address gets
-// a code that is never sent, so checking codes behaves alike too.
+// RequestCode mails a login code to an address if it has an account. The
+// request does the same work whether or not it has one: it stores a code
+// (an unknown address's is never sent, so checking codes behaves alike
+// too), counts it against the hourly limit, and records the mail event
+// marked IfAccount; the mailer drops the mail for an unknown address. So
+// neither the answer nor its timing tells.
 func (s *Service) RequestCode(ctx context.Context, rawEmail string, locale i18n.Locale) error {
 	email, err := domain.NormalizeEmail(rawEmail)
 	if err != nil {
-		return err
-	}
-	accountID, err := s.Store.AccountIDByEmail(ctx, email)
-	if err != nil && !errs.Is(err, errs.NotFound) {
 		return err
 	}
 	for range 3 {
@@ -93,22 +91,18 @@ func (s *Service) RequestCode(ctx context.Context, rawEmail string, locale i18n.
 			CodeMAC: s.codeMAC(email, code), ExpiresAt: now.Add(CodeTTL),
 			Sends: append(recent, now), PurgeAt: now.Add(CodeWindow + CodeRestriction),
 		}
-		var evs []events.Event
-		if accountID != "" {
-			ev, err := events.NewMail(s.Sealer, mail.LoginCode, locale, email, mail.Data{Code: code, ExpiresAt: next.ExpiresAt}, now)
-			if err != nil {
-				return fmt.Errorf("login.RequestCode: %w", err)
-			}
-			evs = append(evs, ev)
+		ev, err := events.NewMailIfAccount(s.Sealer, mail.LoginCode, locale, email, mail.Data{Code: code, ExpiresAt: next.ExpiresAt}, now)
+		if err != nil {
+			return fmt.Errorf("login.RequestCode: %w", err)
 		}
-		err = s.Store.PutLoginCode(ctx, email, next, seen, evs)
+		err = s.Store.PutLoginCode(ctx, email, next, seen, []events.Event{ev})
 		if errors.Is(err, store.ErrRaced) {
 			continue // a concurrent request for the same address: count it first
 		}
 		if err != nil {
 			return err
 		}
-		s.Outbox.Dispatch(ctx, evs...)
+		s.Outbox.Dispatch(ctx, ev)
 		return nil
 	}
 	return store.ErrRaced

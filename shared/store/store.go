@@ -106,3 +106,7 @@ func code(err error) codes.Code {
 	}
 	return status.Code(err)
 }
+
+// EmailKey is the document ID under which an address's state is kept
+// (benchmarks plant state with it).
+func (s *Store) EmailKey(email string) string { return emailKey(email) }
