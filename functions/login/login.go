@@ -11,6 +11,7 @@ import (
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/login"
+	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/web"
@@ -42,6 +43,13 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/logout", h.logout)
 	mux.Handle("GET /v1/me", h.me)
 	h.resetRoutes(mux)
+	// The rest of the subtree (recovery and organisation login) is built
+	// by later features.
+	api, err := openapi.NewRouter()
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/", func(w http.ResponseWriter, r *http.Request) error { return api.NotBuilt(r.Method, r.URL.Path) })
 	return mux, nil
 }
 

@@ -1,10 +1,124 @@
 package login
 
 import (
+	"net/http"
+
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/pages"
+	"github.com/workgate/workgate/shared/reset"
 	"github.com/workgate/workgate/shared/web"
 )
 
 // resetRoutes adds the password reset (F8): POST /v1/password-resets,
 // POST /v1/password-resets/confirm and the page /reset-password/{token}.
 func (h *handler) resetRoutes(mux *web.Mux) {
+	rh := &resetHandler{svc: &reset.Service{
+		Store: h.d.Store, Outbox: h.d.Outbox, Hasher: h.d.Hasher, Sealer: h.d.Sealer, Clock: h.d.Clock,
+		Link: h.d.Config.PublicLink,
+	}}
+	mux.Handle("POST /v1/password-resets", rh.request)
+	mux.Handle("POST /v1/password-resets/confirm", rh.confirm)
+	mux.Handle("GET "+reset.Path+"{token}", rh.page)
+	mux.Handle("POST "+reset.Path+"{token}", rh.form)
+}
+
+type resetHandler struct {
+	svc *reset.Service
+}
+
+type resetRequest struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+type resetStatus struct {
+	Status string `json:"status"`
+}
+
+// resetRequested is the one answer to every well-formed reset request,
+// whatever happened (no enumeration).
+var resetRequested = resetStatus{Status: "reset_requested"}
+
+func (rh *resetHandler) request(w http.ResponseWriter, r *http.Request) error {
+	var req resetRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	if err := rh.svc.Request(r.Context(), req.Name, req.Email, i18n.Negotiate(r.Header.Get("Accept-Language"))); err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusAccepted, resetRequested)
+}
+
+type resetConfirmRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+func (rh *resetHandler) confirm(w http.ResponseWriter, r *http.Request) error {
+	var req resetConfirmRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	if req.Token == "" {
+		return errs.E(errs.Invalid, "token is required")
+	}
+	if err := rh.svc.Confirm(r.Context(), req.Token, req.Password, i18n.Negotiate(r.Header.Get("Accept-Language"))); err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, resetStatus{Status: "password_changed"})
+}
+
+// resetForm is the page's form, asking for the new password; message is
+// the catalogue key of what it says above the form.
+func resetForm(locale i18n.Locale, token, message, detail string) pages.Page {
+	return pages.Page{
+		Locale: locale, Name: "confirm", Title: "reset.title", Message: message, Detail: detail,
+		Action: reset.Path + token, Button: "reset.button",
+		Fields: []pages.Field{{Name: "password", Label: "reset.password", Type: "password", Required: true, MinLength: 8}},
+	}
+}
+
+// page shows the form to choose a new password, for whom; opening it never
+// consumes the link.
+func (rh *resetHandler) page(w http.ResponseWriter, r *http.Request) error {
+	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
+	token := r.PathValue("token")
+	acc, err := rh.svc.Pending(r.Context(), token)
+	if err != nil {
+		return resetFailure(w, locale, err)
+	}
+	return pages.Render(w, http.StatusOK, resetForm(locale, token, "reset.message", acc.Email))
+}
+
+// form is the page's form: it sets the password and consumes the link. A
+// password the rule refuses shows the form again, the link still usable.
+func (rh *resetHandler) form(w http.ResponseWriter, r *http.Request) error {
+	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
+	token := r.PathValue("token")
+	if err := web.Form(r); err != nil {
+		return resetFailure(w, locale, err)
+	}
+	err := rh.svc.Confirm(r.Context(), token, r.PostForm.Get("password"), locale)
+	if errs.Is(err, errs.Invalid) {
+		return pages.Render(w, http.StatusBadRequest, resetForm(locale, token, "reset.weak", ""))
+	}
+	if err != nil {
+		return resetFailure(w, locale, err)
+	}
+	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "reset.done.title", Message: "reset.done.message", OK: true})
+}
+
+// resetFailure answers a page request that failed: a dead link gets its
+// own page, anything else the generic one; internal errors are returned,
+// to be logged and answered by the problem writer.
+func resetFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {
+	switch errs.KindOf(err) {
+	case errs.Gone:
+		return pages.Render(w, http.StatusGone, pages.Page{Locale: locale, Name: "result", Title: "gone.title", Message: "reset.gone"})
+	case errs.Internal:
+		return err
+	}
+	return pages.Render(w, web.Status(errs.KindOf(err)), pages.Page{Locale: locale, Name: "result", Title: "error.title", Message: "error.message"})
 }

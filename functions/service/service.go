@@ -53,14 +53,7 @@ func New(d *server.Deps) (http.Handler, error) {
 			// Dev-only paths exist only in dev mode (where devclock owns them).
 			return errs.E(errs.NotFound, "no such resource")
 		}
-		op, path := api.Documented(r.Method, r.URL.Path)
-		switch {
-		case op:
-			return errs.E(errs.NotImplemented, "this part of the API is not available yet")
-		case path:
-			return errs.Errorf(errs.MethodNotAllowed, "%s is not allowed here", r.Method)
-		}
-		return errs.E(errs.NotFound, "no such resource")
+		return api.NotBuilt(r.Method, r.URL.Path)
 	}))
 	return mux, nil
 }

@@ -1,6 +1,9 @@
-// Package signup is the function behind workspace creation and e-mail
-// verification (F1): POST /v1/workspaces, POST /v1/email-verifications and
-// the page that e-mailed verification links open, /verify-email/{token}.
+// Package signup is the function behind joining workgate: workspace
+// creation and e-mail verification (F1: POST /v1/workspaces, POST
+// /v1/email-verifications and the page /verify-email/{token}), invite-link
+// sign-up (F2: /v1/invites/{token} and the page /invite/{token}) and the
+// first password of a member registered by an admin (F3: POST
+// /v1/password-setups and the page /set-password/{token}).
 package signup
 
 import (
@@ -33,6 +36,8 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/email-verifications", h.verify)
 	mux.Handle("GET /verify-email/{token}", h.verifyPage)
 	mux.Handle("POST /verify-email/{token}", h.verifyForm)
+	h.inviteRoutes(mux)
+	h.passwordSetupRoutes(mux)
 	return mux, nil
 }
 

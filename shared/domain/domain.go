@@ -115,12 +115,17 @@ type Workspace struct {
 }
 
 // Member is an account's membership of a workspace. Its ID is the account ID.
+// Title (직책), Position (직위) and Mobile are profile fields an admin may
+// fill in when registering the member (F3).
 type Member struct {
 	AccountID   string    `firestore:"accountId"`
 	WorkspaceID string    `firestore:"workspaceId"`
 	Name        string    `firestore:"name"`
 	Email       string    `firestore:"email"`
 	Department  string    `firestore:"department"`
+	Title       string    `firestore:"title"`
+	Position    string    `firestore:"position"`
+	Mobile      string    `firestore:"mobile"`
 	Role        string    `firestore:"role"`
 	Permissions []string  `firestore:"permissions"`
 	Status      string    `firestore:"status"`
@@ -131,6 +136,11 @@ type Member struct {
 const (
 	// VerifyOwner activates a new workspace with its owner (F1).
 	VerifyOwner = "workspace_owner"
+	// VerifyInvite makes the address a member, through an invite link (F2).
+	VerifyInvite = "invite"
+	// VerifyPasswordSetup sets the first password of a member registered
+	// by an admin, and activates them (F3). Mailed as a set-password link.
+	VerifyPasswordSetup = "password_setup"
 )
 
 // Verification is a pending e-mail verification, stored under the hash of
@@ -149,6 +159,10 @@ type Verification struct {
 	UsedAt time.Time `firestore:"usedAt"`
 	// PurgeAt is when the TTL policy deletes the document.
 	PurgeAt time.Time `firestore:"purgeAt"`
+	// AccountID is the registered member's account (VerifyPasswordSetup).
+	AccountID string `firestore:"accountId,omitempty"`
+	// LinkID is the invite link accepted (VerifyInvite).
+	LinkID string `firestore:"linkId,omitempty"`
 }
 
 // Live reports whether the verification can still be used at now.

@@ -392,12 +392,10 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 			Session: sess, Device: dev, AccountSeen: accSeen, FirstDevice: first,
 			TicketHash: ticketHash, TicketSeen: ticketSeen, Now: now,
 		})
-		if errs.Is(err, errs.Gone) {
-			return nil, errTicket
-		}
 		if errors.Is(err, store.ErrRaced) {
-			// The account changed since the password was checked: a new
-			// password voids this login; anything else, try again.
+			// The account or the ticket changed since they were read: a
+			// new password or a used ticket voids this login; anything
+			// else (a concurrent login's lastLoginAt), try again.
 			fresh, seen, err := s.Store.AccountWithTime(ctx, acc.ID)
 			if err != nil {
 				return nil, err
@@ -406,9 +404,11 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 				return nil, errCredentials
 			}
 			if ticketHash != "" {
-				if _, ticketSeen, err = s.Store.LoginTicket(ctx, ticketHash); err != nil {
+				t, tSeen, err := s.Store.LoginTicket(ctx, ticketHash)
+				if err != nil || !t.Live(s.Clock.Now()) {
 					return nil, errTicket
 				}
+				ticketSeen = tSeen
 			}
 			acc, accSeen = fresh, seen
 			continue

@@ -18,6 +18,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/workgate/workgate/shared/errs"
 )
 
 // Spec is the OpenAPI 3.0.3 document (YAML) of the whole API.md surface.
@@ -201,4 +203,18 @@ func (r *Router) match(escapedPath string) []match {
 		}
 	}
 	return out
+}
+
+// NotBuilt answers a request no handler took: 501 not_implemented for an
+// operation the API documents but no function serves yet, 405 for a
+// documented path with another method, 404 otherwise. Each function's mux
+// falls back on it for the part of its subtree later features build.
+func (r *Router) NotBuilt(method, path string) error {
+	switch op, known := r.Documented(method, path); {
+	case op:
+		return errs.E(errs.NotImplemented, "this part of the API is not available yet")
+	case known:
+		return errs.Errorf(errs.MethodNotAllowed, "%s is not allowed here", method)
+	}
+	return errs.E(errs.NotFound, "no such resource")
 }

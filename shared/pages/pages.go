@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/workgate/workgate/shared/i18n"
 )
@@ -28,6 +29,9 @@ type Page struct {
 	Name string
 	// Title and Message are keys of the message catalogue.
 	Title, Message string
+	// Logo, when set, is the URL of an image shown above the title (a
+	// workspace's logo; only https URLs are shown).
+	Logo string
 	// Detail is shown under the message (already localised or user data;
 	// always escaped).
 	Detail string
@@ -50,6 +54,9 @@ type Field struct {
 // Render writes p with the given status and headers that keep the page (and
 // the token in its URL) out of caches, referrers and frames.
 func Render(w http.ResponseWriter, status int, p Page) error {
+	if !strings.HasPrefix(p.Logo, "https://") {
+		p.Logo = "" // the CSP would block it anyway; http would leak the page's visit
+	}
 	var buf bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&buf, p.Name+".html", p); err != nil {
 		return fmt.Errorf("pages.Render %s: %w", p.Name, err)
@@ -60,7 +67,7 @@ func Render(w http.ResponseWriter, status int, p Page) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src https:; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err

@@ -47,3 +47,23 @@ func TestRenderEscapesAndLocalises(t *testing.T) {
 		})
 	}
 }
+
+// TestLogo: a workspace logo shows only from https (the CSP allows no
+// other images), escaped.
+func TestLogo(t *testing.T) {
+	cases := []struct{ logo, want string }{
+		{"https://cdn.example/logo.png?a=1&b=2", `<img class="logo" src="https://cdn.example/logo.png?a=1&amp;b=2"`},
+		{"http://cdn.example/logo.png", ""},
+		{"javascript:alert(1)", ""},
+	}
+	for _, tc := range cases {
+		rec := httptest.NewRecorder()
+		if err := Render(rec, 200, Page{Locale: i18n.Korean, Name: "confirm", Title: "verify.title", Message: "verify.message", Logo: tc.logo, Action: "/x", Button: "verify.button"}); err != nil {
+			t.Fatal(err)
+		}
+		body := rec.Body.String()
+		if tc.want == "" && strings.Contains(body, "<img") || tc.want != "" && !strings.Contains(body, tc.want) {
+			t.Errorf("logo %q: page %s", tc.logo, body)
+		}
+	}
+}

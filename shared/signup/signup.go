@@ -1,12 +1,14 @@
 // Package signup is how people come into workgate: creating a workspace
-// and verifying the owner's e-mail (F1). Later flows (invite links, e-mail
-// invitations) join it here.
+// and verifying the owner's e-mail (F1), invite links (F2), registration by
+// an admin with a set-password link (F3), and the joined mail that every
+// one of them sends (F4).
 package signup
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/workgate/workgate/shared/auth"
@@ -122,11 +124,15 @@ func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) error {
 // Pending returns the live verification behind a token, without consuming
 // it (the page a link opens shows it); errs.Gone if it is not live.
 func (s *Service) Pending(ctx context.Context, token string) (*domain.Verification, error) {
-	v, _, err := s.live(ctx, token)
+	v, _, err := s.live(ctx, token, domain.VerifyOwner, domain.VerifyInvite)
 	return v, err
 }
 
-func (s *Service) live(ctx context.Context, token string) (*domain.Verification, time.Time, error) {
+// live returns the live verification behind a token and the update time
+// it was read at; errs.Gone if there is none, it is used or expired, or it
+// is for none of purposes (a set-password link is not an e-mail
+// verification link, nor the other way round).
+func (s *Service) live(ctx context.Context, token string, purposes ...string) (*domain.Verification, time.Time, error) {
 	if token == "" || len(token) > 128 {
 		return nil, time.Time{}, errs.E(errs.Gone, "this link is not valid")
 	}
@@ -136,6 +142,9 @@ func (s *Service) live(ctx context.Context, token string) (*domain.Verification,
 	}
 	if err != nil {
 		return nil, time.Time{}, err
+	}
+	if !slices.Contains(purposes, v.Purpose) {
+		return nil, time.Time{}, errs.E(errs.Gone, "this link is not valid")
 	}
 	if !v.Live(s.Clock.Now()) {
 		return nil, time.Time{}, errs.E(errs.Gone, "this link has expired or has already been used")
@@ -155,7 +164,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Verified, error) {
 	// A concurrent sign-up may create the same account between our read
 	// and our commit (store.ErrRaced); reading again resolves it.
 	for range 3 {
-		v, seen, err := s.live(ctx, token)
+		v, seen, err := s.live(ctx, token, domain.VerifyOwner, domain.VerifyInvite)
 		if err != nil {
 			return Verified{}, err
 		}
@@ -163,6 +172,8 @@ func (s *Service) Verify(ctx context.Context, token string) (Verified, error) {
 		switch v.Purpose {
 		case domain.VerifyOwner:
 			out, err = s.activate(ctx, auth.HashToken(token), v, seen)
+		case domain.VerifyInvite:
+			out, err = s.joinByInvite(ctx, auth.HashToken(token), v, seen)
 		default:
 			return Verified{}, fmt.Errorf("signup.Verify: unknown purpose %q", v.Purpose)
 		}

@@ -74,14 +74,14 @@ type NewSession struct {
 	Now        time.Time
 }
 
-// CreateSession commits a login. ErrRaced if the account changed since it
-// was read; errs.Gone if the login ticket was used meanwhile.
+// CreateSession commits a login. ErrRaced if the account or the login
+// ticket changed since they were read.
 func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if n.TicketHash != "" {
 			ref := s.fs.Collection(colLoginTickets).Doc(n.TicketHash)
 			if err := tx.Update(ref, []firestore.Update{{Path: "usedAt", Value: n.Now}}, firestore.LastUpdateTime(n.TicketSeen)); err != nil {
-				return ticketUsed{err}
+				return err
 			}
 		}
 		acc := []firestore.Update{{Path: "lastLoginAt", Value: n.Now}}
@@ -101,24 +101,16 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 		}
 		return s.addEvents(tx, n.Events)
 	}, firestore.MaxAttempts(1))
-	var tu ticketUsed
-	switch {
-	case err == nil:
+	switch code(err) {
+	case codes.OK:
 		return nil
-	case errors.As(err, &tu) && (code(tu.err) == codes.FailedPrecondition || code(tu.err) == codes.NotFound):
-		return errs.E(errs.Gone, "this login ticket has already been used")
-	case code(err) == codes.FailedPrecondition:
-		// Either the account or (the error does not say which) the ticket
-		// changed: the caller reads both again.
+	case codes.FailedPrecondition, codes.NotFound:
+		// The account or the ticket changed (the error does not say
+		// which): the caller reads both again.
 		return ErrRaced
 	}
 	return wrap("store.CreateSession", err)
 }
-
-type ticketUsed struct{ err error }
-
-func (t ticketUsed) Error() string { return t.err.Error() }
-func (t ticketUsed) Unwrap() error { return t.err }
 
 // Session returns a session and the update time it was read at.
 func (s *Store) Session(ctx context.Context, id string) (*domain.Session, time.Time, error) {
