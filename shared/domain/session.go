@@ -33,7 +33,7 @@ func (m *Member) EffectivePermissions() []string {
 	return out
 }
 
-// Device platforms.
+// Platforms are the device platforms a login may name.
 var Platforms = []string{"mac", "windows", "linux", "ios", "android", "web"}
 
 // Device is a client installation as a login request describes it.

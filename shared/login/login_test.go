@@ -27,7 +27,7 @@ func TestUnknownAccountHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	h := auth.NewHasher(1)
 	s := &Service{Store: st, Hasher: h, Clock: fixedClock{time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}}
 
