@@ -276,6 +276,9 @@ func checkLoginInput(workspaceID, password string, d domain.Device) error {
 	return nil
 }
 
+// noAccount is an account ID no account has (real ones are hex).
+const noAccount = "no-account"
+
 var errCredentials = errs.E(errs.InvalidCredentials, "The e-mail or password is not right.")
 
 // checkPassword judges a password for an address under the lockout: the
@@ -288,13 +291,16 @@ func (s *Service) checkPassword(ctx context.Context, email, accountID, password 
 		seen time.Time
 		err  error
 	)
-	if accountID != "" {
-		acc, seen, err = s.Store.AccountWithTime(ctx, accountID)
-		if errs.Is(err, errs.NotFound) {
-			acc = nil
-		} else if err != nil {
-			return nil, time.Time{}, err
-		}
+	if accountID == "" {
+		// Read a document that never exists, so an unknown address costs
+		// the same round trip as a known one.
+		accountID = noAccount
+	}
+	acc, seen, err = s.Store.AccountWithTime(ctx, accountID)
+	if errs.Is(err, errs.NotFound) {
+		acc = nil
+	} else if err != nil {
+		return nil, time.Time{}, err
 	}
 	now := s.Clock.Now()
 	a, err := s.Store.CountAttempt(ctx, store.CounterPassword, email, now)
