@@ -110,15 +110,7 @@ func (rh *resetHandler) form(w http.ResponseWriter, r *http.Request) error {
 	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "reset.done.title", Message: "reset.done.message", OK: true})
 }
 
-// resetFailure answers a page request that failed: a dead link gets its
-// own page, anything else the generic one; internal errors are returned,
-// to be logged and answered by the problem writer.
+// resetFailure answers a reset page request that failed (pages.Failure).
 func resetFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {
-	switch errs.KindOf(err) {
-	case errs.Gone:
-		return pages.Render(w, http.StatusGone, pages.Page{Locale: locale, Name: "result", Title: "gone.title", Message: "reset.gone"})
-	case errs.Internal:
-		return err
-	}
-	return pages.Render(w, web.Status(errs.KindOf(err)), pages.Page{Locale: locale, Name: "result", Title: "error.title", Message: "error.message"})
+	return pages.Failure(w, locale, err, "reset.gone")
 }

@@ -124,15 +124,7 @@ func (h *handler) verifyForm(w http.ResponseWriter, r *http.Request) error {
 	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "verify.done.title", Message: "verify.done.message", OK: true})
 }
 
-// failurePage answers a page request that failed: a used or expired link
-// gets its own page, anything else the generic one (internal errors are
-// returned so they are logged and answered by the problem writer).
+// failurePage answers a page request that failed (pages.Failure).
 func failurePage(w http.ResponseWriter, locale i18n.Locale, err error) error {
-	switch errs.KindOf(err) {
-	case errs.Gone:
-		return pages.Render(w, http.StatusGone, pages.Page{Locale: locale, Name: "result", Title: "gone.title", Message: "gone.message"})
-	case errs.Internal:
-		return err
-	}
-	return pages.Render(w, web.Status(errs.KindOf(err)), pages.Page{Locale: locale, Name: "result", Title: "error.title", Message: "error.message"})
+	return pages.Failure(w, locale, err, "gone.message")
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"strings"
 )
 
 // TokenBytes is the number of random bytes in a token made by NewToken.
@@ -30,6 +31,27 @@ func NewToken() string {
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// NewKeyedToken returns a token that names the document it belongs to,
+// "<id>.<secret>" (refresh and device tokens), and the hash of its secret,
+// the form in which the document keeps it.
+func NewKeyedToken(id string) (token, secretHash string) {
+	secret := NewToken()
+	return id + "." + secret, HashToken(secret)
+}
+
+// maxKeyedToken bounds what SplitKeyedToken accepts.
+const maxKeyedToken = 256
+
+// SplitKeyedToken splits a token made by NewKeyedToken into the ID it
+// names and the hash of its secret; ok is false if it has not that form.
+func SplitKeyedToken(token string) (id, secretHash string, ok bool) {
+	id, secret, ok := strings.Cut(token, ".")
+	if !ok || id == "" || secret == "" || len(token) > maxKeyedToken {
+		return "", "", false
+	}
+	return id, HashToken(secret), true
 }
 
 // CodeDigits is the length of a code made by NewCode.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"math/bits"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -186,5 +187,18 @@ func TestEqualSecret(t *testing.T) {
 				t.Errorf("EqualSecret(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestKeyedToken(t *testing.T) {
+	token, hash := NewKeyedToken("abc")
+	id, got, ok := SplitKeyedToken(token)
+	if !ok || id != "abc" || got != hash || !strings.HasPrefix(token, "abc.") {
+		t.Fatalf("split %q = %q %q %v; hash %q", token, id, got, ok, hash)
+	}
+	for _, bad := range []string{"", "abc", ".secret", "abc.", "abc" + strings.Repeat("x", 300) + ".s"} {
+		if _, _, ok := SplitKeyedToken(bad); ok {
+			t.Errorf("SplitKeyedToken(%q) accepted", bad)
+		}
 	}
 }

@@ -141,6 +141,18 @@ type Approval struct {
 	PurgeAt       time.Time `firestore:"purgeAt"`
 }
 
+// Recent returns the times within window before now, in order: what a
+// rate limit over a sliding window counts.
+func Recent(times []time.Time, now time.Time, window time.Duration) []time.Time {
+	out := []time.Time{}
+	for _, t := range times {
+		if now.Sub(t) < window {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // LoginCode is the e-mail login state of one address (F5): the live code's
 // MAC and the times codes were sent, for the hourly limit. Stored under the
 // address's key, for known and unknown addresses alike.

@@ -76,12 +76,7 @@ func (s *Service) RequestCode(ctx context.Context, rawEmail string, locale i18n.
 			return err
 		}
 		now := s.Clock.Now()
-		var recent []time.Time
-		for _, t := range lc.Sends {
-			if now.Sub(t) < CodeWindow {
-				recent = append(recent, t)
-			}
-		}
+		recent := domain.Recent(lc.Sends, now, CodeWindow)
 		if len(recent) >= CodeSends {
 			wait := recent[0].Add(CodeWindow).Sub(now)
 			return &errs.Error{Kind: errs.RateLimited, Message: "Too many codes were requested for this e-mail. Try again later.", RetryAfter: wait}
@@ -296,7 +291,7 @@ func (s *Service) checkPassword(ctx context.Context, email, accountID, password 
 		// the same round trip as a known one.
 		accountID = noAccount
 	}
-	acc, seen, err = s.Store.AccountWithTime(ctx, accountID)
+	acc, seen, err = s.Store.Account(ctx, accountID)
 	if errs.Is(err, errs.NotFound) {
 		acc = nil
 	} else if err != nil {
@@ -357,18 +352,14 @@ func (s *Service) lock(ctx context.Context, kind, email string, acc *domain.Acco
 // workspace it is an active member of, on a trusted device; any other
 // device gets a pending approval.
 func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.Time, in PasswordLogin, ticketHash string, ticketSeen time.Time) (*Result, error) {
-	m, err := s.Store.Member(ctx, in.WorkspaceID, acc.ID)
-	if err != nil && !errs.Is(err, errs.NotFound) {
-		return nil, err
-	}
-	if m == nil || m.Status != domain.MemberActive {
-		return nil, errs.E(errs.Forbidden, "This account is not a member of the workspace.")
-	}
-	ws, _, err := s.Store.Workspace(ctx, in.WorkspaceID)
+	m, err := s.Store.Membership(ctx, in.WorkspaceID, acc.ID)
 	if err != nil {
 		return nil, err
 	}
-	if ws.Status != domain.WorkspaceActive {
+	if m.Member == nil || m.Member.Status != domain.MemberActive || m.Workspace == nil {
+		return nil, errs.E(errs.Forbidden, "This account is not a member of the workspace.")
+	}
+	if m.Workspace.Status != domain.WorkspaceActive {
 		return nil, errs.E(errs.Forbidden, "This workspace is not active.")
 	}
 	for range 3 {
@@ -402,7 +393,7 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 			// The account or the ticket changed since they were read: a
 			// new password or a used ticket voids this login; anything
 			// else (a concurrent login's lastLoginAt), try again.
-			fresh, seen, err := s.Store.AccountWithTime(ctx, acc.ID)
+			fresh, seen, err := s.Store.Account(ctx, acc.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -434,19 +425,20 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 
 // NewTrustedDevice returns a device to trust and its device token.
 func NewTrustedDevice(accountID string, d domain.Device, now time.Time) (*domain.TrustedDevice, string) {
-	secret := auth.NewToken()
 	dev := &domain.TrustedDevice{
 		ID: domain.NewID(), AccountID: accountID, Name: strings.TrimSpace(d.Name), Platform: d.Platform,
-		TokenHash: auth.HashToken(secret), TrustedAt: now, LastSeenAt: now,
+		TrustedAt: now, LastSeenAt: now,
 	}
-	return dev, dev.ID + "." + secret
+	token, hash := auth.NewKeyedToken(dev.ID)
+	dev.TokenHash = hash
+	return dev, token
 }
 
 // trustedDevice checks a device token: "<deviceId>.<secret>" of a device
 // the account trusts and has not revoked.
 func (s *Service) trustedDevice(ctx context.Context, accountID, token string) (string, bool, error) {
-	id, secret, ok := strings.Cut(token, ".")
-	if !ok || id == "" || secret == "" || len(token) > 256 {
+	id, hash, ok := auth.SplitKeyedToken(token)
+	if !ok {
 		return "", false, nil
 	}
 	d, err := s.Store.TrustedDevice(ctx, accountID, id)
@@ -456,7 +448,7 @@ func (s *Service) trustedDevice(ctx context.Context, accountID, token string) (s
 	if err != nil {
 		return "", false, err
 	}
-	if !d.RevokedAt.IsZero() || !auth.EqualSecret(auth.HashToken(secret), d.TokenHash) {
+	if !d.RevokedAt.IsZero() || !auth.EqualSecret(hash, d.TokenHash) {
 		return "", false, nil
 	}
 	return d.ID, true, nil

@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/web"
 )
 
 //go:embed templates/*.html
@@ -71,6 +73,20 @@ func Render(w http.ResponseWriter, status int, p Page) error {
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// Failure answers a page request that failed: a dead link (errs.Gone)
+// gets a 410 page saying goneMessage (a catalogue key), any other refusal
+// the generic page with its status. Internal errors are returned, to be
+// logged and answered by the problem writer.
+func Failure(w http.ResponseWriter, locale i18n.Locale, err error, goneMessage string) error {
+	switch errs.KindOf(err) {
+	case errs.Gone:
+		return Render(w, http.StatusGone, Page{Locale: locale, Name: "result", Title: "gone.title", Message: goneMessage})
+	case errs.Internal:
+		return err
+	}
+	return Render(w, web.Status(errs.KindOf(err)), Page{Locale: locale, Name: "result", Title: "error.title", Message: "error.message"})
 }
 
 // text looks a key up in the catalogue; a missing key shows itself, and a

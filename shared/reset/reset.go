@@ -85,7 +85,7 @@ func (s *Service) Request(ctx context.Context, rawName, rawEmail string, locale 
 			return err
 		}
 		now := s.Clock.Now()
-		req := store.ResetRequest{Email: email, Sends: Recent(t.Sends, now), SendsSeen: t.SendsSeen, PurgeAt: now.Add(SendWindow)}
+		req := store.ResetRequest{Email: email, Sends: domain.Recent(t.Sends, now, SendWindow), SendsSeen: t.SendsSeen, PurgeAt: now.Add(SendWindow)}
 		if t.Account != nil && SameName(t.Account.Name, name) && len(req.Sends) < MaxSends {
 			if err := s.newLink(&req, t.Account, locale, now); err != nil {
 				return err
@@ -139,18 +139,6 @@ func SameName(accountName, given string) bool {
 }
 
 func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// Recent returns the send times within SendWindow before now, oldest
-// first, in a new slice (never nil).
-func Recent(sends []time.Time, now time.Time) []time.Time {
-	out := []time.Time{}
-	for _, t := range sends {
-		if now.Sub(t) < SendWindow {
-			out = append(out, t)
-		}
-	}
-	return out
-}
 
 var (
 	errInvalidLink = errs.E(errs.Gone, "This reset link is not valid. Request a new one.")

@@ -2,9 +2,6 @@ package reset
 
 import (
 	"testing"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func TestSameName(t *testing.T) {
@@ -28,27 +25,6 @@ func TestSameName(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := SameName(tc.account, tc.given); got != tc.want {
 				t.Errorf("SameName(%q, %q) = %v, want %v", tc.account, tc.given, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestRecent(t *testing.T) {
-	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	ago := func(d time.Duration) time.Time { return now.Add(-d) }
-	cases := []struct {
-		name  string
-		sends []time.Time
-		want  []time.Time
-	}{
-		{"none", nil, []time.Time{}},
-		{"all recent", []time.Time{ago(50 * time.Minute), ago(time.Minute)}, []time.Time{ago(50 * time.Minute), ago(time.Minute)}},
-		{"old ones dropped", []time.Time{ago(2 * time.Hour), ago(SendWindow), ago(SendWindow - time.Second)}, []time.Time{ago(SendWindow - time.Second)}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, Recent(tc.sends, now)); diff != "" {
-				t.Errorf("Recent (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -68,13 +68,13 @@ type Response struct {
 // whatever else it changes (store.CreateSession).
 func (s *Service) New(accountID, workspaceID, deviceID string) (*domain.Session, string) {
 	now := s.Clock.Now()
-	secret := auth.NewToken()
 	sess := &domain.Session{
-		ID: domain.NewID(), AccountID: accountID, WorkspaceID: workspaceID, DeviceID: deviceID,
-		RefreshHash: auth.HashToken(secret), Rotated: []string{},
+		ID: domain.NewID(), AccountID: accountID, WorkspaceID: workspaceID, DeviceID: deviceID, Rotated: []string{},
 		CreatedAt: now, RefreshedAt: now, ExpiresAt: now.Add(RefreshTTL), PurgeAt: now.Add(RefreshTTL),
 	}
-	return sess, sess.ID + "." + secret
+	token, hash := auth.NewKeyedToken(sess.ID)
+	sess.RefreshHash = hash
+	return sess, token
 }
 
 // Respond signs an access token for a session and returns the session
@@ -125,9 +125,15 @@ func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
 	if c.Subject == "" || c.SessionID == "" || domain.CheckWorkspaceID(c.WorkspaceID) != nil {
 		return nil, errUnauthenticated
 	}
-	caller, err := s.check(r.Context(), c.SessionID, c.WorkspaceID, c.Subject)
+	caller, err := s.Store.Caller(r.Context(), c.SessionID, c.WorkspaceID, c.Subject)
+	if errs.Is(err, errs.NotFound) {
+		return nil, errUnauthenticated
+	}
 	if err != nil {
 		return nil, err
+	}
+	if !s.usable(caller.Session, &caller.Membership, c.WorkspaceID, c.Subject) {
+		return nil, errUnauthenticated
 	}
 	return &Principal{
 		AccountID: c.Subject, WorkspaceID: c.WorkspaceID, SessionID: c.SessionID, DeviceID: c.DeviceID,
@@ -135,21 +141,12 @@ func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
 	}, nil
 }
 
-// check reads a session's state and refuses one that cannot be used.
-func (s *Service) check(ctx context.Context, sessionID, workspaceID, accountID string) (*store.Caller, error) {
-	c, err := s.Store.Caller(ctx, sessionID, workspaceID, accountID)
-	if errs.Is(err, errs.NotFound) {
-		return nil, errUnauthenticated
-	}
-	if err != nil {
-		return nil, err
-	}
-	now := s.Clock.Now()
-	if c.Session.AccountID != accountID || c.Session.WorkspaceID != workspaceID || !c.Session.Active(now) ||
-		c.Member == nil || c.Member.Status != domain.MemberActive || c.Workspace.Status != domain.WorkspaceActive {
-		return nil, errUnauthenticated
-	}
-	return c, nil
+// usable reports whether a session of an account in a workspace can be
+// used now: live, with an active membership of an active workspace.
+func (s *Service) usable(sess *domain.Session, m *store.Membership, workspaceID, accountID string) bool {
+	return sess.AccountID == accountID && sess.WorkspaceID == workspaceID && sess.Active(s.Clock.Now()) &&
+		m.Member != nil && m.Member.Status == domain.MemberActive &&
+		m.Workspace != nil && m.Workspace.Status == domain.WorkspaceActive
 }
 
 // In refuses a caller acting on another workspace than their session's, or
@@ -170,11 +167,10 @@ var errBadRefresh = errs.E(errs.Unauthenticated, "The refresh token is invalid o
 // the old token stops working. A token that was already rotated is a
 // reuse: someone holds a copy, so the whole session is revoked.
 func (s *Service) Refresh(ctx context.Context, token string) (*Response, error) {
-	id, secret, ok := strings.Cut(token, ".")
-	if !ok || id == "" || secret == "" || len(token) > 256 {
+	id, hash, ok := auth.SplitKeyedToken(token)
+	if !ok {
 		return nil, errBadRefresh
 	}
-	hash := auth.HashToken(secret)
 	for range 3 {
 		sess, seen, err := s.Store.Session(ctx, id)
 		if errs.Is(err, errs.NotFound) {
@@ -195,15 +191,19 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Response, error) 
 			}
 			return nil, errBadRefresh
 		}
-		if _, err := s.check(ctx, sess.ID, sess.WorkspaceID, sess.AccountID); err != nil {
+		m, err := s.Store.Membership(ctx, sess.WorkspaceID, sess.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if !s.usable(sess, m, sess.WorkspaceID, sess.AccountID) {
 			return nil, errBadRefresh
 		}
-		next := auth.NewToken()
+		next, nextHash := auth.NewKeyedToken(sess.ID)
 		sess.Rotated = append(sess.Rotated, sess.RefreshHash)
 		if len(sess.Rotated) > keepRotated {
 			sess.Rotated = sess.Rotated[len(sess.Rotated)-keepRotated:]
 		}
-		sess.RefreshHash, sess.RefreshedAt = auth.HashToken(next), now
+		sess.RefreshHash, sess.RefreshedAt = nextHash, now
 		sess.ExpiresAt, sess.PurgeAt = now.Add(RefreshTTL), now.Add(RefreshTTL)
 		err = s.Store.RotateRefresh(ctx, sess, seen)
 		if errs.Is(err, errs.Gone) {
@@ -212,7 +212,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Response, error) 
 		if err != nil {
 			return nil, err
 		}
-		return s.Respond(sess, sess.ID+"."+next)
+		return s.Respond(sess, next)
 	}
 	return nil, errBadRefresh
 }

@@ -235,7 +235,7 @@ func (s *Service) activation(ctx context.Context, workspaceID, accountID string,
 	if !exists {
 		return fresh, time.Time{}, nil
 	}
-	m, seen, err := s.Store.MemberWithTime(ctx, workspaceID, accountID)
+	m, seen, err := s.Store.Member(ctx, workspaceID, accountID)
 	switch {
 	case errs.Is(err, errs.NotFound):
 		return fresh, time.Time{}, nil
@@ -288,7 +288,7 @@ func (s *Service) accountByEmail(ctx context.Context, email string) (*domain.Acc
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	acc, seen, err := s.Store.AccountWithTime(ctx, id)
+	acc, seen, err := s.Store.Account(ctx, id)
 	if err != nil {
 		return nil, time.Time{}, err // an index without its account is a defect, not "no account"
 	}

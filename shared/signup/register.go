@@ -93,7 +93,7 @@ func (s *Service) register(ctx context.Context, in NewMember, m domain.Member) (
 		acc = &domain.Account{ID: domain.NewID(), Email: m.Email, Name: m.Name, CreatedAt: now}
 		r.NewAccount = true
 	} else {
-		old, seen, err := s.Store.MemberWithTime(ctx, m.WorkspaceID, acc.ID)
+		old, seen, err := s.Store.Member(ctx, m.WorkspaceID, acc.ID)
 		switch {
 		case errs.Is(err, errs.NotFound):
 		case err != nil:
@@ -172,14 +172,14 @@ func (s *Service) setUp(ctx context.Context, tokenHash string, v *domain.Verific
 	if err != nil {
 		return Verified{}, err
 	}
-	acc, accSeen, err := s.Store.AccountWithTime(ctx, v.AccountID)
+	acc, accSeen, err := s.Store.Account(ctx, v.AccountID)
 	if errs.Is(err, errs.NotFound) {
 		return Verified{}, errNotInvited
 	}
 	if err != nil {
 		return Verified{}, err
 	}
-	m, mSeen, err := s.Store.MemberWithTime(ctx, v.WorkspaceID, v.AccountID)
+	m, mSeen, err := s.Store.Member(ctx, v.WorkspaceID, v.AccountID)
 	if errs.Is(err, errs.NotFound) {
 		return Verified{}, errNotInvited
 	}

@@ -236,7 +236,7 @@ func (s *Service) accountFor(ctx context.Context, v *domain.Verification, now ti
 	if err != nil {
 		return nil, false, err
 	}
-	acc, err := s.Store.Account(ctx, id)
+	acc, _, err := s.Store.Account(ctx, id)
 	if err != nil {
 		return nil, false, err
 	}

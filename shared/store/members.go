@@ -11,17 +11,6 @@ import (
 	"github.com/workgate/workgate/shared/events"
 )
 
-// MemberWithTime returns the membership of account in workspace and the
-// update time it was read at; errs.NotFound if there is none.
-func (s *Store) MemberWithTime(ctx context.Context, workspaceID, accountID string) (*domain.Member, time.Time, error) {
-	var m domain.Member
-	t, err := s.get(ctx, s.member(workspaceID, accountID), &m)
-	if err != nil {
-		return nil, time.Time{}, wrap("store.MemberWithTime", err)
-	}
-	return &m, t, nil
-}
-
 // memberFields lists every field of a membership, to replace one that
 // exists (a deleted member registered or invited again) under a
 // precondition, which a Set cannot carry.

@@ -14,18 +14,52 @@ import (
 	"github.com/workgate/workgate/shared/events"
 )
 
+// Membership is an account's membership of a workspace together with the
+// workspace, read in one round trip.
+type Membership struct {
+	Member    *domain.Member    // nil if there is none
+	Workspace *domain.Workspace // nil if there is none
+}
+
+// Membership reads an account's membership of a workspace and the
+// workspace.
+func (s *Store) Membership(ctx context.Context, workspaceID, accountID string) (*Membership, error) {
+	snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{s.member(workspaceID, accountID), s.fs.Collection(colWorkspaces).Doc(workspaceID)})
+	if err != nil {
+		return nil, wrap("store.Membership", err)
+	}
+	m, err := membership(snaps[0], snaps[1])
+	return m, wrap("store.Membership", err)
+}
+
+func membership(member, workspace *firestore.DocumentSnapshot) (*Membership, error) {
+	var m Membership
+	if member.Exists() {
+		m.Member = &domain.Member{}
+		if err := member.DataTo(m.Member); err != nil {
+			return nil, err
+		}
+	}
+	if workspace.Exists() {
+		m.Workspace = &domain.Workspace{}
+		if err := workspace.DataTo(m.Workspace); err != nil {
+			return nil, err
+		}
+	}
+	return &m, nil
+}
+
 // Caller is what every authenticated request checks besides the access
 // token's signature: its session, the membership and the workspace, read
 // together in one round trip.
 type Caller struct {
 	Session     *domain.Session
 	SessionSeen time.Time
-	Member      *domain.Member // nil if there is none
-	Workspace   *domain.Workspace
+	Membership
 }
 
-// Caller reads a session with the membership and workspace it belongs to;
-// errs.NotFound if the session or the workspace does not exist.
+// Caller reads a session with the membership and workspace it claims;
+// errs.NotFound if the session does not exist.
 func (s *Store) Caller(ctx context.Context, sessionID, workspaceID, accountID string) (*Caller, error) {
 	snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{
 		s.fs.Collection(colSessions).Doc(sessionID),
@@ -35,22 +69,18 @@ func (s *Store) Caller(ctx context.Context, sessionID, workspaceID, accountID st
 	if err != nil {
 		return nil, wrap("store.Caller", err)
 	}
-	if !snaps[0].Exists() || !snaps[2].Exists() {
+	if !snaps[0].Exists() {
 		return nil, errs.E(errs.NotFound, "not found")
 	}
-	c := &Caller{Session: &domain.Session{}, Workspace: &domain.Workspace{}, SessionSeen: snaps[0].UpdateTime}
+	c := &Caller{Session: &domain.Session{}, SessionSeen: snaps[0].UpdateTime}
 	if err := snaps[0].DataTo(c.Session); err != nil {
 		return nil, wrap("store.Caller", err)
 	}
-	if err := snaps[2].DataTo(c.Workspace); err != nil {
+	m, err := membership(snaps[1], snaps[2])
+	if err != nil {
 		return nil, wrap("store.Caller", err)
 	}
-	if snaps[1].Exists() {
-		c.Member = &domain.Member{}
-		if err := snaps[1].DataTo(c.Member); err != nil {
-			return nil, wrap("store.Caller", err)
-		}
-	}
+	c.Membership = *m
 	return c, nil
 }
 
@@ -203,14 +233,4 @@ func (s *Store) TrustedDevice(ctx context.Context, accountID, deviceID string) (
 
 func (s *Store) device(accountID, deviceID string) *firestore.DocumentRef {
 	return s.fs.Collection(colAccounts).Doc(accountID).Collection(colDevices).Doc(deviceID)
-}
-
-// AccountWithTime returns an account and the update time it was read at.
-func (s *Store) AccountWithTime(ctx context.Context, id string) (*domain.Account, time.Time, error) {
-	var a domain.Account
-	t, err := s.get(ctx, s.fs.Collection(colAccounts).Doc(id), &a)
-	if err != nil {
-		return nil, time.Time{}, wrap("store.AccountWithTime", err)
-	}
-	return &a, t, nil
 }

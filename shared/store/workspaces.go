@@ -81,22 +81,25 @@ func (s *Store) Workspace(ctx context.Context, id string) (*domain.Workspace, ti
 	return &ws, t, nil
 }
 
-// Member returns the membership of account in workspace.
-func (s *Store) Member(ctx context.Context, workspaceID, accountID string) (*domain.Member, error) {
+// Member returns the membership of account in workspace and the update
+// time it was read at.
+func (s *Store) Member(ctx context.Context, workspaceID, accountID string) (*domain.Member, time.Time, error) {
 	var m domain.Member
-	if _, err := s.get(ctx, s.member(workspaceID, accountID), &m); err != nil {
-		return nil, wrap("store.Member", err)
+	t, err := s.get(ctx, s.member(workspaceID, accountID), &m)
+	if err != nil {
+		return nil, time.Time{}, wrap("store.Member", err)
 	}
-	return &m, nil
+	return &m, t, nil
 }
 
-// Account returns an account.
-func (s *Store) Account(ctx context.Context, id string) (*domain.Account, error) {
+// Account returns an account and the update time it was read at.
+func (s *Store) Account(ctx context.Context, id string) (*domain.Account, time.Time, error) {
 	var a domain.Account
-	if _, err := s.get(ctx, s.fs.Collection(colAccounts).Doc(id), &a); err != nil {
-		return nil, wrap("store.Account", err)
+	t, err := s.get(ctx, s.fs.Collection(colAccounts).Doc(id), &a)
+	if err != nil {
+		return nil, time.Time{}, wrap("store.Account", err)
 	}
-	return &a, nil
+	return &a, t, nil
 }
 
 // AccountIDByEmail returns the ID of the account with a normalised e-mail
