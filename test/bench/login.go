@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -62,13 +59,13 @@ func (b *bench) login(ctx context.Context) error {
 		var tk struct {
 			LoginTicket string `json:"loginTicket"`
 		}
-		if err := b.json("POST", "/v1/login/email-code/verify", fmt.Sprintf(`{"email":%q,"code":%q}`, email, code), http.StatusOK, &tk); err != nil {
+		if err := b.request("POST", "/v1/login/email-code/verify", fmt.Sprintf(`{"email":%q,"code":%q}`, email, code), "", http.StatusOK, &tk); err != nil {
 			return err
 		}
 		verifyLat = append(verifyLat, time.Since(t))
 		t = time.Now()
 		var s map[string]any
-		if err := b.json("POST", "/v1/login/password", fmt.Sprintf(`{"loginTicket":%q,"workspaceId":"bench-%d","email":%q,"password":"correct horse battery","device":%s}`, tk.LoginTicket, i, email, device), http.StatusOK, &s); err != nil {
+		if err := b.request("POST", "/v1/login/password", fmt.Sprintf(`{"loginTicket":%q,"workspaceId":"bench-%d","email":%q,"password":"correct horse battery","device":%s}`, tk.LoginTicket, i, email, device), "", http.StatusOK, &s); err != nil {
 			return err
 		}
 		pwLat = append(pwLat, time.Since(t))
@@ -131,12 +128,12 @@ func (b *bench) login(ctx context.Context) error {
 	for _, s := range sessions {
 		t := time.Now()
 		var next map[string]any
-		if err := b.json("POST", "/v1/token/refresh", fmt.Sprintf(`{"refreshToken":%q}`, s["refreshToken"]), http.StatusOK, &next); err != nil {
+		if err := b.request("POST", "/v1/token/refresh", fmt.Sprintf(`{"refreshToken":%q}`, s["refreshToken"]), "", http.StatusOK, &next); err != nil {
 			return err
 		}
 		refreshLat = append(refreshLat, time.Since(t))
 		t = time.Now()
-		if err := b.authed("GET", "/v1/me", next["accessToken"].(string), http.StatusOK); err != nil {
+		if err := b.request("GET", "/v1/me", "", next["accessToken"].(string), http.StatusOK, nil); err != nil {
 			return err
 		}
 		meLat = append(meLat, time.Since(t))
@@ -165,42 +162,6 @@ func (b *bench) plantedTicket(ctx context.Context, email string) (string, error)
 	var tk struct {
 		LoginTicket string `json:"loginTicket"`
 	}
-	err := b.json("POST", "/v1/login/email-code/verify", fmt.Sprintf(`{"email":%q,"code":%q}`, email, code), http.StatusOK, &tk)
+	err := b.request("POST", "/v1/login/email-code/verify", fmt.Sprintf(`{"email":%q,"code":%q}`, email, code), "", http.StatusOK, &tk)
 	return tk.LoginTicket, err
-}
-
-func (b *bench) json(method, path, body string, want int, v any) error {
-	req, err := http.NewRequest(method, b.s.URL+path, strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := b.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	got, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		return fmt.Errorf("%s %s = %d %s", method, path, res.StatusCode, got)
-	}
-	return json.Unmarshal(got, v)
-}
-
-func (b *bench) authed(method, path, token string, want int) error {
-	req, err := http.NewRequest(method, b.s.URL+path, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := b.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, res.Body)
-	if res.StatusCode != want {
-		return fmt.Errorf("%s %s = %d", method, path, res.StatusCode)
-	}
-	return nil
 }

@@ -12,6 +12,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -277,12 +278,21 @@ func (b *bench) f1() error {
 }
 
 func (b *bench) do(method, path, body string, want int) error {
+	return b.request(method, path, body, "", want, nil)
+}
+
+// request sends a call (JSON body if any, bearer token if any), checks its
+// status and decodes its answer into v if v is not nil.
+func (b *bench) request(method, path, body, token string, want int, v any) error {
 	req, err := http.NewRequest(method, b.s.URL+path, strings.NewReader(body))
 	if err != nil {
 		return err
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := b.client.Do(req)
 	if err != nil {
@@ -293,7 +303,10 @@ func (b *bench) do(method, path, body string, want int) error {
 	if res.StatusCode != want {
 		return fmt.Errorf("%s %s = %d %s", method, path, res.StatusCode, got)
 	}
-	return nil
+	if v == nil {
+		return nil
+	}
+	return json.Unmarshal(got, v)
 }
 
 func token(m mailsink.Message, prefix string) (string, error) {

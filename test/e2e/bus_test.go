@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -62,19 +61,9 @@ func TestDuplicateDeliveryOneMail(t *testing.T) {
 	// then once more after it is done.
 	again := e.mailEvent("push@example.com")
 	body := envelope(t, again)
-	statuses := make(chan int, 6)
-	var wg sync.WaitGroup
-	for range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses <- e.push(body)
-		}()
-	}
-	wg.Wait()
-	close(statuses)
+	statuses, _ := race(6, func(int) int { return e.push(body) })
 	acked := 0
-	for s := range statuses {
+	for _, s := range statuses {
 		switch s {
 		case http.StatusNoContent:
 			acked++

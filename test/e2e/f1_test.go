@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -323,28 +322,12 @@ func TestVerifyConcurrent(t *testing.T) {
 	token := e.create(newWorkspace("race", "race@example.com"))
 
 	const n = 10
-	statuses := make(chan int, n)
-	var wg sync.WaitGroup
-	startGun := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-startGun
-			if i%2 == 0 {
-				statuses <- e.call("POST", "/v1/email-verifications", map[string]string{"token": token}).Status
-			} else {
-				statuses <- e.call("POST", "/verify-email/"+token, url.Values{}).Status
-			}
-		}()
-	}
-	close(startGun)
-	wg.Wait()
-	close(statuses)
-	count := map[int]int{}
-	for s := range statuses {
-		count[s]++
-	}
+	_, count := race(n, func(i int) int {
+		if i%2 == 0 {
+			return e.call("POST", "/v1/email-verifications", map[string]string{"token": token}).Status
+		}
+		return e.call("POST", "/verify-email/"+token, url.Values{}).Status
+	})
 	if diff := cmp.Diff(map[int]int{200: 1, 410: n - 1}, count); diff != "" {
 		t.Fatalf("statuses (-want +got):\n%s", diff)
 	}

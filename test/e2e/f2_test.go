@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -514,23 +513,9 @@ func TestInviteRace(t *testing.T) {
 	l := e.newInviteLink(owner, "acme", map[string]any{"maxUses": 3})
 
 	const n = 8
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	gun := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gun
-			statuses[i] = e.accept(l.Token, fmt.Sprint("Racer ", i), fmt.Sprintf("racer%d@example.com", i)).Status
-		}()
-	}
-	close(gun)
-	wg.Wait()
-	count := map[int]int{}
-	for _, s := range statuses {
-		count[s]++
-	}
+	statuses, count := race(n, func(i int) int {
+		return e.accept(l.Token, fmt.Sprint("Racer ", i), fmt.Sprintf("racer%d@example.com", i)).Status
+	})
 	if diff := cmp.Diff(map[int]int{202: 3, 410: 5}, count); diff != "" {
 		t.Fatalf("statuses (-want +got):\n%s", diff)
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -273,24 +272,9 @@ func TestRegistrationConcurrent(t *testing.T) {
 	e := start(t)
 	owner := e.ownerSession("acme", "owner@example.com")
 	const n = 6
-	statuses := make(chan int, n)
-	var wg sync.WaitGroup
-	gun := make(chan struct{})
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gun
-			statuses <- e.register(owner, "acme", map[string]string{"email": "twin@example.com", "name": "Twin"}).Status
-		}()
-	}
-	close(gun)
-	wg.Wait()
-	close(statuses)
-	count := map[int]int{}
-	for s := range statuses {
-		count[s]++
-	}
+	_, count := race(n, func(int) int {
+		return e.register(owner, "acme", map[string]string{"email": "twin@example.com", "name": "Twin"}).Status
+	})
 	if diff := cmp.Diff(map[int]int{201: 1, 409: n - 1}, count); diff != "" {
 		t.Fatalf("statuses (-want +got):\n%s", diff)
 	}
@@ -417,29 +401,13 @@ func TestPasswordSetupConcurrent(t *testing.T) {
 	token := e.setupToken("racer@example.com", 1)
 
 	const n = 8
-	statuses := make(chan int, n)
-	var wg sync.WaitGroup
-	gun := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gun
-			password := fmt.Sprint("racing password ", i)
-			if i%2 == 0 {
-				statuses <- e.setPassword(token, password).Status
-			} else {
-				statuses <- e.call("POST", "/set-password/"+token, url.Values{"password": {password}}).Status
-			}
-		}()
-	}
-	close(gun)
-	wg.Wait()
-	close(statuses)
-	count := map[int]int{}
-	for s := range statuses {
-		count[s]++
-	}
+	_, count := race(n, func(i int) int {
+		password := fmt.Sprint("racing password ", i)
+		if i%2 == 0 {
+			return e.setPassword(token, password).Status
+		}
+		return e.call("POST", "/set-password/"+token, url.Values{"password": {password}}).Status
+	})
 	if diff := cmp.Diff(map[int]int{200: 1, 410: n - 1}, count); diff != "" {
 		t.Fatalf("statuses (-want +got):\n%s", diff)
 	}

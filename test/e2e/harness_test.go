@@ -286,3 +286,24 @@ type configT = config.Config
 
 // stackOptions are the options start passes to stack.Start.
 type stackOptions = stack.Options
+
+// race runs call(0) … call(n-1) at once, released together, and returns
+// the status each answered (by i) and how many answered each status.
+func race(n int, call func(i int) int) ([]int, map[int]int) {
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	gun := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-gun
+			statuses[i] = call(i)
+		})
+	}
+	close(gun)
+	wg.Wait()
+	count := map[int]int{}
+	for _, s := range statuses {
+		count[s]++
+	}
+	return statuses, count
+}
