@@ -1,6 +1,6 @@
 // Package login is the function behind logging in and staying logged in:
-// e-mail codes and password login with the lockout (F5, F7), password
-// reset (F8) and sessions (F10): /v1/login/…, /v1/token/refresh,
+// e-mail codes and password login with the lockout (F5, F7), the super
+// admin's recovery-key login (F9), password reset (F8) and sessions (F10): /v1/login/…, /v1/token/refresh,
 // /v1/logout, /v1/me, /v1/password-resets… and /reset-password/{token}.
 package login
 
@@ -39,12 +39,13 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/login/email-code", h.requestCode)
 	mux.Handle("POST /v1/login/email-code/verify", h.verifyCode)
 	mux.Handle("POST /v1/login/password", h.password)
+	mux.Handle("POST /v1/login/recovery", h.recovery)
 	mux.Handle("POST /v1/token/refresh", h.refresh)
 	mux.Handle("POST /v1/logout", h.logout)
 	mux.Handle("GET /v1/me", h.me)
 	h.resetRoutes(mux)
-	// The rest of the subtree (recovery and organisation login) is built
-	// by later features.
+	// The rest of the subtree (organisation login) is built by a later
+	// feature.
 	api, err := openapi.NewRouter()
 	if err != nil {
 		return nil, err
@@ -130,6 +131,29 @@ func (h *handler) password(w http.ResponseWriter, r *http.Request) error {
 		return web.JSON(w, http.StatusAccepted, res.Approval)
 	}
 	return web.JSON(w, http.StatusOK, res.Session)
+}
+
+type recoveryRequest struct {
+	WorkspaceID string        `json:"workspaceId"`
+	Email       string        `json:"email"`
+	Password    string        `json:"password"`
+	RecoveryKey string        `json:"recoveryKey"`
+	Device      domain.Device `json:"device"`
+}
+
+func (h *handler) recovery(w http.ResponseWriter, r *http.Request) error {
+	var req recoveryRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	res, err := h.login.Recovery(r.Context(), login.RecoveryLogin{
+		WorkspaceID: req.WorkspaceID, Email: req.Email, Password: req.Password, RecoveryKey: req.RecoveryKey,
+		Device: req.Device, Locale: i18n.Negotiate(r.Header.Get("Accept-Language")),
+	})
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, res)
 }
 
 type refreshRequest struct {

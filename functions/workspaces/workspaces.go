@@ -1,5 +1,6 @@
 // Package workspaces is the function behind a workspace's admin API,
-// /v1/workspaces/{ws}/…: invite links (F2) and member registration (F3).
+// /v1/workspaces/{ws}/…: invite links (F2), member registration (F3) and
+// the recovery key (F9).
 // Every call is authenticated and authorised by role and workspace.
 package workspaces
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/session"
@@ -24,6 +26,7 @@ func init() { server.Register(Name, New) }
 type handler struct {
 	sessions *session.Service
 	signup   *signup.Service
+	login    *login.Service
 }
 
 // New builds the function's handler.
@@ -32,8 +35,13 @@ func New(d *server.Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	sessions := &session.Service{Store: d.Store, Signer: d.Signer, Clock: d.Clock}
 	h := &handler{
-		sessions: &session.Service{Store: d.Store, Signer: d.Signer, Clock: d.Clock},
+		sessions: sessions,
+		login: &login.Service{
+			Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, MACer: d.MACer,
+			Clock: d.Clock, Sessions: sessions, AppURL: d.Config.AppURL,
+		},
 		signup: &signup.Service{
 			Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock,
 			Link: d.Config.PublicLink, AppURL: d.Config.AppURL,
@@ -44,6 +52,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("GET /v1/workspaces/{ws}/invite-links", h.listInviteLinks)
 	mux.Handle("DELETE /v1/workspaces/{ws}/invite-links/{id}", h.revokeInviteLink)
 	mux.Handle("POST /v1/workspaces/{ws}/members", h.registerMember)
+	mux.Handle("POST /v1/workspaces/{ws}/recovery-key", h.createRecoveryKey)
 	// The rest of the subtree is documented but served by later features:
 	// answer as the service function does for such paths.
 	mux.Handle("/", func(w http.ResponseWriter, r *http.Request) error { return api.NotBuilt(r.Method, r.URL.Path) })
@@ -177,4 +186,29 @@ func (h *handler) registerMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.JSON(w, http.StatusCreated, registerMemberResponse{MemberID: id, Status: domain.MemberInvited})
+}
+
+type passwordRequest struct {
+	Password string `json:"password"`
+}
+
+type recoveryKey struct {
+	RecoveryKey string `json:"recoveryKey"`
+}
+
+func (h *handler) createRecoveryKey(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	var req passwordRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	key, err := h.login.CreateRecoveryKey(r.Context(), p, r.PathValue("ws"), req.Password, i18n.Negotiate(r.Header.Get("Accept-Language")))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return web.JSON(w, http.StatusCreated, recoveryKey{RecoveryKey: key})
 }

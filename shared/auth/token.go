@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+	"unicode"
 )
 
 // TokenBytes is the number of random bytes in a token made by NewToken.
@@ -121,4 +122,34 @@ func EqualSecret(a, b string) bool {
 	da := sha256.Sum256([]byte(a))
 	db := sha256.Sum256([]byte(b))
 	return subtle.ConstantTimeCompare(da[:], db[:]) == 1
+}
+
+// recoveryAlphabet is RFC 4648 base32: no 0/O or 1/I/L to confuse.
+const recoveryAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+// NewRecoveryKey returns a workspace recovery key (F9): 20 base32
+// characters (100 bits from crypto/rand) in four groups of five, to be
+// written down.
+func NewRecoveryKey() string {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	var out strings.Builder
+	for i, c := range b {
+		if i > 0 && i%5 == 0 {
+			out.WriteByte('-')
+		}
+		out.WriteByte(recoveryAlphabet[c&31])
+	}
+	return out.String()
+}
+
+// NormalizeRecoveryKey returns a typed recovery key in the form its MAC is
+// taken of: upper case, without spaces or dashes.
+func NormalizeRecoveryKey(k string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return -1
+		}
+		return unicode.ToUpper(r)
+	}, k)
 }

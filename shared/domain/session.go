@@ -123,22 +123,125 @@ const (
 // Approval is a login from an untrusted device waiting for someone to
 // approve it (F9). The new device polls it with its poll token and shows the
 // match code that an approver must enter; both are stored as MACs.
+//
+// DeviceID is the ID the device gets when it is trusted. The request is
+// asked of members (their notifications); only those asked may decide it.
 type Approval struct {
-	ID            string    `firestore:"approvalId"`
-	AccountID     string    `firestore:"accountId"`
-	AccountName   string    `firestore:"accountName"`
-	WorkspaceID   string    `firestore:"workspaceId"`
-	Device        Device    `firestore:"device"`
-	PollTokenMAC  string    `firestore:"pollTokenMac"`
-	MatchCodeMAC  string    `firestore:"matchCodeMac"`
-	Status        string    `firestore:"status"`
-	WrongCodes    int       `firestore:"wrongCodes"`
+	ID           string `firestore:"approvalId"`
+	AccountID    string `firestore:"accountId"`
+	AccountName  string `firestore:"accountName"`
+	AccountEmail string `firestore:"accountEmail"`
+	WorkspaceID  string `firestore:"workspaceId"`
+	DeviceID     string `firestore:"deviceId"`
+	Device       Device `firestore:"device"`
+	// Locale is the new device's language, for the mails the request
+	// causes.
+	Locale       string `firestore:"locale"`
+	PollTokenMAC string `firestore:"pollTokenMac"`
+	MatchCodeMAC string `firestore:"matchCodeMac"`
+	Status       string `firestore:"status"`
+	// WrongCodes counts wrong match codes; the MaxWrongCodes-th denies.
+	WrongCodes int `firestore:"wrongCodes"`
+	// Nudges counts the members the new device asked by e-mail.
+	Nudges        int       `firestore:"nudges"`
 	RequestedAt   time.Time `firestore:"requestedAt"`
 	ExpiresAt     time.Time `firestore:"expiresAt"`
 	DecidedAt     time.Time `firestore:"decidedAt"`
 	DecidedBy     string    `firestore:"decidedBy"`
 	SessionIssued bool      `firestore:"sessionIssued"`
 	PurgeAt       time.Time `firestore:"purgeAt"`
+}
+
+// The rules of F9.
+const (
+	ApprovalTTL = 10 * time.Minute
+	// MaxWrongCodes wrong match codes deny a request.
+	MaxWrongCodes = 3
+	// MaxNudges members may be nudged per request.
+	MaxNudges = 5
+	// OnlineWindow: a member seen within it is online, and is asked.
+	OnlineWindow = 5 * time.Minute
+	// PresenceEvery is how often a member's presence is written at most:
+	// calls in between do not write (a member seen is online for
+	// OnlineWindow at least, PresenceEvery at most less).
+	PresenceEvery = 30 * time.Second
+)
+
+// StatusAt is the request's status at now: a pending request past its
+// expiry is expired.
+func (a *Approval) StatusAt(now time.Time) string {
+	if a.Status == ApprovalPending && !now.Before(a.ExpiresAt) {
+		return ApprovalExpired
+	}
+	return a.Status
+}
+
+// Collectable reports whether the new device can still collect its session
+// at now: approved, not yet collected, within ApprovalTTL of the approval.
+func (a *Approval) Collectable(now time.Time) bool {
+	return a.Status == ApprovalApproved && !a.SessionIssued && now.Before(a.DecidedAt.Add(ApprovalTTL))
+}
+
+// Presence is when a member was last seen (any authenticated call, a
+// heartbeat or a login). Stored at workspaces/{ws}/presence/{accountId}.
+type Presence struct {
+	AccountID  string    `firestore:"accountId"`
+	LastSeenAt time.Time `firestore:"lastSeenAt"`
+}
+
+// Notification kinds.
+const (
+	NotifyDeviceApproval = "device_approval"
+)
+
+// Notification is one entry of a member's notifications, stored at
+// workspaces/{ws}/members/{accountId}/notifications/{id}. Its ID is derived
+// from what it is about (NotificationID), so a job that runs twice writes
+// it once.
+type Notification struct {
+	ID          string    `firestore:"notificationId"`
+	Kind        string    `firestore:"kind"`
+	WorkspaceID string    `firestore:"workspaceId"`
+	AccountID   string    `firestore:"accountId"` // the recipient
+	CreatedAt   time.Time `firestore:"createdAt"`
+	// ExpiresAt is when the notification stops mattering (an approval
+	// request's expiry), if ever.
+	ExpiresAt time.Time `firestore:"expiresAt"`
+	// Approval is set for NotifyDeviceApproval.
+	Approval *ApprovalNote `firestore:"approval,omitempty"`
+	PurgeAt  time.Time     `firestore:"purgeAt"`
+}
+
+// ApprovalNote is what a device-approval notification says.
+type ApprovalNote struct {
+	ApprovalID  string `firestore:"approvalId"`
+	AccountID   string `firestore:"accountId"`
+	AccountName string `firestore:"accountName"`
+	Device      Device `firestore:"device"`
+}
+
+// NotificationID is the ID of the notification of kind about subject.
+func NotificationID(kind, subject string) string { return kind + "-" + subject }
+
+// ApprovalNotification is the notification that asks recipient to decide
+// an approval request.
+func ApprovalNotification(a *Approval, recipient string, now time.Time) *Notification {
+	return &Notification{
+		ID: NotificationID(NotifyDeviceApproval, a.ID), Kind: NotifyDeviceApproval,
+		WorkspaceID: a.WorkspaceID, AccountID: recipient, CreatedAt: now, ExpiresAt: a.ExpiresAt,
+		Approval: &ApprovalNote{ApprovalID: a.ID, AccountID: a.AccountID, AccountName: a.AccountName, Device: a.Device},
+		PurgeAt:  a.ExpiresAt.Add(30 * 24 * time.Hour),
+	}
+}
+
+// RecoveryKey is a workspace's recovery key (F9): only its MAC is kept, and
+// using it clears the MAC. Stored at recoveryKeys/{workspaceId}.
+type RecoveryKey struct {
+	WorkspaceID string    `firestore:"workspaceId"`
+	KeyMAC      string    `firestore:"keyMac"`
+	CreatedAt   time.Time `firestore:"createdAt"`
+	CreatedBy   string    `firestore:"createdBy"`
+	UsedAt      time.Time `firestore:"usedAt"`
 }
 
 // Recent returns the times within window before now, in order: what a

@@ -17,11 +17,12 @@ import (
 
 // Topics. infra/topology.yaml declares the same names; a test checks that.
 const (
-	TopicMailRequested = "mail-requested"
+	TopicMailRequested     = "mail-requested"
+	TopicApprovalRequested = "approval-requested"
 )
 
 // Topics lists every topic an event may be published to.
-var Topics = []string{TopicMailRequested}
+var Topics = []string{TopicMailRequested, TopicApprovalRequested}
 
 // Attribute names carried by every Pub/Sub message.
 const (
@@ -121,4 +122,19 @@ func (m *Mail) Unseal(s Sealer) error {
 		*f = v
 	}
 	return nil
+}
+
+// ApprovalRequested asks the approval job to send a new device's approval
+// request to the members who may decide it (topic
+// approval-requested, version 1).
+type ApprovalRequested struct {
+	ApprovalID string `json:"approvalId"`
+}
+
+// ApprovalRequestedVersion is the current version of ApprovalRequested.
+const ApprovalRequestedVersion = 1
+
+// NewApprovalRequested returns a approval-requested event.
+func NewApprovalRequested(approvalID string, now time.Time) (Event, error) {
+	return New(TopicApprovalRequested, ApprovalRequestedVersion, ApprovalRequested{ApprovalID: approvalID}, now)
 }

@@ -39,7 +39,6 @@ const (
 	// PasswordLock.
 	PasswordAttempts = 10
 	PasswordLock     = time.Hour
-	ApprovalTTL      = 10 * time.Minute
 )
 
 // maxPassword bounds what is hashed on login; a longer password cannot
@@ -364,10 +363,11 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 	}
 	for range 3 {
 		now := s.Clock.Now()
-		deviceID, trusted, err := s.trustedDevice(ctx, acc.ID, in.DeviceToken)
+		deviceID, deviceSeen, err := s.trustedDevice(ctx, acc.ID, in.DeviceToken)
 		if err != nil {
 			return nil, err
 		}
+		trusted := deviceID != ""
 		first := !trusted && acc.FirstDeviceAt.IsZero()
 		if !trusted && !first {
 			ap, err := s.requestApproval(ctx, acc, in, now)
@@ -381,18 +381,19 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 			deviceToken string
 		)
 		if first {
-			dev, deviceToken = NewTrustedDevice(acc.ID, in.Device, now)
+			dev, deviceToken = NewTrustedDevice(acc.ID, domain.NewID(), in.Device, now)
 			deviceID = dev.ID
 		}
 		sess, refresh := s.Sessions.New(acc.ID, in.WorkspaceID, deviceID)
 		err = s.Store.CreateSession(ctx, store.NewSession{
-			Session: sess, Device: dev, AccountSeen: accSeen, FirstDevice: first,
+			Session: sess, Device: dev, AccountSeen: accSeen, FirstDevice: first, DeviceSeen: deviceSeen,
 			TicketHash: ticketHash, TicketSeen: ticketSeen, Now: now,
 		})
 		if errors.Is(err, store.ErrRaced) {
-			// The account or the ticket changed since they were read: a
-			// new password or a used ticket voids this login; anything
-			// else (a concurrent login's lastLoginAt), try again.
+			// The account, the ticket or the device changed since they
+			// were read: a new password or a used ticket voids this
+			// login; anything else (a concurrent login's lastLoginAt, a
+			// revoked device), try again.
 			fresh, seen, err := s.Store.Account(ctx, acc.ID)
 			if err != nil {
 				return nil, err
@@ -423,10 +424,12 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 	return nil, store.ErrRaced
 }
 
-// NewTrustedDevice returns a device to trust and its device token.
-func NewTrustedDevice(accountID string, d domain.Device, now time.Time) (*domain.TrustedDevice, string) {
+// NewTrustedDevice returns a device to trust, with its ID, and its device
+// token.
+func NewTrustedDevice(accountID, deviceID string, d domain.Device, now time.Time) (*domain.TrustedDevice, string) {
+	d = cleanDevice(d)
 	dev := &domain.TrustedDevice{
-		ID: domain.NewID(), AccountID: accountID, Name: strings.TrimSpace(d.Name), Platform: d.Platform,
+		ID: deviceID, AccountID: accountID, Name: d.Name, Platform: d.Platform,
 		TrustedAt: now, LastSeenAt: now,
 	}
 	token, hash := auth.NewKeyedToken(dev.ID)
@@ -435,38 +438,49 @@ func NewTrustedDevice(accountID string, d domain.Device, now time.Time) (*domain
 }
 
 // trustedDevice checks a device token: "<deviceId>.<secret>" of a device
-// the account trusts and has not revoked.
-func (s *Service) trustedDevice(ctx context.Context, accountID, token string) (string, bool, error) {
+// the account trusts and has not revoked. It returns the device's ID and
+// the update time it was read at, or "" if the token is not one.
+func (s *Service) trustedDevice(ctx context.Context, accountID, token string) (string, time.Time, error) {
 	id, hash, ok := auth.SplitKeyedToken(token)
 	if !ok {
-		return "", false, nil
+		return "", time.Time{}, nil
 	}
-	d, err := s.Store.TrustedDevice(ctx, accountID, id)
+	d, seen, err := s.Store.TrustedDevice(ctx, accountID, id)
 	if errs.Is(err, errs.NotFound) {
-		return "", false, nil
+		return "", time.Time{}, nil
 	}
 	if err != nil {
-		return "", false, err
+		return "", time.Time{}, err
 	}
 	if !d.RevokedAt.IsZero() || !auth.EqualSecret(hash, d.TokenHash) {
-		return "", false, nil
+		return "", time.Time{}, nil
 	}
-	return d.ID, true, nil
+	return d.ID, seen, nil
 }
 
 // requestApproval stores a pending approval for a login from an untrusted
-// device. Deciding it is F9's.
+// device, with the event that has the approval job ask the members who may
+// decide it (shared/device).
 func (s *Service) requestApproval(ctx context.Context, acc *domain.Account, in PasswordLogin, now time.Time) (*Approval, error) {
 	poll, match := auth.NewToken(), auth.NewCode()
 	a := &domain.Approval{
-		ID: domain.NewID(), AccountID: acc.ID, AccountName: acc.Name, WorkspaceID: in.WorkspaceID,
-		Device:       domain.Device{Name: strings.TrimSpace(in.Device.Name), Platform: in.Device.Platform},
+		ID: domain.NewID(), AccountID: acc.ID, AccountName: acc.Name, AccountEmail: acc.Email, WorkspaceID: in.WorkspaceID,
+		DeviceID: domain.NewID(), Device: cleanDevice(in.Device), Locale: string(in.Locale),
 		PollTokenMAC: s.MACer.MAC("poll-token", poll), Status: domain.ApprovalPending,
-		RequestedAt: now, ExpiresAt: now.Add(ApprovalTTL), PurgeAt: now.Add(ApprovalTTL + 24*time.Hour),
+		RequestedAt: now, ExpiresAt: now.Add(domain.ApprovalTTL), PurgeAt: now.Add(domain.ApprovalTTL + 24*time.Hour),
 	}
 	a.MatchCodeMAC = s.MACer.MAC("match-code", a.ID, match)
-	if err := s.Store.CreateApproval(ctx, a, nil); err != nil {
+	ev, err := events.NewApprovalRequested(a.ID, now)
+	if err != nil {
 		return nil, err
 	}
+	if err := s.Store.CreateApproval(ctx, a, []events.Event{ev}); err != nil {
+		return nil, err
+	}
+	s.Outbox.Dispatch(ctx, ev)
 	return &Approval{Status: "device_approval_required", ApprovalID: a.ID, PollToken: poll, MatchCode: match, ExpiresAt: a.ExpiresAt}, nil
+}
+
+func cleanDevice(d domain.Device) domain.Device {
+	return domain.Device{Name: strings.TrimSpace(d.Name), Platform: d.Platform}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/workgate/workgate/shared/clock"
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/store"
 )
 
@@ -112,7 +113,8 @@ var errUnauthenticated = errs.E(errs.Unauthenticated, "Log in to use this.")
 // Authenticate checks the request's bearer access token and the state
 // behind it: the session must be live, the membership active and the
 // workspace active, so logout, revocation, member deletion and withdrawal
-// take effect at once. Any failure is errs.Unauthenticated.
+// take effect at once. Any failure is errs.Unauthenticated. The caller is
+// marked online (F9).
 func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || token == "" {
@@ -135,10 +137,24 @@ func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
 	if !s.usable(caller.Session, &caller.Membership, c.WorkspaceID, c.Subject) {
 		return nil, errUnauthenticated
 	}
+	s.markPresent(r.Context(), c.WorkspaceID, c.Subject, caller.SeenAt)
 	return &Principal{
 		AccountID: c.Subject, WorkspaceID: c.WorkspaceID, SessionID: c.SessionID, DeviceID: c.DeviceID,
 		Member: caller.Member, Workspace: caller.Workspace,
 	}, nil
+}
+
+// markPresent marks the caller online (F9), at most once per
+// domain.PresenceEvery. A failure only delays the next mark: it is logged,
+// and the call goes on.
+func (s *Service) markPresent(ctx context.Context, workspaceID, accountID string, seenAt time.Time) {
+	now := s.Clock.Now()
+	if now.Sub(seenAt) < domain.PresenceEvery {
+		return
+	}
+	if err := s.Store.MarkPresent(ctx, workspaceID, accountID, now); err != nil {
+		logging.From(ctx).Warn("presence not recorded", "error", err.Error())
+	}
 }
 
 // usable reports whether a session of an account in a workspace can be

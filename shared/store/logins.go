@@ -133,14 +133,3 @@ func (s *Store) Workspaces(ctx context.Context, accountID string) ([]*domain.Wor
 	}
 	return out, nil
 }
-
-// CreateApproval stores a pending device approval and its events.
-func (s *Store) CreateApproval(ctx context.Context, a *domain.Approval, evs []events.Event) error {
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		if err := tx.Create(s.fs.Collection(colApprovals).Doc(a.ID), a); err != nil {
-			return err
-		}
-		return s.addEvents(tx, evs)
-	}, firestore.MaxAttempts(1))
-	return wrap("store.CreateApproval", err)
-}

@@ -102,8 +102,20 @@ func (emulatorOwner) RequireTransportSecurity() bool { return false }
 
 func (m *Meter) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	err := invoker(ctx, method, req, reply, cc, opts...)
-	if c, ok := req.(*pb.CommitRequest); ok && err == nil {
-		m.add(ctx, 0, int64(len(c.GetWrites())))
+	if err != nil {
+		return err
+	}
+	switch v := req.(type) {
+	case *pb.CommitRequest:
+		m.add(ctx, 0, int64(len(v.GetWrites())))
+	case *pb.BatchWriteRequest: // BulkWriter: count the writes applied
+		n := int64(0)
+		for _, st := range reply.(*pb.BatchWriteResponse).GetStatus() {
+			if st.GetCode() == 0 {
+				n++
+			}
+		}
+		m.add(ctx, 0, n)
 	}
 	return err
 }

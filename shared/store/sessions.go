@@ -56,15 +56,19 @@ type Caller struct {
 	Session     *domain.Session
 	SessionSeen time.Time
 	Membership
+	// SeenAt is when the member was last marked present (zero if never).
+	SeenAt time.Time
 }
 
-// Caller reads a session with the membership and workspace it claims;
+// Caller reads a session with the membership and workspace it claims and
+// the member's presence;
 // errs.NotFound if the session does not exist.
 func (s *Store) Caller(ctx context.Context, sessionID, workspaceID, accountID string) (*Caller, error) {
 	snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{
 		s.fs.Collection(colSessions).Doc(sessionID),
 		s.member(workspaceID, accountID),
 		s.fs.Collection(colWorkspaces).Doc(workspaceID),
+		s.presence(workspaceID, accountID),
 	})
 	if err != nil {
 		return nil, wrap("store.Caller", err)
@@ -81,6 +85,13 @@ func (s *Store) Caller(ctx context.Context, sessionID, workspaceID, accountID st
 		return nil, wrap("store.Caller", err)
 	}
 	c.Membership = *m
+	if snaps[3].Exists() {
+		var p domain.Presence
+		if err := snaps[3].DataTo(&p); err != nil {
+			return nil, wrap("store.Caller", err)
+		}
+		c.SeenAt = p.LastSeenAt
+	}
 	return c, nil
 }
 
@@ -100,12 +111,24 @@ type NewSession struct {
 	// TicketHash and TicketSeen name a login ticket to consume, if any.
 	TicketHash string
 	TicketSeen time.Time
-	Events     []events.Event
-	Now        time.Time
+	// DeviceSeen, for a login on a device trusted before, is the update
+	// time of the device as the login read it: the commit fails if the
+	// device was revoked since.
+	DeviceSeen time.Time
+	// Approval and ApprovalSeen name an approved request whose session
+	// this is (issued once).
+	Approval     string
+	ApprovalSeen time.Time
+	// RecoveryKeySeen is the update time of the workspace's recovery key
+	// that this login uses up, if any.
+	RecoveryKeySeen time.Time
+	Events          []events.Event
+	Now             time.Time
 }
 
-// CreateSession commits a login. ErrRaced if the account or the login
-// ticket changed since they were read.
+// CreateSession commits a login. ErrRaced if the account, the login
+// ticket, the device, the approval or the recovery key changed since they
+// were read.
 func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if n.TicketHash != "" {
@@ -126,6 +149,28 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 				return err
 			}
 		}
+		if !n.DeviceSeen.IsZero() {
+			ref := s.device(n.Session.AccountID, n.Session.DeviceID)
+			if err := tx.Update(ref, []firestore.Update{{Path: "lastSeenAt", Value: n.Now}}, firestore.LastUpdateTime(n.DeviceSeen)); err != nil {
+				return err
+			}
+		}
+		if n.Approval != "" {
+			if err := tx.Update(s.approval(n.Approval), []firestore.Update{{Path: "sessionIssued", Value: true}}, firestore.LastUpdateTime(n.ApprovalSeen)); err != nil {
+				return err
+			}
+		}
+		if !n.RecoveryKeySeen.IsZero() {
+			ref := s.fs.Collection(colRecoveryKeys).Doc(n.Session.WorkspaceID)
+			used := []firestore.Update{{Path: "keyMac", Value: ""}, {Path: "usedAt", Value: n.Now}}
+			if err := tx.Update(ref, used, firestore.LastUpdateTime(n.RecoveryKeySeen)); err != nil {
+				return err
+			}
+		}
+		// A login is a sign of life: the member is online (F9).
+		if err := tx.Set(s.presence(n.Session.WorkspaceID, n.Session.AccountID), domain.Presence{AccountID: n.Session.AccountID, LastSeenAt: n.Now}); err != nil {
+			return err
+		}
 		if err := tx.Create(s.fs.Collection(colSessions).Doc(n.Session.ID), n.Session); err != nil {
 			return err
 		}
@@ -135,8 +180,8 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 	case codes.OK:
 		return nil
 	case codes.FailedPrecondition, codes.NotFound:
-		// The account or the ticket changed (the error does not say
-		// which): the caller reads both again.
+		// Something consumed changed (the error does not say what): the
+		// caller reads again.
 		return ErrRaced
 	}
 	return wrap("store.CreateSession", err)
@@ -222,13 +267,15 @@ func (s *Store) RevokeSessions(ctx context.Context, accountID, field, value, why
 	return nil
 }
 
-// TrustedDevice returns one of an account's devices.
-func (s *Store) TrustedDevice(ctx context.Context, accountID, deviceID string) (*domain.TrustedDevice, error) {
+// TrustedDevice returns one of an account's devices and the update time it
+// was read at.
+func (s *Store) TrustedDevice(ctx context.Context, accountID, deviceID string) (*domain.TrustedDevice, time.Time, error) {
 	var d domain.TrustedDevice
-	if _, err := s.get(ctx, s.device(accountID, deviceID), &d); err != nil {
-		return nil, wrap("store.TrustedDevice", err)
+	seen, err := s.get(ctx, s.device(accountID, deviceID), &d)
+	if err != nil {
+		return nil, time.Time{}, wrap("store.TrustedDevice", err)
 	}
-	return &d, nil
+	return &d, seen, nil
 }
 
 func (s *Store) device(accountID, deviceID string) *firestore.DocumentRef {

@@ -1,0 +1,94 @@
+// Package notifications is the function behind a member's notifications:
+// GET /v1/me/notifications, newest first. Background jobs write them
+// (device approval requests, F9).
+package notifications
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/server"
+	"github.com/workgate/workgate/shared/session"
+	"github.com/workgate/workgate/shared/store"
+	"github.com/workgate/workgate/shared/web"
+)
+
+// Name is the function's name in the topology.
+const Name = "notifications"
+
+func init() { server.Register(Name, New) }
+
+// Page sizes.
+const (
+	defaultLimit = 20
+	maxLimit     = 100
+)
+
+type handler struct {
+	sessions *session.Service
+	store    *store.Store
+}
+
+// New builds the function's handler.
+func New(d *server.Deps) (http.Handler, error) {
+	h := &handler{sessions: &session.Service{Store: d.Store, Signer: d.Signer, Clock: d.Clock}, store: d.Store}
+	mux := web.NewMux()
+	mux.Handle("GET /v1/me/notifications", h.list)
+	return mux, nil
+}
+
+type approvalAccount struct {
+	AccountID string `json:"accountId"`
+	Name      string `json:"name"`
+}
+
+// notification is a notification as the API shows it: the common fields,
+// then those of its kind.
+type notification struct {
+	ID        string    `json:"notificationId"`
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"createdAt"`
+	// device_approval
+	ApprovalID string           `json:"approvalId,omitempty"`
+	Account    *approvalAccount `json:"account,omitempty"`
+	Device     *domain.Device   `json:"device,omitempty"`
+	ExpiresAt  *time.Time       `json:"expiresAt,omitempty"`
+}
+
+type notificationList struct {
+	Notifications []notification `json:"notifications"`
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	limit := defaultLimit
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errs.E(errs.Invalid, "limit must be a positive integer")
+		}
+		limit = min(n, maxLimit)
+	}
+	ns, err := h.store.Notifications(r.Context(), p.WorkspaceID, p.AccountID, limit)
+	if err != nil {
+		return err
+	}
+	res := notificationList{Notifications: []notification{}}
+	for _, n := range ns {
+		out := notification{ID: n.ID, Kind: n.Kind, CreatedAt: n.CreatedAt.UTC()}
+		if a := n.Approval; a != nil {
+			exp := n.ExpiresAt.UTC()
+			out.ApprovalID, out.ExpiresAt = a.ApprovalID, &exp
+			out.Account = &approvalAccount{AccountID: a.AccountID, Name: a.AccountName}
+			out.Device = &a.Device
+		}
+		res.Notifications = append(res.Notifications, out)
+	}
+	return web.JSON(w, http.StatusOK, res)
+}

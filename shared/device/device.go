@@ -1,0 +1,227 @@
+// Package device is the approvers' side of new-device approval (F9): the
+// job that asks the members who are online and the account's own trusted
+// devices, deciding a request with its match code, nudging a member by
+// e-mail, and a member's trusted devices.
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/workgate/workgate/shared/bus"
+	"github.com/workgate/workgate/shared/clock"
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/events"
+	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/session"
+	"github.com/workgate/workgate/shared/store"
+)
+
+// Service runs the approvers' side of F9.
+type Service struct {
+	Store  *store.Store
+	Outbox *bus.Outbox
+	Sealer events.Sealer
+	MACer  interface {
+		Equal(mac string, parts ...string) bool
+	}
+	Clock clock.Clock
+	// LoginURL is where a nudged member opens workgate.
+	LoginURL string
+}
+
+// Ask is the approval job (topic device-approval-requested): it sends a
+// pending request to every active member of the workspace seen in the
+// last domain.OnlineWindow, and to the account itself if it trusts any
+// device, as a notification each. Its reads grow with the members online,
+// not with the workspace; a notification that exists is not written again,
+// so a redelivered event notifies nobody twice.
+func (s *Service) Ask(ctx context.Context, ev events.Event) error {
+	log := logging.From(ctx)
+	var req events.ApprovalRequested
+	if err := ev.Decode(&req); err != nil || req.ApprovalID == "" {
+		log.Error("dropping an undecodable approval request", "error", fmt.Sprint(err))
+		return nil
+	}
+	a, _, err := s.Store.Approval(ctx, req.ApprovalID)
+	if errs.Is(err, errs.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now()
+	if a.StatusAt(now) != domain.ApprovalPending {
+		return nil // decided or expired: nobody to ask
+	}
+	asked, err := s.Store.Online(ctx, a.WorkspaceID, now.Add(-domain.OnlineWindow))
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(asked, a.AccountID) {
+		trusts, err := s.Store.HasTrustedDevice(ctx, a.AccountID)
+		if err != nil {
+			return err
+		}
+		if trusts {
+			asked = append(asked, a.AccountID)
+		}
+	}
+	members, err := s.Store.ActiveMembers(ctx, a.WorkspaceID, asked)
+	if err != nil {
+		return err
+	}
+	notes := make([]*domain.Notification, len(members))
+	for i, m := range members {
+		notes[i] = domain.ApprovalNotification(a, m.AccountID, now)
+	}
+	n, err := s.Store.Notify(ctx, notes)
+	if err != nil {
+		return err
+	}
+	log.Info("approval request sent", "asked", n)
+	return nil
+}
+
+// Pending returns the pending requests the caller was asked to decide,
+// newest first.
+func (s *Service) Pending(ctx context.Context, p *session.Principal) ([]*domain.Approval, error) {
+	now := s.Clock.Now()
+	notes, err := s.Store.LiveNotifications(ctx, p.WorkspaceID, p.AccountID, domain.NotifyDeviceApproval, now)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(notes))
+	for _, n := range notes {
+		ids = append(ids, n.Approval.ApprovalID)
+	}
+	all, err := s.Store.Approvals(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := []*domain.Approval{}
+	for _, a := range all {
+		if a.StatusAt(now) == domain.ApprovalPending && a.WorkspaceID == p.WorkspaceID && a.DeviceID != p.DeviceID {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(x, y *domain.Approval) int { return y.RequestedAt.Compare(x.RequestedAt) })
+	return out, nil
+}
+
+var (
+	errNoRequest   = errs.E(errs.NotFound, "There is no such approval request.")
+	errNotAsked    = errs.E(errs.Forbidden, "You were not asked to decide this request.")
+	errDecided     = errs.E(errs.Conflict, "This request has already been decided.")
+	errExpired     = errs.E(errs.Gone, "This request has expired.")
+	errNoMatchCode = errs.E(errs.Invalid, "matchCode is required")
+)
+
+// Approve approves a request with the match code the new device shows.
+// Each code is judged against the state it was read with, and the
+// judgement is committed with a precondition on that state, so concurrent
+// guesses are judged one after another: the domain.MaxWrongCodes-th wrong
+// code denies the request. The approval is mailed to the account.
+func (s *Service) Approve(ctx context.Context, p *session.Principal, id, matchCode string) error {
+	if matchCode == "" || len(matchCode) > 32 {
+		return errNoMatchCode
+	}
+	return s.decide(ctx, p, id, func(a *domain.Approval) (*events.Event, error) {
+		now := s.Clock.Now()
+		if !s.MACer.Equal(a.MatchCodeMAC, "match-code", a.ID, matchCode) {
+			a.WrongCodes++
+			if a.WrongCodes >= domain.MaxWrongCodes {
+				a.Status, a.DecidedAt, a.DecidedBy = domain.ApprovalDenied, now, p.AccountID
+			}
+			return nil, errs.E(errs.InvalidCode, "The match code is not right.").
+				With("remainingAttempts", max(domain.MaxWrongCodes-a.WrongCodes, 0))
+		}
+		a.Status, a.DecidedAt, a.DecidedBy = domain.ApprovalApproved, now, p.AccountID
+		ev, err := events.NewMail(s.Sealer, mail.DeviceApproved, i18n.Parse(a.Locale), a.AccountEmail, mail.Data{
+			Name: a.AccountName, WorkspaceName: p.Workspace.Name, WorkspaceID: a.WorkspaceID,
+			DeviceName: a.Device.Name, Platform: a.Device.Platform, ApprovedBy: p.Member.Name, At: now,
+		}, now)
+		if err != nil {
+			return nil, fmt.Errorf("device.Approve: %w", err)
+		}
+		return &ev, nil
+	})
+}
+
+// Deny denies a request.
+func (s *Service) Deny(ctx context.Context, p *session.Principal, id string) error {
+	return s.decide(ctx, p, id, func(a *domain.Approval) (*events.Event, error) {
+		a.Status, a.DecidedAt, a.DecidedBy = domain.ApprovalDenied, s.Clock.Now(), p.AccountID
+		return nil, nil
+	})
+}
+
+// decide applies a decision to a pending request the caller was asked to
+// decide. judge changes the request and returns its event, if any, and an
+// error to answer after the change is stored (a wrong code). A concurrent
+// change makes it read and judge again.
+func (s *Service) decide(ctx context.Context, p *session.Principal, id string, judge func(*domain.Approval) (*events.Event, error)) error {
+	if id == "" || len(id) > 64 {
+		return errNoRequest
+	}
+	checked := false
+	for range 5 {
+		a, seen, err := s.Store.Approval(ctx, id)
+		if errs.Is(err, errs.NotFound) {
+			return errNoRequest
+		}
+		if err != nil {
+			return err
+		}
+		if !checked {
+			if err := s.mayDecide(ctx, p, a); err != nil {
+				return err
+			}
+			checked = true
+		}
+		switch a.StatusAt(s.Clock.Now()) {
+		case domain.ApprovalExpired:
+			return errExpired
+		case domain.ApprovalApproved, domain.ApprovalDenied:
+			return errDecided
+		}
+		ev, answer := judge(a)
+		var evs []events.Event
+		if ev != nil {
+			evs = append(evs, *ev)
+		} else if answer != nil && !errs.Is(answer, errs.InvalidCode) {
+			return answer
+		}
+		err = s.Store.SaveApproval(ctx, a, seen, evs)
+		if errors.Is(err, store.ErrRaced) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		s.Outbox.Dispatch(ctx, evs...)
+		return answer
+	}
+	return store.ErrRaced
+}
+
+// mayDecide allows those asked: a member of the request's workspace with
+// its notification, not on the requesting device.
+func (s *Service) mayDecide(ctx context.Context, p *session.Principal, a *domain.Approval) error {
+	if a.WorkspaceID != p.WorkspaceID || a.DeviceID == p.DeviceID {
+		return errNotAsked
+	}
+	asked, err := s.Store.HasNotification(ctx, p.WorkspaceID, p.AccountID, domain.NotificationID(domain.NotifyDeviceApproval, a.ID))
+	if err != nil {
+		return err
+	}
+	if !asked {
+		return errNotAsked
+	}
+	return nil
+}

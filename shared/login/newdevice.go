@@ -1,0 +1,227 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/workgate/workgate/shared/auth"
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/events"
+	"github.com/workgate/workgate/shared/i18n"
+	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/session"
+	"github.com/workgate/workgate/shared/store"
+)
+
+// The new device's side of F9: polling its approval request, and the
+// super admin's recovery key for when no one can approve.
+
+// Poll is the answer to a poll: the request's status, and on the first
+// poll after its approval the new device's session (with its device
+// token).
+type Poll struct {
+	Status  string            `json:"status"`
+	Session *session.Response `json:"session,omitempty"`
+}
+
+var errNoApproval = errs.E(errs.NotFound, "There is no such approval request.")
+
+// PollApproval answers the holder of a request's poll token. The session
+// is issued once: the commit that issues it marks the request with a
+// precondition, so of concurrent polls one gets it.
+func (s *Service) PollApproval(ctx context.Context, id, pollToken string) (*Poll, error) {
+	if id == "" || len(id) > 64 || pollToken == "" || len(pollToken) > 128 {
+		return nil, errNoApproval
+	}
+	for range 3 {
+		a, seen, err := s.Store.Approval(ctx, id)
+		if errs.Is(err, errs.NotFound) {
+			return nil, errNoApproval
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !s.MACer.Equal(a.PollTokenMAC, "poll-token", pollToken) {
+			return nil, errNoApproval
+		}
+		now := s.Clock.Now()
+		if !a.Collectable(now) {
+			status := a.StatusAt(now)
+			if status == domain.ApprovalApproved && !a.SessionIssued {
+				status = domain.ApprovalExpired // approved, but not collected in time
+			}
+			return &Poll{Status: status}, nil
+		}
+		acc, accSeen, err := s.Store.Account(ctx, a.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		m, err := s.Store.Membership(ctx, a.WorkspaceID, a.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		// A password changed since the login, or a membership or workspace
+		// gone, voids the approval.
+		if acc.PasswordChangedAt.After(a.RequestedAt) || m.Member == nil || m.Member.Status != domain.MemberActive ||
+			m.Workspace == nil || m.Workspace.Status != domain.WorkspaceActive {
+			return &Poll{Status: domain.ApprovalDenied}, nil
+		}
+		dev, deviceToken := NewTrustedDevice(a.AccountID, a.DeviceID, a.Device, now)
+		sess, refresh := s.Sessions.New(a.AccountID, a.WorkspaceID, dev.ID)
+		err = s.Store.CreateSession(ctx, store.NewSession{
+			Session: sess, Device: dev, AccountSeen: accSeen, Approval: a.ID, ApprovalSeen: seen, Now: now,
+		})
+		if errors.Is(err, store.ErrRaced) {
+			continue // a concurrent poll, or the account changed: read again
+		}
+		if err != nil {
+			return nil, err
+		}
+		res, err := s.Sessions.Respond(sess, refresh)
+		if err != nil {
+			return nil, err
+		}
+		res.DeviceToken = deviceToken
+		return &Poll{Status: domain.ApprovalApproved, Session: res}, nil
+	}
+	return nil, store.ErrRaced
+}
+
+// recoveryKeyMAC is the form in which a workspace's recovery key is kept.
+func (s *Service) recoveryKeyMAC(workspaceID, key string) string {
+	return s.MACer.MAC("recovery-key", workspaceID, auth.NormalizeRecoveryKey(key))
+}
+
+var errSuperAdminOnly = errs.E(errs.Forbidden, "Only the super admin can do this.")
+
+// superAdmin reports whether a membership is the active super admin's of an
+// active workspace.
+func superAdmin(m *store.Membership, accountID string) bool {
+	return m.Member != nil && m.Member.Status == domain.MemberActive && m.Member.Role == domain.RoleSuperAdmin &&
+		m.Workspace != nil && m.Workspace.Status == domain.WorkspaceActive && m.Workspace.SuperAdminID == accountID
+}
+
+// CreateRecoveryKey makes a new recovery key for the caller's workspace,
+// replacing the old one. Only the super admin may, re-entering their
+// password (judged under the lockout like any login). The key is returned
+// once; only its MAC is kept (it has 100 bits, so a MAC cannot be guessed
+// back).
+func (s *Service) CreateRecoveryKey(ctx context.Context, p *session.Principal, workspaceID, password string, locale i18n.Locale) (string, error) {
+	if err := p.In(workspaceID, ""); err != nil {
+		return "", err
+	}
+	if !superAdmin(&store.Membership{Member: p.Member, Workspace: p.Workspace}, p.AccountID) {
+		return "", errSuperAdminOnly
+	}
+	if password == "" || len(password) > maxPassword {
+		return "", errs.E(errs.Invalid, "password is required")
+	}
+	if _, _, err := s.checkPassword(ctx, p.Member.Email, p.AccountID, password, locale); err != nil {
+		return "", err
+	}
+	key := auth.NewRecoveryKey()
+	err := s.Store.PutRecoveryKey(ctx, &domain.RecoveryKey{
+		WorkspaceID: workspaceID, KeyMAC: s.recoveryKeyMAC(workspaceID, key), CreatedAt: s.Clock.Now(), CreatedBy: p.AccountID,
+	})
+	if err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// RecoveryLogin is a super admin's login with the workspace's recovery key.
+type RecoveryLogin struct {
+	WorkspaceID string
+	Email       string
+	Password    string
+	RecoveryKey string
+	Device      domain.Device
+	Locale      i18n.Locale
+}
+
+var errRecoveryKey = errs.E(errs.InvalidCredentials, "The recovery key is not right, or it was used already.")
+
+// Recovery logs the super admin in with the workspace's recovery key and
+// their password, with no e-mail code and no approval: the device becomes
+// trusted and the key is used up in the same commit (of two concurrent
+// uses, one succeeds). The account is mailed.
+func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Response, error) {
+	email, err := domain.NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLoginInput(in.WorkspaceID, in.Password, in.Device); err != nil {
+		return nil, err
+	}
+	key := auth.NormalizeRecoveryKey(in.RecoveryKey)
+	if key == "" || len(key) > 64 {
+		return nil, errs.E(errs.Invalid, "recoveryKey is required")
+	}
+	accountID, err := s.Store.AccountIDByEmail(ctx, email)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return nil, err
+	}
+	acc, accSeen, err := s.checkPassword(ctx, email, accountID, in.Password, in.Locale)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Store.Membership(ctx, in.WorkspaceID, acc.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !superAdmin(m, acc.ID) {
+		return nil, errSuperAdminOnly
+	}
+	for range 3 {
+		k, keySeen, err := s.Store.RecoveryKey(ctx, in.WorkspaceID)
+		if errs.Is(err, errs.NotFound) {
+			return nil, errRecoveryKey
+		}
+		if err != nil {
+			return nil, err
+		}
+		if k.KeyMAC == "" || !s.MACer.Equal(k.KeyMAC, "recovery-key", in.WorkspaceID, key) {
+			return nil, errRecoveryKey
+		}
+		now := s.Clock.Now()
+		dev, deviceToken := NewTrustedDevice(acc.ID, domain.NewID(), in.Device, now)
+		sess, refresh := s.Sessions.New(acc.ID, in.WorkspaceID, dev.ID)
+		ev, err := events.NewMail(s.Sealer, mail.RecoveryLogin, in.Locale, acc.Email, mail.Data{
+			Name: acc.Name, WorkspaceName: m.Workspace.Name, WorkspaceID: in.WorkspaceID,
+			DeviceName: dev.Name, Platform: dev.Platform, At: now, ResetURL: s.AppURL,
+		}, now)
+		if err != nil {
+			return nil, fmt.Errorf("login.Recovery: %w", err)
+		}
+		err = s.Store.CreateSession(ctx, store.NewSession{
+			Session: sess, Device: dev, AccountSeen: accSeen, FirstDevice: acc.FirstDeviceAt.IsZero(),
+			RecoveryKeySeen: keySeen, Events: []events.Event{ev}, Now: now,
+		})
+		if errors.Is(err, store.ErrRaced) {
+			// The key was used or replaced, or the account changed: read
+			// both again.
+			fresh, seen, err := s.Store.Account(ctx, acc.ID)
+			if err != nil {
+				return nil, err
+			}
+			if fresh.PasswordHash != acc.PasswordHash {
+				return nil, errCredentials
+			}
+			acc, accSeen = fresh, seen
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.Outbox.Dispatch(ctx, ev)
+		res, err := s.Sessions.Respond(sess, refresh)
+		if err != nil {
+			return nil, err
+		}
+		res.DeviceToken = deviceToken
+		return res, nil
+	}
+	return nil, store.ErrRaced
+}

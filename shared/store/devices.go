@@ -1,0 +1,337 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/events"
+)
+
+// Collections of device approval (F9).
+const (
+	colPresence      = "presence"      // under a workspace, by account
+	colNotifications = "notifications" // under a member
+	colNudges        = "nudges"        // under an approval, by member
+	colRecoveryKeys  = "recoveryKeys"  // by workspace
+)
+
+// ErrExists reports that what a call would create exists already.
+var ErrExists = errs.E(errs.Conflict, "it exists already")
+
+func (s *Store) presence(workspaceID, accountID string) *firestore.DocumentRef {
+	return s.fs.Collection(colWorkspaces).Doc(workspaceID).Collection(colPresence).Doc(accountID)
+}
+
+func (s *Store) notification(workspaceID, accountID, id string) *firestore.DocumentRef {
+	return s.member(workspaceID, accountID).Collection(colNotifications).Doc(id)
+}
+
+func (s *Store) approval(id string) *firestore.DocumentRef {
+	return s.fs.Collection(colApprovals).Doc(id)
+}
+
+// MarkPresent records that a member was seen at now.
+func (s *Store) MarkPresent(ctx context.Context, workspaceID, accountID string, now time.Time) error {
+	_, err := s.presence(workspaceID, accountID).Set(ctx, domain.Presence{AccountID: accountID, LastSeenAt: now})
+	return wrap("store.MarkPresent", err)
+}
+
+// Online returns the accounts seen in a workspace since `since`. It reads
+// one document per member online, however large the workspace.
+func (s *Store) Online(ctx context.Context, workspaceID string, since time.Time) ([]string, error) {
+	snaps, err := s.fs.Collection(colWorkspaces).Doc(workspaceID).Collection(colPresence).
+		Where("lastSeenAt", ">=", since).Select().Documents(ctx).GetAll()
+	if err != nil {
+		return nil, wrap("store.Online", err)
+	}
+	ids := make([]string, len(snaps))
+	for i, snap := range snaps {
+		ids[i] = snap.Ref.ID
+	}
+	return ids, nil
+}
+
+// ActiveMembers returns those of the accounts that are active members of
+// the workspace.
+func (s *Store) ActiveMembers(ctx context.Context, workspaceID string, accountIDs []string) ([]*domain.Member, error) {
+	if len(accountIDs) == 0 {
+		return nil, nil
+	}
+	refs := make([]*firestore.DocumentRef, len(accountIDs))
+	for i, id := range accountIDs {
+		refs[i] = s.member(workspaceID, id)
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return nil, wrap("store.ActiveMembers", err)
+	}
+	var out []*domain.Member
+	for _, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		var m domain.Member
+		if err := snap.DataTo(&m); err != nil {
+			return nil, wrap("store.ActiveMembers", err)
+		}
+		if m.Status == domain.MemberActive {
+			out = append(out, &m)
+		}
+	}
+	return out, nil
+}
+
+// Notify creates notifications. One that exists already is left as it is,
+// so a job that runs again notifies nobody twice. It returns how many it
+// created.
+func (s *Store) Notify(ctx context.Context, ns []*domain.Notification) (int, error) {
+	if len(ns) == 0 {
+		return 0, nil
+	}
+	bw := s.fs.BulkWriter(ctx)
+	jobs := make([]*firestore.BulkWriterJob, 0, len(ns))
+	var errAll error
+	for _, n := range ns {
+		j, err := bw.Create(s.notification(n.WorkspaceID, n.AccountID, n.ID), n)
+		if err != nil {
+			errAll = errors.Join(errAll, err)
+			continue
+		}
+		jobs = append(jobs, j)
+	}
+	bw.End()
+	created := 0
+	for _, j := range jobs {
+		_, err := j.Results()
+		switch code(err) {
+		case codes.OK:
+			created++
+		case codes.AlreadyExists:
+		default:
+			errAll = errors.Join(errAll, err)
+		}
+	}
+	return created, wrap("store.Notify", errAll)
+}
+
+// HasNotification reports whether a member has a notification.
+func (s *Store) HasNotification(ctx context.Context, workspaceID, accountID, id string) (bool, error) {
+	_, err := s.notification(workspaceID, accountID, id).Get(ctx)
+	switch code(err) {
+	case codes.OK:
+		return true, nil
+	case codes.NotFound:
+		return false, nil
+	}
+	return false, wrap("store.HasNotification", err)
+}
+
+// LiveNotifications returns a member's notifications of one kind that have
+// not expired at now.
+func (s *Store) LiveNotifications(ctx context.Context, workspaceID, accountID, kind string, now time.Time) ([]*domain.Notification, error) {
+	q := s.member(workspaceID, accountID).Collection(colNotifications).
+		Where("kind", "==", kind).Where("expiresAt", ">", now)
+	return s.notifications(ctx, q)
+}
+
+// Notifications returns a member's newest notifications, newest first.
+func (s *Store) Notifications(ctx context.Context, workspaceID, accountID string, limit int) ([]*domain.Notification, error) {
+	q := s.member(workspaceID, accountID).Collection(colNotifications).OrderBy("createdAt", firestore.Desc).Limit(limit)
+	return s.notifications(ctx, q)
+}
+
+func (s *Store) notifications(ctx context.Context, q firestore.Query) ([]*domain.Notification, error) {
+	snaps, err := q.Documents(ctx).GetAll()
+	if err != nil {
+		return nil, wrap("store.Notifications", err)
+	}
+	out := make([]*domain.Notification, len(snaps))
+	for i, snap := range snaps {
+		out[i] = &domain.Notification{}
+		if err := snap.DataTo(out[i]); err != nil {
+			return nil, wrap("store.Notifications", err)
+		}
+	}
+	return out, nil
+}
+
+// CreateApproval stores a pending device approval and its events.
+func (s *Store) CreateApproval(ctx context.Context, a *domain.Approval, evs []events.Event) error {
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := tx.Create(s.approval(a.ID), a); err != nil {
+			return err
+		}
+		return s.addEvents(tx, evs)
+	}, firestore.MaxAttempts(1))
+	return wrap("store.CreateApproval", err)
+}
+
+// Approval returns an approval request and the update time it was read at.
+func (s *Store) Approval(ctx context.Context, id string) (*domain.Approval, time.Time, error) {
+	var a domain.Approval
+	seen, err := s.get(ctx, s.approval(id), &a)
+	if err != nil {
+		return nil, time.Time{}, wrap("store.Approval", err)
+	}
+	return &a, seen, nil
+}
+
+// Approvals returns the approval requests with the given IDs that exist.
+func (s *Store) Approvals(ctx context.Context, ids []string) ([]*domain.Approval, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	refs := make([]*firestore.DocumentRef, len(ids))
+	for i, id := range ids {
+		refs[i] = s.approval(id)
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return nil, wrap("store.Approvals", err)
+	}
+	var out []*domain.Approval
+	for _, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		var a domain.Approval
+		if err := snap.DataTo(&a); err != nil {
+			return nil, wrap("store.Approvals", err)
+		}
+		out = append(out, &a)
+	}
+	return out, nil
+}
+
+// approvalState is what a decision changes on a request.
+func approvalState(a *domain.Approval) []firestore.Update {
+	return []firestore.Update{
+		{Path: "status", Value: a.Status}, {Path: "wrongCodes", Value: a.WrongCodes}, {Path: "nudges", Value: a.Nudges},
+		{Path: "decidedAt", Value: a.DecidedAt}, {Path: "decidedBy", Value: a.DecidedBy},
+	}
+}
+
+// SaveApproval stores a request's new state (a decision or a wrong code)
+// with its events, if the request is unchanged since it was read at seen;
+// ErrRaced otherwise.
+func (s *Store) SaveApproval(ctx context.Context, a *domain.Approval, seen time.Time, evs []events.Event) error {
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := tx.Update(s.approval(a.ID), approvalState(a), firestore.LastUpdateTime(seen)); err != nil {
+			return err
+		}
+		return s.addEvents(tx, evs)
+	}, firestore.MaxAttempts(1))
+	switch code(err) {
+	case codes.OK:
+		return nil
+	case codes.FailedPrecondition, codes.NotFound:
+		return ErrRaced
+	}
+	return wrap("store.SaveApproval", err)
+}
+
+// Nudge records that a request's new device asked one member by e-mail:
+// the member is asked (n, their notification) and mailed (evs). ErrRaced
+// if the request changed since it was read at seen; ErrExists if that
+// member was nudged already.
+func (s *Store) Nudge(ctx context.Context, a *domain.Approval, seen time.Time, n *domain.Notification, evs []events.Event) error {
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := tx.Update(s.approval(a.ID), approvalState(a), firestore.LastUpdateTime(seen)); err != nil {
+			return err
+		}
+		if err := tx.Create(s.approval(a.ID).Collection(colNudges).Doc(n.AccountID), map[string]any{"at": n.CreatedAt, "purgeAt": a.PurgeAt}); err != nil {
+			return err
+		}
+		if err := tx.Set(s.notification(n.WorkspaceID, n.AccountID, n.ID), n); err != nil {
+			return err
+		}
+		return s.addEvents(tx, evs)
+	}, firestore.MaxAttempts(1))
+	switch code(err) {
+	case codes.OK:
+		return nil
+	case codes.AlreadyExists:
+		return ErrExists
+	case codes.FailedPrecondition, codes.NotFound:
+		return ErrRaced
+	}
+	return wrap("store.Nudge", err)
+}
+
+// HasTrustedDevice reports whether an account trusts any device (not
+// revoked).
+func (s *Store) HasTrustedDevice(ctx context.Context, accountID string) (bool, error) {
+	snaps, err := s.fs.Collection(colAccounts).Doc(accountID).Collection(colDevices).
+		Where("revokedAt", "==", time.Time{}).Select().Limit(1).Documents(ctx).GetAll()
+	if err != nil {
+		return false, wrap("store.HasTrustedDevice", err)
+	}
+	return len(snaps) > 0, nil
+}
+
+// TrustedDevices returns the devices an account trusts (not revoked), in
+// the order they were trusted.
+func (s *Store) TrustedDevices(ctx context.Context, accountID string) ([]*domain.TrustedDevice, error) {
+	snaps, err := s.fs.Collection(colAccounts).Doc(accountID).Collection(colDevices).
+		Where("revokedAt", "==", time.Time{}).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, wrap("store.TrustedDevices", err)
+	}
+	out := make([]*domain.TrustedDevice, len(snaps))
+	for i, snap := range snaps {
+		out[i] = &domain.TrustedDevice{}
+		if err := snap.DataTo(out[i]); err != nil {
+			return nil, wrap("store.TrustedDevices", err)
+		}
+	}
+	return out, nil
+}
+
+// RevokeDevice stops trusting a device and ends its sessions: its token
+// needs an approval again. The device is revoked first, so a login racing
+// the revocation either commits before it (and its session is found and
+// ended) or fails its precondition on the device. errs.NotFound if the
+// account has no such trusted device.
+func (s *Store) RevokeDevice(ctx context.Context, accountID, deviceID string, now time.Time) error {
+	for range 5 {
+		d, seen, err := s.TrustedDevice(ctx, accountID, deviceID)
+		if err != nil {
+			return err
+		}
+		if !d.RevokedAt.IsZero() {
+			return errs.E(errs.NotFound, "not found")
+		}
+		_, err = s.device(accountID, deviceID).Update(ctx, []firestore.Update{{Path: "revokedAt", Value: now}}, firestore.LastUpdateTime(seen))
+		if code(err) == codes.FailedPrecondition {
+			continue // a login touched it: read again
+		}
+		if err != nil {
+			return wrap("store.RevokeDevice", err)
+		}
+		return s.RevokeSessions(ctx, accountID, "deviceId", deviceID, domain.RevokedDevice, now)
+	}
+	return ErrRaced
+}
+
+// RecoveryKey returns a workspace's recovery key and the update time it was
+// read at; errs.NotFound if it never had one.
+func (s *Store) RecoveryKey(ctx context.Context, workspaceID string) (*domain.RecoveryKey, time.Time, error) {
+	var k domain.RecoveryKey
+	seen, err := s.get(ctx, s.fs.Collection(colRecoveryKeys).Doc(workspaceID), &k)
+	if err != nil {
+		return nil, time.Time{}, wrap("store.RecoveryKey", err)
+	}
+	return &k, seen, nil
+}
+
+// PutRecoveryKey stores a workspace's new recovery key, replacing the old.
+func (s *Store) PutRecoveryKey(ctx context.Context, k *domain.RecoveryKey) error {
+	_, err := s.fs.Collection(colRecoveryKeys).Doc(k.WorkspaceID).Set(ctx, k)
+	return wrap("store.PutRecoveryKey", err)
+}
