@@ -202,3 +202,25 @@ func TestKeyedToken(t *testing.T) {
 		}
 	}
 }
+
+func TestRecoveryKey(t *testing.T) {
+	seen := map[string]bool{}
+	for range 200 {
+		k := NewRecoveryKey()
+		if !regexp.MustCompile(`^[A-Z2-7]{5}(-[A-Z2-7]{5}){3}$`).MatchString(k) {
+			t.Fatalf("key %q has not the form XXXXX-XXXXX-XXXXX-XXXXX", k)
+		}
+		if seen[k] {
+			t.Fatalf("key %q made twice", k)
+		}
+		seen[k] = true
+	}
+	k := NewRecoveryKey()
+	typed := strings.ToLower(strings.ReplaceAll(k, "-", " "))
+	if NormalizeRecoveryKey(typed) != NormalizeRecoveryKey(k) {
+		t.Fatalf("%q and %q normalise differently", typed, k)
+	}
+	if got := NormalizeRecoveryKey(k); len(got) != 20 || strings.Contains(got, "-") {
+		t.Fatalf("normalised %q", got)
+	}
+}
