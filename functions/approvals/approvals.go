@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/workgate/workgate/shared/bus"
-	"github.com/workgate/workgate/shared/device"
 	"github.com/workgate/workgate/shared/server"
 )
 
@@ -22,6 +21,5 @@ const lease = time.Minute
 
 // New builds the push endpoint.
 func New(d *server.Deps) (http.Handler, error) {
-	s := &device.Service{Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock}
-	return &bus.Push{Name: Name, Store: d.Store, Clock: d.Clock, Consume: s.Ask, Lease: lease}, nil
+	return &bus.Push{Name: Name, Store: d.Store, Clock: d.Clock, Consume: d.Devices().Ask, Lease: lease}, nil
 }

@@ -36,17 +36,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	sessions := &session.Service{Store: d.Store, Signer: d.Signer, Clock: d.Clock}
-	h := &handler{
-		sessions: sessions,
-		login: &login.Service{
-			Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, MACer: d.MACer,
-			Clock: d.Clock, Sessions: sessions, AppURL: d.Config.AppURL,
-		},
-		devices: &device.Service{
-			Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock, LoginURL: d.Config.AppURL,
-		},
-	}
+	h := &handler{sessions: d.Sessions(), login: d.Login(), devices: d.Devices()}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/device-approvals/{id}", h.poll)
 	mux.Handle("POST /v1/device-approvals/{id}/nudge", h.nudge)

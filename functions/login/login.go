@@ -30,11 +30,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	sessions := &session.Service{Store: d.Store, Signer: d.Signer, Clock: d.Clock}
-	h := &handler{d: d, sessions: sessions, login: &login.Service{
-		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, MACer: d.MACer,
-		Clock: d.Clock, Sessions: sessions, AppURL: d.Config.AppURL,
-	}}
+	h := &handler{d: d, sessions: d.Sessions(), login: d.Login()}
 	mux := web.NewMux()
 	mux.Handle("POST /v1/login/email-code", h.requestCode)
 	mux.Handle("POST /v1/login/email-code/verify", h.verifyCode)

@@ -34,7 +34,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	h := &handler{sessions: &session.Service{Store: d.Store, Signer: d.Signer, Clock: d.Clock}, store: d.Store}
+	h := &handler{sessions: d.Sessions(), store: d.Store}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/me/notifications", h.list)
 	return mux, nil

@@ -35,13 +35,9 @@ func New(d *server.Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	sessions := &session.Service{Store: d.Store, Signer: d.Signer, Clock: d.Clock}
 	h := &handler{
-		sessions: sessions,
-		login: &login.Service{
-			Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, MACer: d.MACer,
-			Clock: d.Clock, Sessions: sessions, AppURL: d.Config.AppURL,
-		},
+		sessions: d.Sessions(),
+		login:    d.Login(),
 		signup: &signup.Service{
 			Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock,
 			Link: d.Config.PublicLink, AppURL: d.Config.AppURL,

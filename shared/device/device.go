@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/workgate/workgate/shared/bus"
 	"github.com/workgate/workgate/shared/clock"
@@ -171,10 +172,7 @@ func (s *Service) decide(ctx context.Context, p *session.Principal, id string, j
 	}
 	checked := false
 	for range 5 {
-		a, seen, err := s.Store.Approval(ctx, id)
-		if errs.Is(err, errs.NotFound) {
-			return errNoRequest
-		}
+		a, seen, err := s.request(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -208,6 +206,15 @@ func (s *Service) decide(ctx context.Context, p *session.Principal, id string, j
 		return answer
 	}
 	return store.ErrRaced
+}
+
+// request reads an approval request; errNoRequest if there is none.
+func (s *Service) request(ctx context.Context, id string) (*domain.Approval, time.Time, error) {
+	a, seen, err := s.Store.Approval(ctx, id)
+	if errs.Is(err, errs.NotFound) {
+		return nil, time.Time{}, errNoRequest
+	}
+	return a, seen, err
 }
 
 // mayDecide allows those asked: a member of the request's workspace with

@@ -28,10 +28,7 @@ func (s *Service) Nudge(ctx context.Context, id, pollToken, memberID string, loc
 		return errs.E(errs.Invalid, "memberId is required")
 	}
 	for range 5 {
-		a, seen, err := s.Store.Approval(ctx, id)
-		if errs.Is(err, errs.NotFound) {
-			return errNoRequest
-		}
+		a, seen, err := s.request(ctx, id)
 		if err != nil {
 			return err
 		}

@@ -394,12 +394,9 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 			// were read: a new password or a used ticket voids this
 			// login; anything else (a concurrent login's lastLoginAt, a
 			// revoked device), try again.
-			fresh, seen, err := s.Store.Account(ctx, acc.ID)
+			fresh, seen, err := s.reread(ctx, acc)
 			if err != nil {
 				return nil, err
-			}
-			if fresh.PasswordHash != acc.PasswordHash {
-				return nil, errCredentials
 			}
 			if ticketHash != "" {
 				t, tSeen, err := s.Store.LoginTicket(ctx, ticketHash)
@@ -414,14 +411,37 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.Sessions.Respond(sess, refresh)
+		res, err := s.respond(sess, refresh, deviceToken)
 		if err != nil {
 			return nil, err
 		}
-		res.DeviceToken = deviceToken
 		return &Result{Session: res}, nil
 	}
 	return nil, store.ErrRaced
+}
+
+// respond returns the session response of a login; deviceToken is set when
+// the login made the device trusted.
+func (s *Service) respond(sess *domain.Session, refresh, deviceToken string) (*session.Response, error) {
+	res, err := s.Sessions.Respond(sess, refresh)
+	if err != nil {
+		return nil, err
+	}
+	res.DeviceToken = deviceToken
+	return res, nil
+}
+
+// reread reads an account again after a login's commit raced: a password
+// changed since voids the login.
+func (s *Service) reread(ctx context.Context, acc *domain.Account) (*domain.Account, time.Time, error) {
+	fresh, seen, err := s.Store.Account(ctx, acc.ID)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if fresh.PasswordHash != acc.PasswordHash {
+		return nil, time.Time{}, errCredentials
+	}
+	return fresh, seen, nil
 }
 
 // NewTrustedDevice returns a device to trust, with its ID, and its device

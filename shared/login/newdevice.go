@@ -79,11 +79,10 @@ func (s *Service) PollApproval(ctx context.Context, id, pollToken string) (*Poll
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.Sessions.Respond(sess, refresh)
+		res, err := s.respond(sess, refresh, deviceToken)
 		if err != nil {
 			return nil, err
 		}
-		res.DeviceToken = deviceToken
 		return &Poll{Status: domain.ApprovalApproved, Session: res}, nil
 	}
 	return nil, store.ErrRaced
@@ -202,12 +201,9 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 		if errors.Is(err, store.ErrRaced) {
 			// The key was used or replaced, or the account changed: read
 			// both again.
-			fresh, seen, err := s.Store.Account(ctx, acc.ID)
+			fresh, seen, err := s.reread(ctx, acc)
 			if err != nil {
 				return nil, err
-			}
-			if fresh.PasswordHash != acc.PasswordHash {
-				return nil, errCredentials
 			}
 			acc, accSeen = fresh, seen
 			continue
@@ -216,12 +212,7 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 			return nil, err
 		}
 		s.Outbox.Dispatch(ctx, ev)
-		res, err := s.Sessions.Respond(sess, refresh)
-		if err != nil {
-			return nil, err
-		}
-		res.DeviceToken = deviceToken
-		return res, nil
+		return s.respond(sess, refresh, deviceToken)
 	}
 	return nil, store.ErrRaced
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -60,31 +61,15 @@ func (s *Store) Online(ctx context.Context, workspaceID string, since time.Time)
 // ActiveMembers returns those of the accounts that are active members of
 // the workspace.
 func (s *Store) ActiveMembers(ctx context.Context, workspaceID string, accountIDs []string) ([]*domain.Member, error) {
-	if len(accountIDs) == 0 {
-		return nil, nil
-	}
 	refs := make([]*firestore.DocumentRef, len(accountIDs))
 	for i, id := range accountIDs {
 		refs[i] = s.member(workspaceID, id)
 	}
-	snaps, err := s.fs.GetAll(ctx, refs)
+	members, err := existing[domain.Member](ctx, s, refs)
 	if err != nil {
 		return nil, wrap("store.ActiveMembers", err)
 	}
-	var out []*domain.Member
-	for _, snap := range snaps {
-		if !snap.Exists() {
-			continue
-		}
-		var m domain.Member
-		if err := snap.DataTo(&m); err != nil {
-			return nil, wrap("store.ActiveMembers", err)
-		}
-		if m.Status == domain.MemberActive {
-			out = append(out, &m)
-		}
-	}
-	return out, nil
+	return slices.DeleteFunc(members, func(m *domain.Member) bool { return m.Status != domain.MemberActive }), nil
 }
 
 // Notify creates notifications. One that exists already is left as it is,
@@ -147,18 +132,8 @@ func (s *Store) Notifications(ctx context.Context, workspaceID, accountID string
 }
 
 func (s *Store) notifications(ctx context.Context, q firestore.Query) ([]*domain.Notification, error) {
-	snaps, err := q.Documents(ctx).GetAll()
-	if err != nil {
-		return nil, wrap("store.Notifications", err)
-	}
-	out := make([]*domain.Notification, len(snaps))
-	for i, snap := range snaps {
-		out[i] = &domain.Notification{}
-		if err := snap.DataTo(out[i]); err != nil {
-			return nil, wrap("store.Notifications", err)
-		}
-	}
-	return out, nil
+	out, err := queried[domain.Notification](ctx, q)
+	return out, wrap("store.Notifications", err)
 }
 
 // CreateApproval stores a pending device approval and its events.
@@ -184,29 +159,12 @@ func (s *Store) Approval(ctx context.Context, id string) (*domain.Approval, time
 
 // Approvals returns the approval requests with the given IDs that exist.
 func (s *Store) Approvals(ctx context.Context, ids []string) ([]*domain.Approval, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
 	refs := make([]*firestore.DocumentRef, len(ids))
 	for i, id := range ids {
 		refs[i] = s.approval(id)
 	}
-	snaps, err := s.fs.GetAll(ctx, refs)
-	if err != nil {
-		return nil, wrap("store.Approvals", err)
-	}
-	var out []*domain.Approval
-	for _, snap := range snaps {
-		if !snap.Exists() {
-			continue
-		}
-		var a domain.Approval
-		if err := snap.DataTo(&a); err != nil {
-			return nil, wrap("store.Approvals", err)
-		}
-		out = append(out, &a)
-	}
-	return out, nil
+	out, err := existing[domain.Approval](ctx, s, refs)
+	return out, wrap("store.Approvals", err)
 }
 
 // approvalState is what a decision changes on a request.
@@ -278,18 +236,12 @@ func (s *Store) HasTrustedDevice(ctx context.Context, accountID string) (bool, e
 // TrustedDevices returns the devices an account trusts (not revoked), in
 // the order they were trusted.
 func (s *Store) TrustedDevices(ctx context.Context, accountID string) ([]*domain.TrustedDevice, error) {
-	snaps, err := s.fs.Collection(colAccounts).Doc(accountID).Collection(colDevices).
-		Where("revokedAt", "==", time.Time{}).Documents(ctx).GetAll()
+	q := s.fs.Collection(colAccounts).Doc(accountID).Collection(colDevices).Where("revokedAt", "==", time.Time{})
+	out, err := queried[domain.TrustedDevice](ctx, q)
 	if err != nil {
 		return nil, wrap("store.TrustedDevices", err)
 	}
-	out := make([]*domain.TrustedDevice, len(snaps))
-	for i, snap := range snaps {
-		out[i] = &domain.TrustedDevice{}
-		if err := snap.DataTo(out[i]); err != nil {
-			return nil, wrap("store.TrustedDevices", err)
-		}
-	}
+	slices.SortFunc(out, func(a, b *domain.TrustedDevice) int { return a.TrustedAt.Compare(b.TrustedAt) })
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -114,22 +115,9 @@ func (s *Store) Workspaces(ctx context.Context, accountID string) ([]*domain.Wor
 	for i, m := range members {
 		refs[i] = m.Ref.Parent.Parent
 	}
-	snaps, err := s.fs.GetAll(ctx, refs)
+	all, err := existing[domain.Workspace](ctx, s, refs)
 	if err != nil {
 		return nil, wrap("store.Workspaces", err)
 	}
-	var out []*domain.Workspace
-	for _, snap := range snaps {
-		if !snap.Exists() {
-			continue
-		}
-		var ws domain.Workspace
-		if err := snap.DataTo(&ws); err != nil {
-			return nil, wrap("store.Workspaces", err)
-		}
-		if ws.Status == domain.WorkspaceActive {
-			out = append(out, &ws)
-		}
-	}
-	return out, nil
+	return slices.DeleteFunc(all, func(ws *domain.Workspace) bool { return ws.Status != domain.WorkspaceActive }), nil
 }

@@ -110,3 +110,43 @@ func code(err error) codes.Code {
 // EmailKey is the document ID under which an address's state is kept
 // (benchmarks plant state with it).
 func (s *Store) EmailKey(email string) string { return emailKey(email) }
+
+// existing reads the documents refs name in one round trip and decodes
+// those that exist, in order.
+func existing[T any](ctx context.Context, s *Store, refs []*firestore.DocumentRef) ([]*T, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	var out []*T
+	for _, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		v := new(T)
+		if err := snap.DataTo(v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// queried runs a query and decodes every document it returns.
+func queried[T any](ctx context.Context, q firestore.Query) ([]*T, error) {
+	snaps, err := q.Documents(ctx).GetAll()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, len(snaps))
+	for i, snap := range snaps {
+		out[i] = new(T)
+		if err := snap.DataTo(out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,31 @@
+package server
+
+import (
+	"github.com/workgate/workgate/shared/device"
+	"github.com/workgate/workgate/shared/login"
+	"github.com/workgate/workgate/shared/session"
+)
+
+// The flows several functions share, built from the dependencies in one
+// place.
+
+// Sessions returns the session service that authenticates every call
+// (F10).
+func (d *Deps) Sessions() *session.Service {
+	return &session.Service{Store: d.Store, Signer: d.Signer, Clock: d.Clock}
+}
+
+// Login returns the login flows (F5, F7, and F9's poll and recovery key).
+func (d *Deps) Login() *login.Service {
+	return &login.Service{
+		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, MACer: d.MACer,
+		Clock: d.Clock, Sessions: d.Sessions(), AppURL: d.Config.AppURL,
+	}
+}
+
+// Devices returns the approvers' side of F9 and the trusted devices.
+func (d *Deps) Devices() *device.Service {
+	return &device.Service{
+		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock, LoginURL: d.Config.AppURL,
+	}
+}
