@@ -53,6 +53,10 @@ func (s *Service) Nudge(ctx context.Context, id, pollToken, memberID string, loc
 			return errNoMember
 		}
 		if a.Nudges >= domain.MaxNudges {
+			again, err := s.Store.Nudged(ctx, a.ID, memberID)
+			if err != nil || again {
+				return err // asked already: once is enough
+			}
 			return &errs.Error{Kind: errs.RateLimited, Message: "Enough members were asked for this request.", RetryAfter: a.ExpiresAt.Sub(now)}
 		}
 		a.Nudges++

@@ -107,14 +107,8 @@ func (s *Store) Notify(ctx context.Context, ns []*domain.Notification) (int, err
 
 // HasNotification reports whether a member has a notification.
 func (s *Store) HasNotification(ctx context.Context, workspaceID, accountID, id string) (bool, error) {
-	_, err := s.notification(workspaceID, accountID, id).Get(ctx)
-	switch code(err) {
-	case codes.OK:
-		return true, nil
-	case codes.NotFound:
-		return false, nil
-	}
-	return false, wrap("store.HasNotification", err)
+	ok, err := exists(ctx, s.notification(workspaceID, accountID, id))
+	return ok, wrap("store.HasNotification", err)
 }
 
 // LiveNotifications returns a member's notifications of one kind that have
@@ -220,6 +214,12 @@ func (s *Store) Nudge(ctx context.Context, a *domain.Approval, seen time.Time, n
 		return ErrRaced
 	}
 	return wrap("store.Nudge", err)
+}
+
+// Nudged reports whether a request's new device has nudged a member.
+func (s *Store) Nudged(ctx context.Context, approvalID, accountID string) (bool, error) {
+	ok, err := exists(ctx, s.approval(approvalID).Collection(colNudges).Doc(accountID))
+	return ok, wrap("store.Nudged", err)
 }
 
 // HasTrustedDevice reports whether an account trusts any device (not

@@ -150,3 +150,15 @@ func queried[T any](ctx context.Context, q firestore.Query) ([]*T, error) {
 	}
 	return out, nil
 }
+
+// exists reports whether a document exists.
+func exists(ctx context.Context, ref *firestore.DocumentRef) (bool, error) {
+	_, err := ref.Get(ctx)
+	switch code(err) {
+	case codes.OK:
+		return true, nil
+	case codes.NotFound:
+		return false, nil
+	}
+	return false, err
+}
