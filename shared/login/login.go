@@ -482,6 +482,7 @@ func (s *Service) trustedDevice(ctx context.Context, accountID, token string) (s
 // device, with the event that has the approval job ask the members who may
 // decide it (shared/device).
 func (s *Service) requestApproval(ctx context.Context, acc *domain.Account, in PasswordLogin, now time.Time) (*Approval, error) {
+	now = now.Truncate(time.Microsecond) // as Firestore keeps it: the answer and the lists show the same expiresAt
 	poll, match := auth.NewToken(), auth.NewCode()
 	a := &domain.Approval{
 		ID: domain.NewID(), AccountID: acc.ID, AccountName: acc.Name, AccountEmail: acc.Email, WorkspaceID: in.WorkspaceID,
