@@ -89,8 +89,9 @@ func (s *Service) Ask(ctx context.Context, ev events.Event) error {
 	return nil
 }
 
-// Pending returns the pending requests the caller was asked to decide,
-// newest first.
+// Pending returns the pending requests the caller may decide, newest
+// first: those they were asked to decide in their workspace, and their own
+// account's from any workspace (every session is on a trusted device).
 func (s *Service) Pending(ctx context.Context, p *session.Principal) ([]*domain.Approval, error) {
 	now := s.Clock.Now()
 	notes, err := s.Store.LiveNotifications(ctx, p.WorkspaceID, p.AccountID, domain.NotifyDeviceApproval, now)
@@ -101,13 +102,22 @@ func (s *Service) Pending(ctx context.Context, p *session.Principal) ([]*domain.
 	for _, n := range notes {
 		ids = append(ids, n.Approval.ApprovalID)
 	}
-	all, err := s.Store.Approvals(ctx, ids)
+	asked, err := s.Store.Approvals(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	own, err := s.Store.PendingApprovalsOf(ctx, p.AccountID, now)
 	if err != nil {
 		return nil, err
 	}
 	out := []*domain.Approval{}
-	for _, a := range all {
-		if a.StatusAt(now) == domain.ApprovalPending && a.WorkspaceID == p.WorkspaceID && a.DeviceID != p.DeviceID {
+	seen := map[string]bool{}
+	for _, a := range append(asked, own...) {
+		if seen[a.ID] || a.StatusAt(now) != domain.ApprovalPending || a.DeviceID == p.DeviceID {
+			continue
+		}
+		if a.WorkspaceID == p.WorkspaceID || a.AccountID == p.AccountID {
+			seen[a.ID] = true
 			out = append(out, a)
 		}
 	}
@@ -217,10 +227,17 @@ func (s *Service) request(ctx context.Context, id string) (*domain.Approval, tim
 	return a, seen, err
 }
 
-// mayDecide allows those asked: a member of the request's workspace with
-// its notification, not on the requesting device.
+// mayDecide allows those asked, never on the requesting device: the
+// account itself from any of its sessions (each is on a trusted device),
+// and a member of the request's workspace with its notification.
 func (s *Service) mayDecide(ctx context.Context, p *session.Principal, a *domain.Approval) error {
-	if a.WorkspaceID != p.WorkspaceID || a.DeviceID == p.DeviceID {
+	if a.DeviceID == p.DeviceID {
+		return errNotAsked
+	}
+	if a.AccountID == p.AccountID {
+		return nil
+	}
+	if a.WorkspaceID != p.WorkspaceID {
 		return errNotAsked
 	}
 	asked, err := s.Store.HasNotification(ctx, p.WorkspaceID, p.AccountID, domain.NotificationID(domain.NotifyDeviceApproval, a.ID))

@@ -141,6 +141,15 @@ func (s *Store) CreateApproval(ctx context.Context, a *domain.Approval, evs []ev
 	return wrap("store.CreateApproval", err)
 }
 
+// PendingApprovalsOf returns an account's own pending requests that have
+// not expired at now, in any workspace.
+func (s *Store) PendingApprovalsOf(ctx context.Context, accountID string, now time.Time) ([]*domain.Approval, error) {
+	q := s.fs.Collection(colApprovals).Where("accountId", "==", accountID).
+		Where("status", "==", domain.ApprovalPending).Where("expiresAt", ">", now)
+	out, err := queried[domain.Approval](ctx, q)
+	return out, wrap("store.PendingApprovalsOf", err)
+}
+
 // Approval returns an approval request and the update time it was read at.
 func (s *Store) Approval(ctx context.Context, id string) (*domain.Approval, time.Time, error) {
 	var a domain.Approval

@@ -94,6 +94,10 @@ func run() error {
 	if err := b.login(ctx); err != nil {
 		return err
 	}
+	fmt.Println("\nF9: new-device approval")
+	if err := b.devices(ctx, pushFloor); err != nil {
+		return err
+	}
 	fmt.Printf("\nchain latencies are to be read against the publish→push floor (p50 %s)\n", ms(pushFloor))
 	return nil
 }

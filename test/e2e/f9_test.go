@@ -9,6 +9,7 @@ import (
 // approves with the match code, and the new device collects its session
 // and device token on its first poll only; the approval is mailed.
 func TestApproveOwnTrustedDevice(t *testing.T) {
+	t.Parallel()
 	e := start(t)
 	owner := e.ownerSession("acme", "kim@acme.example")
 	a := e.newDeviceLogin("acme", "kim@acme.example")
@@ -39,5 +40,34 @@ func TestApproveOwnTrustedDevice(t *testing.T) {
 	}
 	if n := len(e.mailsMatching("kim@acme.example", deviceApprovedSubjects...)); n != 1 {
 		t.Fatalf("%d approval mails, want 1", n)
+	}
+}
+
+// TestApproveFromAnotherWorkspace: the account's trusted device decides its
+// own request from a session in another workspace it belongs to; a member
+// of that other workspace cannot.
+func TestApproveFromAnotherWorkspace(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	kim := e.ownerSession("acme", "kim@acme.example")
+	lee := e.ownerSession("beta", "lee@beta.example")
+	e.joinByInvite(lee, "beta", "Kim", "kim@acme.example")
+	kimInBeta := e.login("beta", "kim@acme.example", kim.DeviceToken)
+	requireStatus(t, e.call("POST", "/v1/logout", nil, kim.bearer()...), http.StatusNoContent)
+
+	a := e.newDeviceLogin("acme", "kim@acme.example")
+	got := e.asked(kimInBeta, a.ApprovalID)
+	if got.Account.AccountID != kim.AccountID {
+		t.Fatalf("listed %+v", got)
+	}
+	if n := len(e.approvals(lee)); n != 0 {
+		t.Fatalf("beta's owner lists %d requests of acme", n)
+	}
+	r := e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/approve", map[string]string{"matchCode": a.MatchCode}, lee.bearer()...)
+	requireStatus(t, r, http.StatusForbidden)
+	r = e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/approve", map[string]string{"matchCode": a.MatchCode}, kimInBeta.bearer()...)
+	requireStatus(t, r, http.StatusOK)
+	if p := e.poll(a); p.Session == nil || p.Session.WorkspaceID != "acme" {
+		t.Fatalf("poll = %+v", p)
 	}
 }
