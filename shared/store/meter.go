@@ -117,7 +117,7 @@ func (m *Meter) unary(ctx context.Context, method string, req, reply any, cc *gr
 		}
 		m.add(ctx, 0, n)
 	}
-	return err
+	return nil
 }
 
 func (m *Meter) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {

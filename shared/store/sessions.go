@@ -61,8 +61,7 @@ type Caller struct {
 }
 
 // Caller reads a session with the membership and workspace it claims and
-// the member's presence;
-// errs.NotFound if the session does not exist.
+// the member's presence; errs.NotFound if the session does not exist.
 func (s *Store) Caller(ctx context.Context, sessionID, workspaceID, accountID string) (*Caller, error) {
 	snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{
 		s.fs.Collection(colSessions).Doc(sessionID),
