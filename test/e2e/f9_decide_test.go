@@ -14,37 +14,6 @@ import (
 // may approve or deny, the match code, expiry, and the new device
 // collecting its session once.
 
-// decideProblem is the problem+json answer of a refused decision.
-type decideProblem struct {
-	Code      string `json:"code"`
-	Remaining *int   `json:"remainingAttempts"`
-}
-
-// decideApprove approves a request with a match code; headers
-// authenticate the call (none: unauthenticated).
-func (e *env) decideApprove(id, matchCode string, headers ...string) response {
-	e.t.Helper()
-	return e.call("POST", "/v1/device-approvals/"+id+"/approve", map[string]string{"matchCode": matchCode}, headers...)
-}
-
-// decideDeny denies a request.
-func (e *env) decideDeny(id string, headers ...string) response {
-	e.t.Helper()
-	return e.call("POST", "/v1/device-approvals/"+id+"/deny", nil, headers...)
-}
-
-// decideRefused checks a refusal's status and problem code.
-func decideRefused(t testing.TB, r response, status int, code string) decideProblem {
-	t.Helper()
-	requireStatus(t, r, status)
-	var p decideProblem
-	r.JSON(t, &p)
-	if p.Code != code {
-		t.Fatalf("code %q, want %q: %s", p.Code, code, r.Body)
-	}
-	return p
-}
-
 // decideNote is one entry of GET /v1/me/notifications.
 type decideNote struct {
 	NotificationID string    `json:"notificationId"`
@@ -75,22 +44,10 @@ func (e *env) decideNotes(s session) []decideNote {
 	return out.Notifications
 }
 
-// decideListed reports whether a member's list of requests holds one.
-func (e *env) decideListed(s session, approvalID string) bool {
-	e.t.Helper()
-	return slices.ContainsFunc(e.approvals(s), func(a pendingApproval) bool { return a.ApprovalID == approvalID })
-}
-
 // decideNotePath is where the notification that asks a member to decide a
 // request is stored.
 func decideNotePath(ws, accountID, approvalID string) string {
 	return "workspaces/" + ws + "/members/" + accountID + "/notifications/device_approval-" + approvalID
-}
-
-// decideHasDoc reports whether a document exists.
-func (e *env) decideHasDoc(path string) bool {
-	e.t.Helper()
-	return slices.Contains(e.documents(), path)
 }
 
 // decideApprovedMails waits until an address has an approval mail, then
@@ -138,11 +95,11 @@ func TestF9DecideApproveByOtherMember(t *testing.T) {
 		n.Account.Name != "Kim Workgate" || !cmp.Equal(n.Device, phone) || n.ExpiresAt == nil || !decideSameTime(*n.ExpiresAt, a.ExpiresAt) {
 		t.Fatalf("notification %+v", n)
 	}
-	if !e.decideHasDoc(decideNotePath("acme", lee.AccountID, a.ApprovalID)) {
+	if !e.exists(decideNotePath("acme", lee.AccountID, a.ApprovalID)) {
 		t.Fatalf("no notification document for lee")
 	}
 
-	r := e.decideApprove(a.ApprovalID, a.MatchCode, lee.bearer()...)
+	r := e.approve(a.ApprovalID, a.MatchCode, lee.bearer()...)
 	requireStatus(t, r, http.StatusOK)
 	var d map[string]any
 	r.JSON(t, &d)
@@ -152,7 +109,7 @@ func TestF9DecideApproveByOtherMember(t *testing.T) {
 	if doc := e.doc("deviceApprovals/" + a.ApprovalID); doc["status"] != "approved" || doc["decidedBy"] != lee.AccountID {
 		t.Fatalf("approval document %v", doc)
 	}
-	if e.decideListed(lee, a.ApprovalID) || e.decideListed(owner, a.ApprovalID) {
+	if listed(e.approvals(lee), a.ApprovalID) || listed(e.approvals(owner), a.ApprovalID) {
 		t.Fatal("a decided request is still listed")
 	}
 
@@ -189,7 +146,7 @@ func TestF9DecideDeny(t *testing.T) {
 	a := e.newDeviceLogin("acme", email)
 	e.asked(owner, a.ApprovalID)
 
-	r := e.decideDeny(a.ApprovalID, owner.bearer()...)
+	r := e.deny(a.ApprovalID, owner.bearer()...)
 	requireStatus(t, r, http.StatusOK)
 	var d map[string]any
 	r.JSON(t, &d)
@@ -199,15 +156,15 @@ func TestF9DecideDeny(t *testing.T) {
 	if p := e.poll(a); p.Status != "denied" || p.Session != nil {
 		t.Fatalf("poll after denial = %+v", p)
 	}
-	decideRefused(t, e.decideApprove(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusConflict, "conflict")
-	decideRefused(t, e.decideDeny(a.ApprovalID, owner.bearer()...), http.StatusConflict, "conflict")
+	refused(t, e.approve(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusConflict, "conflict")
+	refused(t, e.deny(a.ApprovalID, owner.bearer()...), http.StatusConflict, "conflict")
 	if p := e.poll(a); p.Status != "denied" || p.Session != nil {
 		t.Fatalf("poll after approving a denied request = %+v", p)
 	}
 	if doc := e.doc("deviceApprovals/" + a.ApprovalID); doc["status"] != "denied" || doc["decidedBy"] != owner.AccountID || doc["sessionIssued"] == true {
 		t.Fatalf("approval document %v", doc)
 	}
-	if e.decideListed(owner, a.ApprovalID) {
+	if listed(e.approvals(owner), a.ApprovalID) {
 		t.Fatal("a denied request is still listed")
 	}
 	e.settle()
@@ -228,12 +185,12 @@ func TestF9DecideExpiry(t *testing.T) {
 	e.asked(owner, a.ApprovalID)
 
 	e.advance(601)
-	decideRefused(t, e.decideApprove(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusGone, "gone")
-	decideRefused(t, e.decideDeny(a.ApprovalID, owner.bearer()...), http.StatusGone, "gone")
+	refused(t, e.approve(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusGone, "gone")
+	refused(t, e.deny(a.ApprovalID, owner.bearer()...), http.StatusGone, "gone")
 	if p := e.poll(a); p.Status != "expired" || p.Session != nil {
 		t.Fatalf("poll after expiry = %+v", p)
 	}
-	if e.decideListed(owner, a.ApprovalID) {
+	if listed(e.approvals(owner), a.ApprovalID) {
 		t.Fatal("an expired request is still listed")
 	}
 	if doc := e.doc("deviceApprovals/" + a.ApprovalID); doc["status"] != "pending" || doc["decidedBy"] != "" {
@@ -257,7 +214,7 @@ func TestF9DecideWrongMatchCode(t *testing.T) {
 	a := e.newDeviceLogin("acme", email)
 	e.asked(owner, a.ApprovalID)
 	for want := 2; want >= 0; want-- {
-		p := decideRefused(t, e.decideApprove(a.ApprovalID, wrongCode(a.MatchCode), owner.bearer()...), http.StatusBadRequest, "invalid_code")
+		p := refused(t, e.approve(a.ApprovalID, wrongCode(a.MatchCode), owner.bearer()...), http.StatusBadRequest, "invalid_code")
 		if p.Remaining == nil || *p.Remaining != want {
 			t.Fatalf("remainingAttempts %v, want %d", p.Remaining, want)
 		}
@@ -265,7 +222,7 @@ func TestF9DecideWrongMatchCode(t *testing.T) {
 	if doc := e.doc("deviceApprovals/" + a.ApprovalID); doc["status"] != "denied" || doc["wrongCodes"] != int64(3) {
 		t.Fatalf("after 3 wrong codes: %v", doc)
 	}
-	decideRefused(t, e.decideApprove(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusConflict, "conflict")
+	refused(t, e.approve(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusConflict, "conflict")
 	if p := e.poll(a); p.Status != "denied" || p.Session != nil {
 		t.Fatalf("poll after 3 wrong codes = %+v", p)
 	}
@@ -276,7 +233,7 @@ func TestF9DecideWrongMatchCode(t *testing.T) {
 	e.asked(owner, b.ApprovalID)
 	bodies := make([]response, 10)
 	_, count := race(10, func(i int) int {
-		bodies[i] = e.decideApprove(b.ApprovalID, wrongCode(b.MatchCode), owner.bearer()...)
+		bodies[i] = e.approve(b.ApprovalID, wrongCode(b.MatchCode), owner.bearer()...)
 		return bodies[i].Status
 	})
 	if count[http.StatusBadRequest] != 3 || count[http.StatusConflict] != 7 {
@@ -285,7 +242,7 @@ func TestF9DecideWrongMatchCode(t *testing.T) {
 	left := map[int]int{}
 	for _, r := range bodies {
 		want := map[int]string{http.StatusBadRequest: "invalid_code", http.StatusConflict: "conflict"}[r.Status]
-		p := decideRefused(t, r, r.Status, want)
+		p := refused(t, r, r.Status, want)
 		if r.Status == http.StatusBadRequest {
 			if p.Remaining == nil {
 				t.Fatalf("invalid_code without remainingAttempts: %s", r.Body)
@@ -299,7 +256,7 @@ func TestF9DecideWrongMatchCode(t *testing.T) {
 	if doc := e.doc("deviceApprovals/" + b.ApprovalID); doc["status"] != "denied" || doc["wrongCodes"] != int64(3) {
 		t.Fatalf("after 10 concurrent wrong codes: %v", doc)
 	}
-	decideRefused(t, e.decideApprove(b.ApprovalID, b.MatchCode, owner.bearer()...), http.StatusConflict, "conflict")
+	refused(t, e.approve(b.ApprovalID, b.MatchCode, owner.bearer()...), http.StatusConflict, "conflict")
 }
 
 // TestF9DecideRefusals: malformed or misdirected calls are refused and
@@ -336,7 +293,7 @@ func TestF9DecideRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			decideRefused(t, e.call(tc.method, tc.path, tc.body, tc.headers...), tc.status, tc.code)
+			refused(t, e.call(tc.method, tc.path, tc.body, tc.headers...), tc.status, tc.code)
 		})
 	}
 	if diff := cmp.Diff(before, e.doc("deviceApprovals/"+a.ApprovalID)); diff != "" {
@@ -364,7 +321,7 @@ func TestF9DecideOutsiders(t *testing.T) {
 	a := e.newDeviceLogin("acme", email)
 	e.asked(owner, a.ApprovalID) // the account's trusted device is asked
 	e.settle()
-	if e.decideHasDoc(decideNotePath("acme", idle.AccountID, a.ApprovalID)) {
+	if e.exists(decideNotePath("acme", idle.AccountID, a.ApprovalID)) {
 		t.Fatal("the idle member was asked")
 	}
 	before := e.doc("deviceApprovals/" + a.ApprovalID)
@@ -382,13 +339,13 @@ func TestF9DecideOutsiders(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			decideRefused(t, e.decideApprove(a.ApprovalID, wrongCode(a.MatchCode), tc.headers...), tc.status, tc.code)
-			decideRefused(t, e.decideApprove(a.ApprovalID, a.MatchCode, tc.headers...), tc.status, tc.code)
-			decideRefused(t, e.decideDeny(a.ApprovalID, tc.headers...), tc.status, tc.code)
+			refused(t, e.approve(a.ApprovalID, wrongCode(a.MatchCode), tc.headers...), tc.status, tc.code)
+			refused(t, e.approve(a.ApprovalID, a.MatchCode, tc.headers...), tc.status, tc.code)
+			refused(t, e.deny(a.ApprovalID, tc.headers...), tc.status, tc.code)
 		})
 	}
 	for _, s := range []session{other, idle} {
-		if e.decideListed(s, a.ApprovalID) {
+		if listed(e.approvals(s), a.ApprovalID) {
 			t.Fatalf("%s lists a request they were not asked", s.AccountID)
 		}
 	}
@@ -399,7 +356,7 @@ func TestF9DecideOutsiders(t *testing.T) {
 		t.Fatalf("poll after refused decisions = %+v", p)
 	}
 	// The one asked still can.
-	requireStatus(t, e.decideApprove(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusOK)
+	requireStatus(t, e.approve(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusOK)
 }
 
 // TestF9DecidePresence: the job asks the members seen in the last 5
@@ -433,23 +390,23 @@ func TestF9DecidePresence(t *testing.T) {
 			a := e.newDeviceLogin("acme", email)
 			e.asked(cho, a.ApprovalID)
 			e.settle() // the job has run: whoever it did not ask now, it never will
-			if !e.decideHasDoc(decideNotePath("acme", owner.AccountID, a.ApprovalID)) {
+			if !e.exists(decideNotePath("acme", owner.AccountID, a.ApprovalID)) {
 				t.Fatal("the account's own trusted device was not asked")
 			}
-			if got := e.decideHasDoc(decideNotePath("acme", lee.AccountID, a.ApprovalID)); got != tc.asked {
+			if got := e.exists(decideNotePath("acme", lee.AccountID, a.ApprovalID)); got != tc.asked {
 				t.Fatalf("lee asked = %v, want %v", got, tc.asked)
 			}
 			// Lee's calls mark lee online now, but the job ran already.
-			if got := e.decideListed(lee, a.ApprovalID); got != tc.asked {
+			if got := listed(e.approvals(lee), a.ApprovalID); got != tc.asked {
 				t.Fatalf("lee lists the request = %v, want %v", got, tc.asked)
 			}
-			r := e.decideApprove(a.ApprovalID, a.MatchCode, lee.bearer()...)
+			r := e.approve(a.ApprovalID, a.MatchCode, lee.bearer()...)
 			if !tc.asked {
-				decideRefused(t, r, http.StatusForbidden, "forbidden")
+				refused(t, r, http.StatusForbidden, "forbidden")
 				if doc := e.doc("deviceApprovals/" + a.ApprovalID); doc["status"] != "pending" {
 					t.Fatalf("a refused approval changed the request: %v", doc)
 				}
-				requireStatus(t, e.decideApprove(a.ApprovalID, a.MatchCode, cho.bearer()...), http.StatusOK)
+				requireStatus(t, e.approve(a.ApprovalID, a.MatchCode, cho.bearer()...), http.StatusOK)
 			} else {
 				requireStatus(t, r, http.StatusOK)
 			}
@@ -470,7 +427,7 @@ func TestF9DecideConcurrentPolls(t *testing.T) {
 	owner := e.ownerSession("acme", email)
 	a := e.newDeviceLogin("acme", email)
 	e.asked(owner, a.ApprovalID)
-	requireStatus(t, e.decideApprove(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusOK)
+	requireStatus(t, e.approve(a.ApprovalID, a.MatchCode, owner.bearer()...), http.StatusOK)
 
 	polls := make([]response, 5)
 	_, count := race(5, func(i int) int {
@@ -538,9 +495,9 @@ func TestF9DecideConcurrentDecisions(t *testing.T) {
 	statuses, count := race(10, func(i int) int {
 		s := who[i%2]
 		if i < 5 {
-			return e.decideApprove(a.ApprovalID, a.MatchCode, s.bearer()...).Status
+			return e.approve(a.ApprovalID, a.MatchCode, s.bearer()...).Status
 		}
-		return e.decideDeny(a.ApprovalID, s.bearer()...).Status
+		return e.deny(a.ApprovalID, s.bearer()...).Status
 	})
 	if count[http.StatusOK] != 1 || count[http.StatusConflict] != 9 {
 		t.Fatalf("10 concurrent decisions: %v, want 1×200 and 9×409", count)

@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"slices"
+	"testing"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // The helpers here drive F9: a login from a new device, the approval
@@ -95,3 +100,53 @@ var (
 	recoveryLoginSubjects  = []string{"logged in with the recovery key", "복구 키로 로그인되었습니다"}
 	nudgeSubjects          = []string{"asks you to approve their login", "동료가 로그인 승인을 요청했습니다"}
 )
+
+// approve approves a request with a match code; headers authenticate the
+// call (none: unauthenticated).
+func (e *env) approve(id, matchCode string, headers ...string) response {
+	e.t.Helper()
+	return e.call("POST", "/v1/device-approvals/"+id+"/approve", map[string]string{"matchCode": matchCode}, headers...)
+}
+
+// deny denies a request.
+func (e *env) deny(id string, headers ...string) response {
+	e.t.Helper()
+	return e.call("POST", "/v1/device-approvals/"+id+"/deny", nil, headers...)
+}
+
+// problem is the problem+json answer of a refused call.
+type problem struct {
+	Code      string `json:"code"`
+	Remaining *int   `json:"remainingAttempts"`
+}
+
+// refused requires a refusal with a status and a problem code, and
+// returns the problem.
+func refused(t testing.TB, r response, status int, code string) problem {
+	t.Helper()
+	requireStatus(t, r, status)
+	var p problem
+	r.JSON(t, &p)
+	if p.Code != code {
+		t.Fatalf("code %q, want %q: %s", p.Code, code, r.Body)
+	}
+	return p
+}
+
+// listed reports whether a list of requests holds one.
+func listed(as []pendingApproval, approvalID string) bool {
+	return slices.ContainsFunc(as, func(a pendingApproval) bool { return a.ApprovalID == approvalID })
+}
+
+// exists reports whether a document exists.
+func (e *env) exists(path string) bool {
+	e.t.Helper()
+	_, err := e.fs().Doc(path).Get(context.Background())
+	if status.Code(err) == codes.NotFound {
+		return false
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return true
+}

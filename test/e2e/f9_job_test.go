@@ -469,7 +469,7 @@ func TestF9JobLateAsksNobody(t *testing.T) {
 	}{
 		{"still pending", func(approvalResponse) {}, onlineIDs},
 		{"denied", func(a approvalResponse) {
-			r := e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/deny", nil, owner.bearer()...)
+			r := e.deny(a.ApprovalID, owner.bearer()...)
 			requireStatus(e.t, r, http.StatusOK)
 		}, []string{}},
 		// Last: the clock stays 11 minutes on. The owner, who trusts a

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/domain"
@@ -27,19 +24,6 @@ import (
 func (e *env) f9Nudge(a approvalResponse, memberID string) response {
 	e.t.Helper()
 	return e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/nudge", map[string]string{"pollToken": a.PollToken, "memberId": memberID})
-}
-
-// f9Problem requires an error answer with a status and a problem code.
-func f9Problem(t testing.TB, r response, status int, code string) {
-	t.Helper()
-	if r.Status != status || r.Code(t) != code {
-		t.Fatalf("answer %d %s, want %d %s", r.Status, r.Body, status, code)
-	}
-}
-
-// f9Listed reports whether a member was asked to decide a request.
-func f9Listed(as []pendingApproval, approvalID string) bool {
-	return slices.ContainsFunc(as, func(a pendingApproval) bool { return a.ApprovalID == approvalID })
 }
 
 // f9KeyForm is a recovery key as it is shown: 20 base32 characters in
@@ -100,19 +84,6 @@ func (e *env) f9Devices(s session) []f9Device {
 	return out.Devices
 }
 
-// f9Exists reports whether a document exists.
-func (e *env) f9Exists(path string) bool {
-	e.t.Helper()
-	_, err := e.fs().Doc(path).Get(context.Background())
-	if status.Code(err) == codes.NotFound {
-		return false
-	}
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return true
-}
-
 // f9Snapshot returns every document's data by path, to show that a call
 // wrote nothing.
 func (e *env) f9Snapshot() map[string]string {
@@ -130,7 +101,7 @@ func (e *env) f9Approved(trusted session, ws, email string) session {
 	e.t.Helper()
 	a := e.newDeviceLogin(ws, email)
 	e.asked(trusted, a.ApprovalID)
-	r := e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/approve", map[string]string{"matchCode": a.MatchCode}, trusted.bearer()...)
+	r := e.approve(a.ApprovalID, a.MatchCode, trusted.bearer()...)
 	requireStatus(e.t, r, http.StatusOK)
 	p := e.poll(a)
 	if p.Status != "approved" || p.Session == nil || p.Session.DeviceToken == "" {
@@ -155,7 +126,7 @@ func TestF9NudgeAsksOfflineMember(t *testing.T) {
 	a := e.newDeviceLogin("acme", kim)
 	e.asked(owner, a.ApprovalID) // the job ran: Kim's laptop is asked
 	e.settle()
-	if f9Listed(e.approvals(sPark), a.ApprovalID) {
+	if listed(e.approvals(sPark), a.ApprovalID) {
 		t.Fatal("a member offline for 6 minutes was asked by the approval job")
 	}
 
@@ -177,7 +148,7 @@ func TestF9NudgeAsksOfflineMember(t *testing.T) {
 	if got.Account.AccountID != owner.AccountID || got.Device["name"] != phone["name"] {
 		t.Fatalf("nudged member sees %+v", got)
 	}
-	r := e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/approve", map[string]string{"matchCode": a.MatchCode}, sPark.bearer()...)
+	r := e.approve(a.ApprovalID, a.MatchCode, sPark.bearer()...)
 	requireStatus(t, r, http.StatusOK)
 	p := e.poll(a)
 	if p.Status != "approved" || p.Session == nil || p.Session.DeviceToken == "" || p.Session.AccountID != owner.AccountID {
@@ -185,7 +156,7 @@ func TestF9NudgeAsksOfflineMember(t *testing.T) {
 	}
 	requireStatus(t, e.call("GET", "/v1/me", nil, p.Session.bearer()...), http.StatusOK)
 	// Decided: nudging is over.
-	f9Problem(t, e.f9Nudge(a, parkID), http.StatusConflict, "conflict")
+	refused(t, e.f9Nudge(a, parkID), http.StatusConflict, "conflict")
 }
 
 // TestF9NudgeRefusals: the nudge needs the request's poll token and an
@@ -225,7 +196,7 @@ func TestF9NudgeRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f9Problem(t, e.f9Nudge(tc.a, tc.memberID), tc.status, tc.code)
+			refused(t, e.f9Nudge(tc.a, tc.memberID), tc.status, tc.code)
 		})
 	}
 
@@ -237,7 +208,7 @@ func TestF9NudgeRefusals(t *testing.T) {
 		}
 	}
 	r := e.f9Nudge(a, members[5])
-	f9Problem(t, r, http.StatusTooManyRequests, "rate_limited")
+	refused(t, r, http.StatusTooManyRequests, "rate_limited")
 	if r.Header.Get("Retry-After") == "" {
 		t.Fatalf("429 without Retry-After: %v", r.Header)
 	}
@@ -263,14 +234,14 @@ func TestF9NudgeRefusals(t *testing.T) {
 
 	// Denied: 409, for a new member as for one nudged before.
 	e.asked(owner, a.ApprovalID)
-	requireStatus(t, e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/deny", nil, owner.bearer()...), http.StatusOK)
-	f9Problem(t, e.f9Nudge(a, members[5]), http.StatusConflict, "conflict")
-	f9Problem(t, e.f9Nudge(a, members[1]), http.StatusConflict, "conflict")
+	requireStatus(t, e.deny(a.ApprovalID, owner.bearer()...), http.StatusOK)
+	refused(t, e.f9Nudge(a, members[5]), http.StatusConflict, "conflict")
+	refused(t, e.f9Nudge(a, members[1]), http.StatusConflict, "conflict")
 
 	// Expired: 410.
 	b := e.newDeviceLogin("acme", kim)
 	e.advance(601)
-	f9Problem(t, e.f9Nudge(b, members[0]), http.StatusGone, "gone")
+	refused(t, e.f9Nudge(b, members[0]), http.StatusGone, "gone")
 	e.settle()
 	if n := len(e.mailsMatching("m5@example.com", nudgeSubjects...)); n != 0 {
 		t.Errorf("%d nudge mails to member 5 after the refusals, want 0", n)
@@ -309,10 +280,10 @@ func TestF9RecoveryKeyCreate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f9Problem(t, e.call("POST", "/v1/workspaces/acme/recovery-key", tc.body, tc.headers...), tc.status, tc.code)
+			refused(t, e.call("POST", "/v1/workspaces/acme/recovery-key", tc.body, tc.headers...), tc.status, tc.code)
 		})
 	}
-	if e.f9Exists("recoveryKeys/acme") {
+	if e.exists("recoveryKeys/acme") {
 		t.Fatalf("a refused call stored a recovery key: %v", e.doc("recoveryKeys/acme"))
 	}
 
@@ -352,7 +323,7 @@ func TestF9RecoveryKeyCreate(t *testing.T) {
 	if m := e.doc("recoveryKeys/acme")["keyMac"]; m == mac || m == "" {
 		t.Fatalf("keyMac after a new key = %v (old %s)", m, mac)
 	}
-	if e.f9Exists("recoveryKeys/other") {
+	if e.exists("recoveryKeys/other") {
 		t.Fatal("another workspace got a recovery key")
 	}
 }
@@ -373,10 +344,10 @@ func TestF9RecoveryKeyLockout(t *testing.T) {
 			t.Fatalf("wrong password %d: %d %s", i+1, r.Status, r.Body)
 		}
 	}
-	f9Problem(t, e.f9CreateKey(owner, "acme", testPassword), http.StatusLocked, "locked")
-	f9Problem(t, e.passwordLogin(e.ticket(kim), "acme", kim, testPassword, owner.DeviceToken), http.StatusLocked, "locked")
+	refused(t, e.f9CreateKey(owner, "acme", testPassword), http.StatusLocked, "locked")
+	refused(t, e.passwordLogin(e.ticket(kim), "acme", kim, testPassword, owner.DeviceToken), http.StatusLocked, "locked")
 	// The lock holds on the recovery login too, and leaves the key as it was.
-	f9Problem(t, e.f9Recover("acme", kim, testPassword, key), http.StatusLocked, "locked")
+	refused(t, e.f9Recover("acme", kim, testPassword, key), http.StatusLocked, "locked")
 	e.settle()
 	if n := e.lockMails(kim); n != 1 {
 		t.Fatalf("%d lock mails, want 1", n)
@@ -397,9 +368,9 @@ func TestF9RecoveryLogin(t *testing.T) {
 	owner := e.ownerSession("acme", kim)
 	key := e.f9NewKey(owner, "acme")
 
-	f9Problem(t, e.f9Recover("acme", kim, testPassword, auth.NewRecoveryKey()), http.StatusUnauthorized, "invalid_credentials")
-	f9Problem(t, e.f9Recover("acme", kim, "wrong password!", key), http.StatusUnauthorized, "invalid_credentials")
-	f9Problem(t, e.f9Recover("acme", "nobody@example.com", testPassword, key), http.StatusUnauthorized, "invalid_credentials")
+	refused(t, e.f9Recover("acme", kim, testPassword, auth.NewRecoveryKey()), http.StatusUnauthorized, "invalid_credentials")
+	refused(t, e.f9Recover("acme", kim, "wrong password!", key), http.StatusUnauthorized, "invalid_credentials")
+	refused(t, e.f9Recover("acme", "nobody@example.com", testPassword, key), http.StatusUnauthorized, "invalid_credentials")
 
 	r := e.f9Recover("acme", kim, testPassword, key)
 	requireStatus(t, r, http.StatusOK)
@@ -419,7 +390,7 @@ func TestF9RecoveryLogin(t *testing.T) {
 	}
 
 	// Used up.
-	f9Problem(t, e.f9Recover("acme", kim, testPassword, key), http.StatusUnauthorized, "invalid_credentials")
+	refused(t, e.f9Recover("acme", kim, testPassword, key), http.StatusUnauthorized, "invalid_credentials")
 
 	// The recovered device is trusted: a password login needs no approval.
 	again := e.login("acme", kim, s.DeviceToken)
@@ -448,15 +419,15 @@ func TestF9RecoveryKeyRules(t *testing.T) {
 
 	old := e.f9NewKey(owner, "acme")
 	key := e.f9NewKey(owner, "acme")
-	f9Problem(t, e.f9Recover("acme", kim, testPassword, old), http.StatusUnauthorized, "invalid_credentials")
+	refused(t, e.f9Recover("acme", kim, testPassword, old), http.StatusUnauthorized, "invalid_credentials")
 	// Kim's key of another workspace does not open this one.
 	e.owned("beta", kim)
 	betaKey := e.f9NewKey(e.login("beta", kim, owner.DeviceToken), "beta")
-	f9Problem(t, e.f9Recover("acme", kim, testPassword, betaKey), http.StatusUnauthorized, "invalid_credentials")
+	refused(t, e.f9Recover("acme", kim, testPassword, betaKey), http.StatusUnauthorized, "invalid_credentials")
 
 	for _, email := range []string{"park@example.com", "lee@example.com"} {
 		t.Run(email, func(t *testing.T) {
-			f9Problem(t, e.f9Recover("acme", email, testPassword, key), http.StatusForbidden, "forbidden")
+			refused(t, e.f9Recover("acme", email, testPassword, key), http.StatusForbidden, "forbidden")
 		})
 	}
 	requireStatus(t, e.f9Recover("acme", kim, testPassword, key), http.StatusOK)
@@ -535,10 +506,10 @@ func TestF9RecoveryBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b := valid()
 			tc.change(b)
-			f9Problem(t, e.call("POST", "/v1/login/recovery", b), http.StatusBadRequest, "invalid_request")
+			refused(t, e.call("POST", "/v1/login/recovery", b), http.StatusBadRequest, "invalid_request")
 		})
 	}
-	f9Problem(t, e.call("POST", "/v1/login/recovery", "{not json"), http.StatusBadRequest, "invalid_request")
+	refused(t, e.call("POST", "/v1/login/recovery", "{not json"), http.StatusBadRequest, "invalid_request")
 	e.settle()
 	if diff := cmp.Diff(before, e.f9Snapshot()); diff != "" {
 		t.Fatalf("bad recovery logins wrote (-before +after):\n%s", diff)
@@ -581,7 +552,7 @@ func TestF9DevicesRevoke(t *testing.T) {
 
 	requireStatus(t, e.call("DELETE", "/v1/me/devices/"+phoneS.DeviceID, nil, laptopS.bearer()...), http.StatusNoContent)
 	for i, s := range []session{phoneS, phoneS2} {
-		f9Problem(t, e.call("GET", "/v1/me", nil, s.bearer()...), http.StatusUnauthorized, "unauthenticated")
+		refused(t, e.call("GET", "/v1/me", nil, s.bearer()...), http.StatusUnauthorized, "unauthenticated")
 		requireStatus(t, e.refresh(s.RefreshToken), http.StatusUnauthorized)
 		if doc := e.doc("sessions/" + s.SessionID); doc["revokedWhy"] != domain.RevokedDevice {
 			t.Fatalf("phone session %d = %v", i, doc)
@@ -608,7 +579,7 @@ func TestF9DevicesRevoke(t *testing.T) {
 		{"someone else's", park.DeviceID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f9Problem(t, e.call("DELETE", "/v1/me/devices/"+tc.id, nil, laptopS.bearer()...), http.StatusNotFound, "not_found")
+			refused(t, e.call("DELETE", "/v1/me/devices/"+tc.id, nil, laptopS.bearer()...), http.StatusNotFound, "not_found")
 		})
 	}
 	requireStatus(t, e.call("GET", "/v1/me", nil, park.bearer()...), http.StatusOK)

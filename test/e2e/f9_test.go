@@ -23,7 +23,7 @@ func TestApproveOwnTrustedDevice(t *testing.T) {
 	if got.Account.AccountID != owner.AccountID || got.Device["name"] != phone["name"] {
 		t.Fatalf("listed %+v", got)
 	}
-	r := e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/approve", map[string]string{"matchCode": a.MatchCode}, owner.bearer()...)
+	r := e.approve(a.ApprovalID, a.MatchCode, owner.bearer()...)
 	requireStatus(t, r, http.StatusOK)
 	p := e.poll(a)
 	if p.Status != "approved" || p.Session == nil || p.Session.DeviceToken == "" {
@@ -63,9 +63,9 @@ func TestApproveFromAnotherWorkspace(t *testing.T) {
 	if n := len(e.approvals(lee)); n != 0 {
 		t.Fatalf("beta's owner lists %d requests of acme", n)
 	}
-	r := e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/approve", map[string]string{"matchCode": a.MatchCode}, lee.bearer()...)
+	r := e.approve(a.ApprovalID, a.MatchCode, lee.bearer()...)
 	requireStatus(t, r, http.StatusForbidden)
-	r = e.call("POST", "/v1/device-approvals/"+a.ApprovalID+"/approve", map[string]string{"matchCode": a.MatchCode}, kimInBeta.bearer()...)
+	r = e.approve(a.ApprovalID, a.MatchCode, kimInBeta.bearer()...)
 	requireStatus(t, r, http.StatusOK)
 	if p := e.poll(a); p.Session == nil || p.Session.WorkspaceID != "acme" {
 		t.Fatalf("poll = %+v", p)
