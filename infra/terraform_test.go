@@ -697,7 +697,7 @@ func checkFirestore(t *testing.T, p *tfPlan, top *Topology) {
 		wantStr(t, n, "query_scope", queryScope(idx))
 		var got []IndexField
 		for _, f := range n.blocks["fields"] {
-			got = append(got, IndexField{Path: f.str(t, "field_path"), Order: f.str(t, "order")})
+			got = append(got, IndexField{Path: f.str(t, "field_path"), Order: f.optStr(t, "order"), ArrayConfig: f.optStr(t, "array_config")})
 		}
 		if diff := cmp.Diff(idx.Fields, got); diff != "" {
 			t.Errorf("%s fields (-want +got):\n%s", n.addr, diff)
@@ -824,7 +824,7 @@ func indexKeys(top *Topology) []string {
 	for _, idx := range top.Firestore.Indexes {
 		parts := []string{idx.CollectionGroup, queryScope(idx)}
 		for _, f := range idx.Fields {
-			parts = append(parts, f.Path+":"+f.Order)
+			parts = append(parts, f.Path+":"+f.Order+f.ArrayConfig)
 		}
 		out = append(out, strings.Join(parts, "/"))
 	}
@@ -1331,6 +1331,15 @@ func (n *tfNode) str(tb testing.TB, path string) string {
 		tb.Fatalf("%s: %s: %v", n.addr, path, err)
 	}
 	return v.AsString()
+}
+
+// optStr is str for an attribute that may be null ("").
+func (n *tfNode) optStr(tb testing.TB, path string) string {
+	tb.Helper()
+	if v, ok := n.attrs[path]; ok && v.IsKnown() && v.IsNull() {
+		return ""
+	}
+	return n.str(tb, path)
 }
 
 func (n *tfNode) int(tb testing.TB, path string) int64 {

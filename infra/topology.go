@@ -88,10 +88,13 @@ type Index struct {
 	Fields          []IndexField `yaml:"fields"`
 }
 
-// IndexField is one field of a composite index.
+// IndexField is one field of a composite index: ordered (Order
+// ASCENDING or DESCENDING) or an array searched with array-contains
+// (ArrayConfig CONTAINS).
 type IndexField struct {
-	Path  string `yaml:"path"`
-	Order string `yaml:"order"`
+	Path        string `yaml:"path"`
+	Order       string `yaml:"order,omitempty"`
+	ArrayConfig string `yaml:"arrayConfig,omitempty"`
 }
 
 // Load parses and validates the embedded topology.

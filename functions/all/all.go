@@ -4,14 +4,17 @@
 package all
 
 import (
-	_ "github.com/workgate/workgate/functions/approvals"     // device-approval-requested → notifications
+	_ "github.com/workgate/workgate/functions/approvals"     // approval-requested → notifications
+	_ "github.com/workgate/workgate/functions/contacts"      // F12 external members, F13 blocks
 	_ "github.com/workgate/workgate/functions/devclock"      // dev clock (dev mode only)
 	_ "github.com/workgate/workgate/functions/devices"       // F9
+	_ "github.com/workgate/workgate/functions/introductions" // external-member-added → notification
 	_ "github.com/workgate/workgate/functions/login"         // F5, F7, F8, F10
 	_ "github.com/workgate/workgate/functions/mailer"        // mail-requested → SendGrid
 	_ "github.com/workgate/workgate/functions/notifications" // a member's notifications
+	_ "github.com/workgate/workgate/functions/profiles"      // F11, F12 profiles and profile links
 	_ "github.com/workgate/workgate/functions/relay"         // outbox relay
 	_ "github.com/workgate/workgate/functions/service"       // health, JWKS, OpenAPI, 501s
 	_ "github.com/workgate/workgate/functions/signup"        // F1–F4
-	_ "github.com/workgate/workgate/functions/workspaces"    // F2, F3 admin API
+	_ "github.com/workgate/workgate/functions/workspaces"    // F2, F3, F9, F15 admin API
 )

@@ -101,7 +101,7 @@ locals {
     for i in try(local.topology.firestore.indexes, []) :
     join("/", concat(
       [i.collectionGroup, try(i.queryScope, "COLLECTION")],
-      [for f in i.fields : "${f.path}:${f.order}"],
+      [for f in i.fields : "${f.path}:${try(f.order, f.arrayConfig)}"],
     )) => i
   }
 
@@ -258,8 +258,9 @@ resource "google_firestore_index" "index" {
   dynamic "fields" {
     for_each = each.value.fields
     content {
-      field_path = fields.value.path
-      order      = fields.value.order
+      field_path   = fields.value.path
+      order        = try(fields.value.order, null)
+      array_config = try(fields.value.arrayConfig, null)
     }
   }
 }

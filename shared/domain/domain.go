@@ -130,6 +130,22 @@ type Member struct {
 	Permissions []string  `firestore:"permissions"`
 	Status      string    `firestore:"status"`
 	JoinedAt    time.Time `firestore:"joinedAt"`
+	// The profile fields only the member edits (F11).
+	Nickname      string `firestore:"nickname"`
+	Landline      string `firestore:"landline"`
+	WorkLocation  string `firestore:"workLocation"`
+	Birthday      string `firestore:"birthday"` // YYYY-MM-DD
+	StatusMessage string `firestore:"statusMessage"`
+	PhotoURL      string `firestore:"photoUrl"`
+	// SortKey orders the member list; SearchKeys and AdminSearchKeys are
+	// what its search matches, for members and for those who may see
+	// e-mail addresses (F15). The store derives them (MemberIndex).
+	SortKey         string   `firestore:"sortKey"`
+	SearchKeys      []string `firestore:"searchKeys"`
+	AdminSearchKeys []string `firestore:"adminSearchKeys"`
+	// DeletedAt and DeletedBy record a deletion by an admin (F15).
+	DeletedAt time.Time `firestore:"deletedAt,omitempty"`
+	DeletedBy string    `firestore:"deletedBy,omitempty"`
 }
 
 // Verification purposes.

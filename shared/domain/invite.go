@@ -3,7 +3,6 @@ package domain
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/workgate/workgate/shared/errs"
 )
@@ -77,11 +76,9 @@ type InviteUse struct {
 	ClaimedAt time.Time `firestore:"claimedAt"`
 }
 
-// Profile-field limits of a member registered by an admin (F3).
-const (
-	MaxProfileText = 100
-	MaxMobile      = 32
-)
+// MaxProfileText bounds the free-text profile fields (department, title,
+// position), in characters.
+const MaxProfileText = 100
 
 // CheckProfileText enforces an optional free-text profile field (department,
 // title, position): at most maxLen characters after trimming, no control
@@ -92,29 +89,4 @@ func CheckProfileText(field, s string, maxLen int) (string, error) {
 		return "", nil
 	}
 	return CheckName(field, s, maxLen)
-}
-
-// CheckMobile enforces an optional phone number: digits with an optional
-// leading +, and spaces, dashes, dots or parentheses between them. It
-// returns the trimmed number ("" when absent).
-func CheckMobile(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", nil
-	}
-	digits := 0
-	for i, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == '+' && i == 0:
-		case strings.ContainsRune(" -.()", r):
-		default:
-			return "", errs.E(errs.Invalid, "mobile must be a phone number")
-		}
-	}
-	if digits < 3 || utf8.RuneCountInString(s) > MaxMobile {
-		return "", errs.E(errs.Invalid, "mobile must be a phone number")
-	}
-	return s, nil
 }

@@ -33,24 +33,30 @@ func TestInviteLinkCheckUsable(t *testing.T) {
 	}
 }
 
-func TestCheckMobile(t *testing.T) {
+func TestNormalizePhone(t *testing.T) {
 	cases := []struct {
 		in, want string
 		ok       bool
 	}{
 		{"", "", true},
 		{"  ", "", true},
-		{" 010-1234-5678 ", "010-1234-5678", true},
-		{"+82 (10) 1234.5678", "+82 (10) 1234.5678", true},
+		{" 010-1234-5678 ", "+821012345678", true},
+		{"+82 (10) 1234.5678", "+821012345678", true},
+		{"02-123-4567", "+8221234567", true},
+		{"1588-1234", "+8215881234", true},
+		{"+1 415 555 0100", "+14155550100", true},
 		{"12", "", false},
 		{"010+1234", "", false},
 		{"call me", "", false},
+		{"+0 123 4567 89", "", false},
+		{"1234-5678-9", "", false},
+		{"+1234567890123456", "", false},
 		{strings.Repeat("1", 33), "", false},
 	}
 	for _, tc := range cases {
-		got, err := CheckMobile(tc.in)
+		got, err := NormalizePhone("mobile", tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("CheckMobile(%q) = %q, %v; want %q, ok=%v", tc.in, got, err, tc.want, tc.ok)
+			t.Errorf("NormalizePhone(%q) = %q, %v; want %q, ok=%v", tc.in, got, err, tc.want, tc.ok)
 		}
 	}
 }

@@ -209,7 +209,9 @@ type Notification struct {
 	ExpiresAt time.Time `firestore:"expiresAt"`
 	// Approval is set for NotifyDeviceApproval.
 	Approval *ApprovalNote `firestore:"approval,omitempty"`
-	PurgeAt  time.Time     `firestore:"purgeAt"`
+	// Added is set for NotifyExternalMemberAdded.
+	Added   *AddedNote `firestore:"added,omitempty"`
+	PurgeAt time.Time  `firestore:"purgeAt"`
 }
 
 // ApprovalNote is what a device-approval notification says.

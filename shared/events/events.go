@@ -19,10 +19,11 @@ import (
 const (
 	TopicMailRequested     = "mail-requested"
 	TopicApprovalRequested = "approval-requested"
+	TopicMemberAdded       = "external-member-added"
 )
 
 // Topics lists every topic an event may be published to.
-var Topics = []string{TopicMailRequested, TopicApprovalRequested}
+var Topics = []string{TopicMailRequested, TopicApprovalRequested, TopicMemberAdded}
 
 // Attribute names carried by every Pub/Sub message.
 const (
@@ -137,4 +138,25 @@ const ApprovalRequestedVersion = 1
 // NewApprovalRequested returns a approval-requested event.
 func NewApprovalRequested(approvalID string, now time.Time) (Event, error) {
 	return New(TopicApprovalRequested, ApprovalRequestedVersion, ApprovalRequested{ApprovalID: approvalID}, now)
+}
+
+// MemberAdded tells the introductions job that a member added another as
+// an external member (F12), so that the one added is notified (topic
+// external-member-added, version 1). AdditionID names this addition: the
+// notification's ID derives from it, so a redelivery notifies nobody
+// twice, and an addition after a removal notifies again.
+type MemberAdded struct {
+	AdditionID       string `json:"additionId"`
+	WorkspaceID      string `json:"workspaceId"` // of the member added
+	MemberID         string `json:"memberId"`
+	AdderWorkspaceID string `json:"adderWorkspaceId"`
+	AdderID          string `json:"adderId"`
+}
+
+// MemberAddedVersion is the current version of MemberAdded.
+const MemberAddedVersion = 1
+
+// NewMemberAdded returns an external-member-added event.
+func NewMemberAdded(a MemberAdded, now time.Time) (Event, error) {
+	return New(TopicMemberAdded, MemberAddedVersion, a, now)
 }

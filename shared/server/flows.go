@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/workgate/workgate/shared/contacts"
 	"github.com/workgate/workgate/shared/device"
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/session"
@@ -28,4 +29,9 @@ func (d *Deps) Devices() *device.Service {
 	return &device.Service{
 		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock, LoginURL: d.Config.AppURL,
 	}
+}
+
+// Contacts returns a member's external members and blocks (F12, F13).
+func (d *Deps) Contacts() *contacts.Service {
+	return &contacts.Service{Store: d.Store, Outbox: d.Outbox, Clock: d.Clock}
 }

@@ -74,7 +74,7 @@ func checkNewMember(in NewMember) (domain.Member, error) {
 			return m, err
 		}
 	}
-	if m.Mobile, err = domain.CheckMobile(in.Mobile); err != nil {
+	if m.Mobile, err = domain.NormalizePhone("mobile", in.Mobile); err != nil {
 		return m, err
 	}
 	return m, nil

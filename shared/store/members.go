@@ -19,6 +19,7 @@ func memberFields(m *domain.Member) []firestore.Update {
 	if perms == nil {
 		perms = []string{}
 	}
+	domain.MemberIndex(m)
 	return []firestore.Update{
 		{Path: "accountId", Value: m.AccountID},
 		{Path: "workspaceId", Value: m.WorkspaceID},
@@ -32,6 +33,17 @@ func memberFields(m *domain.Member) []firestore.Update {
 		{Path: "permissions", Value: perms},
 		{Path: "status", Value: m.Status},
 		{Path: "joinedAt", Value: m.JoinedAt},
+		{Path: "nickname", Value: m.Nickname},
+		{Path: "landline", Value: m.Landline},
+		{Path: "workLocation", Value: m.WorkLocation},
+		{Path: "birthday", Value: m.Birthday},
+		{Path: "statusMessage", Value: m.StatusMessage},
+		{Path: "photoUrl", Value: m.PhotoURL},
+		{Path: "sortKey", Value: m.SortKey},
+		{Path: "searchKeys", Value: m.SearchKeys},
+		{Path: "adminSearchKeys", Value: m.AdminSearchKeys},
+		{Path: "deletedAt", Value: firestore.Delete},
+		{Path: "deletedBy", Value: firestore.Delete},
 	}
 }
 
@@ -40,6 +52,7 @@ func memberFields(m *domain.Member) []firestore.Update {
 func (s *Store) putMember(tx *firestore.Transaction, m *domain.Member, seen time.Time) error {
 	ref := s.member(m.WorkspaceID, m.AccountID)
 	if seen.IsZero() {
+		domain.MemberIndex(m)
 		return tx.Create(ref, m)
 	}
 	return tx.Update(ref, memberFields(m), firestore.LastUpdateTime(seen))

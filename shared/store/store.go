@@ -135,6 +135,18 @@ func existing[T any](ctx context.Context, s *Store, refs []*firestore.DocumentRe
 	return out, nil
 }
 
+// decoded decodes a document, or returns nil if it does not exist.
+func decoded[T any](snap *firestore.DocumentSnapshot) (*T, error) {
+	if !snap.Exists() {
+		return nil, nil
+	}
+	v := new(T)
+	if err := snap.DataTo(v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // queried runs a query and decodes every document it returns.
 func queried[T any](ctx context.Context, q firestore.Query) ([]*T, error) {
 	snaps, err := q.Documents(ctx).GetAll()

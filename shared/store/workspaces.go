@@ -170,7 +170,7 @@ func (s *Store) ActivateWorkspace(ctx context.Context, a Activation) error {
 				return err
 			}
 		}
-		if err := tx.Create(s.member(a.WorkspaceID, a.Account.ID), a.Member); err != nil {
+		if err := s.putMember(tx, a.Member, time.Time{}); err != nil {
 			return err
 		}
 		return s.addEvents(tx, a.Events)

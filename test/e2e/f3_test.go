@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,10 +86,20 @@ func TestRegistrationAndSetPassword(t *testing.T) {
 	m := e.doc("workspaces/acme/members/" + out.MemberID)
 	want := map[string]any{
 		"accountId": out.MemberID, "workspaceId": "acme", "name": "Jung Hoseok", "email": "jung@example.com",
-		"department": "Sales", "title": "Team lead", "position": "Manager", "mobile": "+82 10-1234-5678",
+		"department": "Sales", "title": "Team lead", "position": "Manager", "mobile": "+821012345678",
 		"role": "member", "permissions": []any{}, "status": "invited",
+		"nickname": "", "landline": "", "workLocation": "", "birthday": "", "statusMessage": "", "photoUrl": "",
+		"sortKey": "jung hoseok",
 	}
-	delete(m, "joinedAt")
+	if keys, _ := m["searchKeys"].([]any); !slices.Contains(keys, any("hos")) || slices.Contains(keys, any("jung@")) {
+		t.Errorf("searchKeys = %v; want parts of the name only", keys)
+	}
+	if keys, _ := m["adminSearchKeys"].([]any); !slices.Contains(keys, any("hos")) || !slices.Contains(keys, any("jung@")) {
+		t.Errorf("adminSearchKeys = %v; want parts of the name and the start of the address", keys)
+	}
+	for _, k := range []string{"joinedAt", "searchKeys", "adminSearchKeys"} {
+		delete(m, k)
+	}
 	if diff := cmp.Diff(want, m); diff != "" {
 		t.Fatalf("member (-want +got):\n%s", diff)
 	}

@@ -1,0 +1,27 @@
+// Package contacts is the function behind a member's external members
+// (F12) and blocks (F13).
+package contacts
+
+import (
+	"net/http"
+
+	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/server"
+	"github.com/workgate/workgate/shared/web"
+)
+
+// Name is the function's name in the topology.
+const Name = "contacts"
+
+func init() { server.Register(Name, New) }
+
+// New builds the function's handler.
+func New(d *server.Deps) (http.Handler, error) {
+	api, err := openapi.NewRouter()
+	if err != nil {
+		return nil, err
+	}
+	mux := web.NewMux()
+	mux.Handle("/", func(w http.ResponseWriter, r *http.Request) error { return api.NotBuilt(r.Method, r.URL.Path) })
+	return mux, nil
+}

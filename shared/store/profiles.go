@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+)
+
+// Collections of profiles and contacts (F11–F13).
+const (
+	colProfileLinks    = "profileLinks"
+	colQRLink          = "qrLink"          // under a member: one document, "current"
+	colExternalMembers = "externalMembers" // under a member, by account
+	colAddedBy         = "addedBy"         // under a member, by account
+	colBlocks          = "blocks"          // under a member, by account
+)
+
+func (s *Store) profileLink(id string) *firestore.DocumentRef {
+	return s.fs.Collection(colProfileLinks).Doc(id)
+}
+
+func (s *Store) qrLink(workspaceID, accountID string) *firestore.DocumentRef {
+	return s.member(workspaceID, accountID).Collection(colQRLink).Doc("current")
+}
+
+// UpdateProfile stores a member's own profile fields (F11), if the member
+// still exists.
+func (s *Store) UpdateProfile(ctx context.Context, m *domain.Member) error {
+	_, err := s.member(m.WorkspaceID, m.AccountID).Update(ctx, []firestore.Update{
+		{Path: "nickname", Value: m.Nickname},
+		{Path: "title", Value: m.Title},
+		{Path: "position", Value: m.Position},
+		{Path: "mobile", Value: m.Mobile},
+		{Path: "landline", Value: m.Landline},
+		{Path: "workLocation", Value: m.WorkLocation},
+		{Path: "birthday", Value: m.Birthday},
+		{Path: "statusMessage", Value: m.StatusMessage},
+		{Path: "photoUrl", Value: m.PhotoURL},
+	})
+	if code(err) == codes.NotFound {
+		return errs.E(errs.NotFound, "member not found")
+	}
+	return wrap("store.UpdateProfile", err)
+}
+
+// CreateProfileLink stores a one-time profile link.
+func (s *Store) CreateProfileLink(ctx context.Context, l *domain.ProfileLink) error {
+	_, err := s.profileLink(l.ID).Create(ctx, l)
+	return wrap("store.CreateProfileLink", err)
+}
+
+// QRLink returns the ID of a member's current QR link ("" if none) and the
+// update time of the record naming it (zero if none).
+func (s *Store) QRLink(ctx context.Context, workspaceID, accountID string) (string, time.Time, error) {
+	var ref domain.QRLinkRef
+	seen, err := s.get(ctx, s.qrLink(workspaceID, accountID), &ref)
+	if errs.Is(err, errs.NotFound) {
+		return "", time.Time{}, nil
+	}
+	if err != nil {
+		return "", time.Time{}, wrap("store.QRLink", err)
+	}
+	return ref.LinkID, seen, nil
+}
+
+// ReplaceQRLink makes l its owner's QR link, revoking the one named by
+// oldID (if any) in the same commit. seen is the update time of the record
+// naming the old link as read (zero if there was none): if another
+// request replaced the link since, ErrRaced, and the caller reads again.
+// So a member has one live QR link at most.
+func (s *Store) ReplaceQRLink(ctx context.Context, l *domain.ProfileLink, oldID string, seen time.Time) error {
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		ref := s.qrLink(l.WorkspaceID, l.AccountID)
+		var err error
+		if seen.IsZero() {
+			err = tx.Create(ref, domain.QRLinkRef{LinkID: l.ID})
+		} else {
+			err = tx.Update(ref, []firestore.Update{{Path: "linkId", Value: l.ID}}, firestore.LastUpdateTime(seen))
+		}
+		if err != nil {
+			return err
+		}
+		if oldID != "" {
+			if err := tx.Update(s.profileLink(oldID), []firestore.Update{{Path: "revokedAt", Value: l.CreatedAt}}); err != nil {
+				return err
+			}
+		}
+		return tx.Create(s.profileLink(l.ID), l)
+	}, firestore.MaxAttempts(1))
+	switch code(err) {
+	case codes.OK:
+		return nil
+	case codes.AlreadyExists, codes.FailedPrecondition:
+		return ErrRaced
+	}
+	return wrap("store.ReplaceQRLink", err)
+}
+
+// ProfileLink returns a profile link and the update time it was read at;
+// errs.NotFound if there is none.
+func (s *Store) ProfileLink(ctx context.Context, id string) (*domain.ProfileLink, time.Time, error) {
+	var l domain.ProfileLink
+	seen, err := s.get(ctx, s.profileLink(id), &l)
+	if err != nil {
+		return nil, time.Time{}, wrap("store.ProfileLink", err)
+	}
+	return &l, seen, nil
+}
+
+// ProfileLinks returns a member's profile links, newest first, live or
+// not.
+func (s *Store) ProfileLinks(ctx context.Context, workspaceID, accountID string) ([]*domain.ProfileLink, error) {
+	q := s.fs.Collection(colProfileLinks).Where("accountId", "==", accountID).Where("workspaceId", "==", workspaceID).
+		OrderBy("createdAt", firestore.Desc)
+	out, err := queried[domain.ProfileLink](ctx, q)
+	return out, wrap("store.ProfileLinks", err)
+}
+
+// RevokeProfileLink revokes a link at now; one already revoked keeps its
+// first revocation time.
+func (s *Store) RevokeProfileLink(ctx context.Context, id string, seen, now time.Time) error {
+	_, err := s.profileLink(id).Update(ctx, []firestore.Update{{Path: "revokedAt", Value: now}}, firestore.LastUpdateTime(seen))
+	if code(err) == codes.FailedPrecondition {
+		return ErrRaced
+	}
+	return wrap("store.RevokeProfileLink", err)
+}
