@@ -1,6 +1,7 @@
 // Package notifications is the function behind a member's notifications:
 // GET /v1/me/notifications, newest first. Background jobs write them
-// (device approval requests, F9).
+// (device approval requests, F9; someone added the member as an external
+// member, F12).
 package notifications
 
 import (
@@ -56,6 +57,20 @@ type notification struct {
 	Account    *approvalAccount `json:"account,omitempty"`
 	Device     *domain.Device   `json:"device,omitempty"`
 	ExpiresAt  *time.Time       `json:"expiresAt,omitempty"`
+	// external_member_added: the adder's profile and workspace, and how to
+	// add them back (POST /v1/me/external-members with this memberId).
+	Profile   *domain.VisibleProfile `json:"profile,omitempty"`
+	Workspace *workspaceName         `json:"workspace,omitempty"`
+	AddBack   *addBack               `json:"addBack,omitempty"`
+}
+
+type workspaceName struct {
+	WorkspaceID string `json:"workspaceId"`
+	Name        string `json:"name"`
+}
+
+type addBack struct {
+	MemberID string `json:"memberId"`
 }
 
 type notificationList struct {
@@ -87,6 +102,11 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 			out.ApprovalID, out.ExpiresAt = a.ApprovalID, &exp
 			out.Account = &approvalAccount{AccountID: a.AccountID, Name: a.AccountName}
 			out.Device = &a.Device
+		}
+		if a := n.Added; a != nil {
+			out.Profile = &a.Profile
+			out.Workspace = &workspaceName{WorkspaceID: a.WorkspaceID, Name: a.WorkspaceName}
+			out.AddBack = &addBack{MemberID: a.Profile.MemberID}
 		}
 		res.Notifications = append(res.Notifications, out)
 	}

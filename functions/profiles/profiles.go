@@ -5,10 +5,15 @@
 package profiles
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
+	"time"
 
-	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/profile"
 	"github.com/workgate/workgate/shared/server"
+	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/web"
 )
 
@@ -17,13 +22,242 @@ const Name = "profiles"
 
 func init() { server.Register(Name, New) }
 
+type handler struct {
+	sessions *session.Service
+	profiles *profile.Service
+}
+
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	api, err := openapi.NewRouter()
-	if err != nil {
-		return nil, err
-	}
+	h := &handler{sessions: d.Sessions(), profiles: d.Profiles()}
 	mux := web.NewMux()
-	mux.Handle("/", func(w http.ResponseWriter, r *http.Request) error { return api.NotBuilt(r.Method, r.URL.Path) })
+	mux.Handle("GET /v1/me/profile", h.ownProfile)
+	mux.Handle("PATCH /v1/me/profile", h.editProfile)
+	mux.Handle("GET /v1/members/{memberId}/profile", h.memberProfile)
+	mux.Handle("POST /v1/me/profile-links", h.createLink)
+	mux.Handle("GET /v1/me/profile-links", h.listLinks)
+	mux.Handle("DELETE /v1/me/profile-links/{linkId}", h.revokeLink)
+	mux.Handle("GET /v1/profile-links/{token}", h.openLink)
+	mux.Handle("GET /v1/profile-links/{token}/qr.png", h.qrCode)
+	mux.Handle("GET /p/{token}", h.cardPage)
 	return mux, nil
+}
+
+// ownProfile is every field of the caller's own profile; empty ones are
+// null.
+type ownProfile struct {
+	MemberID      string  `json:"memberId"`
+	WorkspaceID   string  `json:"workspaceId"`
+	Name          string  `json:"name"`
+	Email         string  `json:"email"`
+	Department    *string `json:"department"`
+	Nickname      *string `json:"nickname"`
+	Title         *string `json:"title"`
+	Position      *string `json:"position"`
+	Mobile        *string `json:"mobile"`
+	Landline      *string `json:"landline"`
+	WorkLocation  *string `json:"workLocation"`
+	Birthday      *string `json:"birthday"`
+	StatusMessage *string `json:"statusMessage"`
+	PhotoURL      *string `json:"photoUrl"`
+}
+
+func newOwnProfile(m *domain.Member) ownProfile {
+	n := domain.NullIfEmpty
+	return ownProfile{
+		MemberID: m.AccountID, WorkspaceID: m.WorkspaceID, Name: m.Name, Email: m.Email, Department: n(m.Department),
+		Nickname: n(m.Nickname), Title: n(m.Title), Position: n(m.Position), Mobile: n(m.Mobile), Landline: n(m.Landline),
+		WorkLocation: n(m.WorkLocation), Birthday: n(m.Birthday), StatusMessage: n(m.StatusMessage), PhotoURL: n(m.PhotoURL),
+	}
+}
+
+func (h *handler) ownProfile(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, newOwnProfile(p.Member))
+}
+
+// optional is a field of a partial update: Set says whether the body named
+// it; null sets it to "" (cleared).
+type optional struct {
+	Set   bool
+	Value string
+}
+
+func (o *optional) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}
+
+func (o optional) ptr() *string {
+	if !o.Set {
+		return nil
+	}
+	return &o.Value
+}
+
+type editProfileRequest struct {
+	Nickname      optional `json:"nickname"`
+	Title         optional `json:"title"`
+	Position      optional `json:"position"`
+	Mobile        optional `json:"mobile"`
+	Landline      optional `json:"landline"`
+	WorkLocation  optional `json:"workLocation"`
+	Birthday      optional `json:"birthday"`
+	StatusMessage optional `json:"statusMessage"`
+	PhotoURL      optional `json:"photoUrl"`
+}
+
+func (h *handler) editProfile(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	var req editProfileRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	m, err := h.profiles.Edit(r.Context(), p, domain.ProfileEdit{
+		Nickname: req.Nickname.ptr(), Title: req.Title.ptr(), Position: req.Position.ptr(),
+		Mobile: req.Mobile.ptr(), Landline: req.Landline.ptr(), WorkLocation: req.WorkLocation.ptr(),
+		Birthday: req.Birthday.ptr(), StatusMessage: req.StatusMessage.ptr(), PhotoURL: req.PhotoURL.ptr(),
+	})
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, newOwnProfile(m))
+}
+
+func (h *handler) memberProfile(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.profiles.View(r.Context(), p, r.PathValue("memberId"))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, v)
+}
+
+// profileLink is a profile link as the list shows it; ExpiresAt is null
+// for a QR link.
+type profileLink struct {
+	LinkID    string     `json:"linkId"`
+	Type      string     `json:"type"`
+	ExpiresAt *time.Time `json:"expiresAt"`
+	CreatedAt time.Time  `json:"createdAt"`
+}
+
+func newProfileLink(l *domain.ProfileLink) profileLink {
+	out := profileLink{LinkID: l.ID, Type: l.Type, CreatedAt: l.CreatedAt.UTC()}
+	if !l.ExpiresAt.IsZero() {
+		exp := l.ExpiresAt.UTC()
+		out.ExpiresAt = &exp
+	}
+	return out
+}
+
+// profileLinkCreated is a new link with its token and URL, shown only in
+// this answer.
+type profileLinkCreated struct {
+	profileLink
+	URL   string `json:"url"`
+	Token string `json:"token"`
+}
+
+type createLinkRequest struct {
+	Type string `json:"type"`
+}
+
+func (h *handler) createLink(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	var req createLinkRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	c, err := h.profiles.CreateLink(r.Context(), p, req.Type)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusCreated, profileLinkCreated{profileLink: newProfileLink(c.Link), URL: c.URL, Token: c.Token})
+}
+
+type profileLinkList struct {
+	ProfileLinks []profileLink `json:"profileLinks"`
+}
+
+func (h *handler) listLinks(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	links, err := h.profiles.Links(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := profileLinkList{ProfileLinks: make([]profileLink, 0, len(links))}
+	for _, l := range links {
+		out.ProfileLinks = append(out.ProfileLinks, newProfileLink(l))
+	}
+	return web.JSON(w, http.StatusOK, out)
+}
+
+func (h *handler) revokeLink(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	if err := h.profiles.RevokeLink(r.Context(), p, r.PathValue("linkId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type workspaceName struct {
+	WorkspaceID string `json:"workspaceId"`
+	Name        string `json:"name"`
+}
+
+type sharedProfile struct {
+	Profile   *domain.VisibleProfile `json:"profile"`
+	Workspace workspaceName          `json:"workspace"`
+}
+
+func (h *handler) openLink(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	sh, err := h.profiles.OpenAs(r.Context(), p, r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	ws := sh.Owner.Workspace
+	return web.JSON(w, http.StatusOK, sharedProfile{Profile: sh.Profile(), Workspace: workspaceName{WorkspaceID: ws.ID, Name: ws.Name}})
+}
+
+func (h *handler) qrCode(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	if _, err := h.profiles.Open(r.Context(), token); err != nil {
+		return err
+	}
+	png, err := profile.QRCode(h.profiles.URL(token))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	_, err = w.Write(png)
+	return err
 }

@@ -36,7 +36,7 @@ func (s *Service) Introduce(ctx context.Context, ev events.Event) error {
 	if err != nil {
 		return fmt.Errorf("contacts.Introduce: %w", err)
 	}
-	if !active(adder) {
+	if !adder.Active() {
 		return nil
 	}
 	now := s.Clock.Now()

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -109,9 +110,11 @@ type ProfileEdit struct {
 }
 
 // Apply checks each field the edit sets, normalises it and sets it on m.
-// Nothing is set unless every field is valid.
-func (e ProfileEdit) Apply(m *Member, now time.Time) error {
+// It returns the Firestore names of the fields set. Nothing is set unless
+// every field is valid.
+func (e ProfileEdit) Apply(m *Member, now time.Time) ([]string, error) {
 	out := *m
+	var fields []string
 	text := []struct {
 		field  string
 		in     *string
@@ -130,31 +133,32 @@ func (e ProfileEdit) Apply(m *Member, now time.Time) error {
 			continue
 		}
 		if *f.out, err = CheckProfileText(f.field, *f.in, f.maxLen); err != nil {
-			return err
+			return nil, err
 		}
+		fields = append(fields, f.field)
 	}
-	if e.Mobile != nil {
-		if out.Mobile, err = NormalizePhone("mobile", *e.Mobile); err != nil {
-			return err
-		}
+	checked := []struct {
+		field string
+		in    *string
+		out   *string
+		check func(string) (string, error)
+	}{
+		{"mobile", e.Mobile, &out.Mobile, func(v string) (string, error) { return NormalizePhone("mobile", v) }},
+		{"landline", e.Landline, &out.Landline, func(v string) (string, error) { return NormalizePhone("landline", v) }},
+		{"birthday", e.Birthday, &out.Birthday, func(v string) (string, error) { return CheckBirthday(v, now) }},
+		{"photoUrl", e.PhotoURL, &out.PhotoURL, func(v string) (string, error) { return CheckURL("photoUrl", v) }},
 	}
-	if e.Landline != nil {
-		if out.Landline, err = NormalizePhone("landline", *e.Landline); err != nil {
-			return err
+	for _, f := range checked {
+		if f.in == nil {
+			continue
 		}
-	}
-	if e.Birthday != nil {
-		if out.Birthday, err = CheckBirthday(*e.Birthday, now); err != nil {
-			return err
+		if *f.out, err = f.check(*f.in); err != nil {
+			return nil, err
 		}
-	}
-	if e.PhotoURL != nil {
-		if out.PhotoURL, err = CheckURL("photoUrl", *e.PhotoURL); err != nil {
-			return err
-		}
+		fields = append(fields, f.field)
 	}
 	*m = out
-	return nil
+	return fields, nil
 }
 
 // VisibleProfile is a member's profile as other members see it: the fields
@@ -265,4 +269,30 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// MarshalJSON writes the profile as the API shows it: hidden fields are
+// absent, and fields shown but empty are null.
+func (v VisibleProfile) MarshalJSON() ([]byte, error) {
+	out := map[string]any{"memberId": v.MemberID, "displayName": v.DisplayName, "name": v.Name}
+	for k, s := range map[string]string{"photoUrl": v.PhotoURL, "department": v.Department, "statusMessage": v.StatusMessage} {
+		out[k] = NullIfEmpty(s)
+	}
+	for k, p := range map[string]*string{
+		"nickname": v.Nickname, "title": v.Title, "position": v.Position, "mobile": v.Mobile,
+		"landline": v.Landline, "email": v.Email, "workLocation": v.WorkLocation, "birthday": v.Birthday,
+	} {
+		if p != nil {
+			out[k] = NullIfEmpty(*p)
+		}
+	}
+	return json.Marshal(out)
+}
+
+// NullIfEmpty is s, or nil (JSON null) if s is empty.
+func NullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

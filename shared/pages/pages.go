@@ -44,6 +44,20 @@ type Page struct {
 	Fields []Field
 	// OK says whether the page reports success (for styling).
 	OK bool
+	// Card is what the profile card page (template card) shows.
+	Card *Card
+}
+
+// Card is a member's profile card (F12): only what anyone holding the link
+// may see, always escaped.
+type Card struct {
+	DisplayName, Department, StatusMessage, Workspace string
+	// Role is the title and position, when the workspace shows them.
+	Role string
+	// Photo is shown only if it is an https URL.
+	Photo string
+	// QR is the URL of the link's QR code image.
+	QR string
 }
 
 // Field is one form input.
@@ -59,6 +73,9 @@ func Render(w http.ResponseWriter, status int, p Page) error {
 	if !strings.HasPrefix(p.Logo, "https://") {
 		p.Logo = "" // the CSP would block it anyway; http would leak the page's visit
 	}
+	if p.Card != nil && !strings.HasPrefix(p.Card.Photo, "https://") {
+		p.Card.Photo = ""
+	}
 	var buf bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&buf, p.Name+".html", p); err != nil {
 		return fmt.Errorf("pages.Render %s: %w", p.Name, err)
@@ -69,7 +86,7 @@ func Render(w http.ResponseWriter, status int, p Page) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src https:; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' https:; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
@@ -103,7 +120,7 @@ func text(l i18n.Locale, key string) string {
 
 // catalogue holds every string the pages show: the common ones here, each
 // flow's in its own file.
-var catalogue = merge(commonText, signupText, resetText)
+var catalogue = merge(commonText, signupText, resetText, cardText)
 
 func merge(parts ...map[i18n.Locale]map[string]string) map[i18n.Locale]map[string]string {
 	out := map[i18n.Locale]map[string]string{}

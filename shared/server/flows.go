@@ -4,6 +4,7 @@ import (
 	"github.com/workgate/workgate/shared/contacts"
 	"github.com/workgate/workgate/shared/device"
 	"github.com/workgate/workgate/shared/login"
+	"github.com/workgate/workgate/shared/profile"
 	"github.com/workgate/workgate/shared/session"
 )
 
@@ -33,5 +34,11 @@ func (d *Deps) Devices() *device.Service {
 
 // Contacts returns a member's external members and blocks (F12, F13).
 func (d *Deps) Contacts() *contacts.Service {
-	return &contacts.Service{Store: d.Store, Outbox: d.Outbox, Clock: d.Clock}
+	return &contacts.Service{Store: d.Store, Outbox: d.Outbox, Clock: d.Clock, Profiles: d.Profiles()}
 }
+
+// Profiles returns profiles and profile links (F11, F12).
+func (d *Deps) Profiles() *profile.Service {
+	return &profile.Service{Store: d.Store, Clock: d.Clock, Link: d.Config.PublicLink}
+}
+

@@ -52,6 +52,25 @@ func (s *Store) Relation(ctx context.Context, workspaceID, accountID, otherID st
 	return &r, nil
 }
 
+// Colleague reports whether the other account is a member (not deleted)
+// of the viewer's workspace, the viewer included.
+func (r *Relation) Colleague() bool {
+	return r.Member != nil && r.Member.Status != domain.MemberDeleted
+}
+
+// ExternalWorkspace is the workspace in which the viewer knows the other
+// account from outside: their external member's, or the workspace they
+// added the viewer from; "" if neither.
+func (r *Relation) ExternalWorkspace() string {
+	switch {
+	case r.External != nil:
+		return r.External.WorkspaceID
+	case r.Adder != nil:
+		return r.Adder.WorkspaceID
+	}
+	return ""
+}
+
 // Counterpart is another workspace's member as a viewer from outside sees
 // them: the membership, its workspace, and whether the member blocked the
 // viewer.
@@ -61,19 +80,26 @@ type Counterpart struct {
 	BlocksViewer bool
 }
 
+// Active reports whether the member is an active member of an active
+// workspace.
+func (c *Counterpart) Active() bool {
+	return c.Member != nil && c.Member.Status == domain.MemberActive &&
+		c.Workspace != nil && c.Workspace.Status == domain.WorkspaceActive
+}
+
 // Counterpart reads, in one round trip, the member accountID of
-// workspaceID, their workspace, and whether they blocked viewerID.
-// Member or Workspace is nil when missing.
+// workspaceID, their workspace, and whether they blocked viewerID (if not
+// empty). Member or Workspace is nil when missing.
 func (s *Store) Counterpart(ctx context.Context, workspaceID, accountID, viewerID string) (*Counterpart, error) {
-	snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{
-		s.member(workspaceID, accountID),
-		s.fs.Collection(colWorkspaces).Doc(workspaceID),
-		s.contact(colBlocks, workspaceID, accountID, viewerID),
-	})
+	refs := []*firestore.DocumentRef{s.member(workspaceID, accountID), s.fs.Collection(colWorkspaces).Doc(workspaceID)}
+	if viewerID != "" {
+		refs = append(refs, s.contact(colBlocks, workspaceID, accountID, viewerID))
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
 	if err != nil {
 		return nil, wrap("store.Counterpart", err)
 	}
-	c := Counterpart{BlocksViewer: snaps[2].Exists()}
+	c := Counterpart{BlocksViewer: len(snaps) > 2 && snaps[2].Exists()}
 	var e1, e2 error
 	c.Member, e1 = decoded[domain.Member](snaps[0])
 	c.Workspace, e2 = decoded[domain.Workspace](snaps[1])
@@ -192,4 +218,44 @@ func (s *Store) BlockedEitherWay(ctx context.Context, wsA, a, wsB, b string) (bo
 		return false, wrap("store.BlockedEitherWay", err)
 	}
 	return snaps[0].Exists() || snaps[1].Exists(), nil
+}
+
+// MemberRef names a membership.
+type MemberRef struct{ WorkspaceID, AccountID string }
+
+// Counterparts reads memberships of other workspaces and their workspaces
+// in one round trip, by account ID (BlocksViewer is not read). Missing
+// members or workspaces are nil.
+func (s *Store) Counterparts(ctx context.Context, refs []MemberRef) (map[string]*Counterpart, error) {
+	out := make(map[string]*Counterpart, len(refs))
+	if len(refs) == 0 {
+		return out, nil
+	}
+	docs := make([]*firestore.DocumentRef, 0, 2*len(refs))
+	wsIndex := map[string]int{}
+	for _, r := range refs {
+		docs = append(docs, s.member(r.WorkspaceID, r.AccountID))
+	}
+	for _, r := range refs {
+		if _, ok := wsIndex[r.WorkspaceID]; !ok {
+			wsIndex[r.WorkspaceID] = len(docs)
+			docs = append(docs, s.fs.Collection(colWorkspaces).Doc(r.WorkspaceID))
+		}
+	}
+	snaps, err := s.fs.GetAll(ctx, docs)
+	if err != nil {
+		return nil, wrap("store.Counterparts", err)
+	}
+	for i, r := range refs {
+		m, err := decoded[domain.Member](snaps[i])
+		if err != nil {
+			return nil, wrap("store.Counterparts", err)
+		}
+		ws, err := decoded[domain.Workspace](snaps[wsIndex[r.WorkspaceID]])
+		if err != nil {
+			return nil, wrap("store.Counterparts", err)
+		}
+		out[r.AccountID] = &Counterpart{Member: m, Workspace: ws}
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -28,20 +29,26 @@ func (s *Store) qrLink(workspaceID, accountID string) *firestore.DocumentRef {
 	return s.member(workspaceID, accountID).Collection(colQRLink).Doc("current")
 }
 
-// UpdateProfile stores a member's own profile fields (F11), if the member
-// still exists.
-func (s *Store) UpdateProfile(ctx context.Context, m *domain.Member) error {
-	_, err := s.member(m.WorkspaceID, m.AccountID).Update(ctx, []firestore.Update{
-		{Path: "nickname", Value: m.Nickname},
-		{Path: "title", Value: m.Title},
-		{Path: "position", Value: m.Position},
-		{Path: "mobile", Value: m.Mobile},
-		{Path: "landline", Value: m.Landline},
-		{Path: "workLocation", Value: m.WorkLocation},
-		{Path: "birthday", Value: m.Birthday},
-		{Path: "statusMessage", Value: m.StatusMessage},
-		{Path: "photoUrl", Value: m.PhotoURL},
-	})
+// UpdateProfile stores the given profile fields (F11) of a member, named
+// by their Firestore names, if the member still exists. Fields not named
+// are left as they are, so edits of different fields never undo each other.
+func (s *Store) UpdateProfile(ctx context.Context, m *domain.Member, fields []string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	values := map[string]string{
+		"nickname": m.Nickname, "title": m.Title, "position": m.Position, "mobile": m.Mobile, "landline": m.Landline,
+		"workLocation": m.WorkLocation, "birthday": m.Birthday, "statusMessage": m.StatusMessage, "photoUrl": m.PhotoURL,
+	}
+	updates := make([]firestore.Update, len(fields))
+	for i, f := range fields {
+		v, ok := values[f]
+		if !ok {
+			return fmt.Errorf("store.UpdateProfile: %q is not a profile field", f)
+		}
+		updates[i] = firestore.Update{Path: f, Value: v}
+	}
+	_, err := s.member(m.WorkspaceID, m.AccountID).Update(ctx, updates)
 	if code(err) == codes.NotFound {
 		return errs.E(errs.NotFound, "member not found")
 	}
@@ -121,8 +128,8 @@ func (s *Store) ProfileLinks(ctx context.Context, workspaceID, accountID string)
 	return out, wrap("store.ProfileLinks", err)
 }
 
-// RevokeProfileLink revokes a link at now; one already revoked keeps its
-// first revocation time.
+// RevokeProfileLink revokes a link at now, if it is unchanged since it was
+// read at seen (not used or revoked meanwhile); ErrRaced otherwise.
 func (s *Store) RevokeProfileLink(ctx context.Context, id string, seen, now time.Time) error {
 	_, err := s.profileLink(id).Update(ctx, []firestore.Update{{Path: "revokedAt", Value: now}}, firestore.LastUpdateTime(seen))
 	if code(err) == codes.FailedPrecondition {
