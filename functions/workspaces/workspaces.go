@@ -1,6 +1,6 @@
 // Package workspaces is the function behind a workspace's admin API,
-// /v1/workspaces/{ws}/…: invite links (F2), member registration (F3) and
-// the recovery key (F9).
+// /v1/workspaces/{ws}…: the workspace's settings and members (F15), invite
+// links (F2), member registration (F3) and the recovery key (F9).
 // Every call is authenticated and authorised by role and workspace.
 package workspaces
 
@@ -16,6 +16,7 @@ import (
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/signup"
 	"github.com/workgate/workgate/shared/web"
+	"github.com/workgate/workgate/shared/workspace"
 )
 
 // Name is the function's name in the topology.
@@ -24,9 +25,10 @@ const Name = "workspaces"
 func init() { server.Register(Name, New) }
 
 type handler struct {
-	sessions *session.Service
-	signup   *signup.Service
-	login    *login.Service
+	sessions  *session.Service
+	signup    *signup.Service
+	login     *login.Service
+	workspace *workspace.Service
 }
 
 // New builds the function's handler.
@@ -36,14 +38,21 @@ func New(d *server.Deps) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{
-		sessions: d.Sessions(),
-		login:    d.Login(),
+		sessions:  d.Sessions(),
+		login:     d.Login(),
+		workspace: d.Workspace(),
 		signup: &signup.Service{
 			Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock,
 			Link: d.Config.PublicLink, AppURL: d.Config.AppURL,
 		},
 	}
 	mux := web.NewMux()
+	mux.Handle("GET /v1/workspaces/{ws}", h.getWorkspace)
+	mux.Handle("PATCH /v1/workspaces/{ws}", h.updateWorkspace)
+	mux.Handle("PUT /v1/workspaces/{ws}/profile-fields", h.setProfileFields)
+	mux.Handle("GET /v1/workspaces/{ws}/members", h.listMembers)
+	mux.Handle("PUT /v1/workspaces/{ws}/members/{memberId}/role", h.setRole)
+	mux.Handle("DELETE /v1/workspaces/{ws}/members/{memberId}", h.deleteMember)
 	mux.Handle("POST /v1/workspaces/{ws}/invite-links", h.createInviteLink)
 	mux.Handle("GET /v1/workspaces/{ws}/invite-links", h.listInviteLinks)
 	mux.Handle("DELETE /v1/workspaces/{ws}/invite-links/{id}", h.revokeInviteLink)

@@ -31,6 +31,7 @@ type Service struct {
 var (
 	errSameWorkspace = errs.E(errs.SameWorkspace, "This member is in your own workspace already.")
 	errNotAdder      = errs.E(errs.NotFound, "This member has not added you.")
+	errUnknown       = errs.E(errs.NotFound, "You know no such member from another workspace.")
 )
 
 // Added is an external member just added, with their name as their
@@ -58,6 +59,9 @@ func (s *Service) AddByLink(ctx context.Context, p *session.Principal, token str
 
 // AddBack adds to the caller's external members someone who added them.
 func (s *Service) AddBack(ctx context.Context, p *session.Principal, memberID string) (*Added, error) {
+	if !domain.IsID(memberID) {
+		return nil, errNotAdder
+	}
 	rel, err := s.Store.Relation(ctx, p.WorkspaceID, p.AccountID, memberID)
 	if err != nil {
 		return nil, fmt.Errorf("contacts.AddBack: %w", err)
@@ -147,6 +151,9 @@ func (s *Service) Externals(ctx context.Context, p *session.Principal) ([]Extern
 
 // Remove removes one of the caller's external members.
 func (s *Service) Remove(ctx context.Context, p *session.Principal, memberID string) error {
+	if !domain.IsID(memberID) {
+		return errUnknown
+	}
 	return s.Store.RemoveExternalMember(ctx, p.WorkspaceID, p.AccountID, memberID)
 }
 
@@ -155,6 +162,9 @@ func (s *Service) Remove(ctx context.Context, p *session.Principal, memberID str
 // external members in the same commit. A colleague, or the caller, is
 // errs.CannotBlockMember.
 func (s *Service) Block(ctx context.Context, p *session.Principal, memberID string) (*domain.Block, error) {
+	if !domain.IsID(memberID) {
+		return nil, errUnknown
+	}
 	rel, err := s.Store.Relation(ctx, p.WorkspaceID, p.AccountID, memberID)
 	if err != nil {
 		return nil, fmt.Errorf("contacts.Block: %w", err)
@@ -165,14 +175,15 @@ func (s *Service) Block(ctx context.Context, p *session.Principal, memberID stri
 	if rel.Block != nil {
 		return nil, errs.E(errs.Conflict, "This member is blocked already.")
 	}
-	b := &domain.Block{MemberID: memberID, BlockedAt: s.Clock.Now()}
+	// As Firestore keeps it: the answer and the list show the same time.
+	b := &domain.Block{MemberID: memberID, BlockedAt: s.Clock.Now().Truncate(time.Microsecond)}
 	switch {
 	case rel.External != nil:
 		b.WorkspaceID, b.Name = rel.External.WorkspaceID, rel.External.Name
 	case rel.Adder != nil:
 		b.WorkspaceID, b.Name = rel.Adder.WorkspaceID, rel.Adder.Name
 	default:
-		return nil, errs.E(errs.NotFound, "You know no such member from another workspace.")
+		return nil, errUnknown
 	}
 	if err := s.Store.Block(ctx, p.WorkspaceID, p.AccountID, b); err != nil {
 		return nil, err
@@ -188,5 +199,8 @@ func (s *Service) Blocks(ctx context.Context, p *session.Principal) ([]*domain.B
 // Unblock lifts the caller's block of a member, who can be added again at
 // once.
 func (s *Service) Unblock(ctx context.Context, p *session.Principal, memberID string) error {
+	if !domain.IsID(memberID) {
+		return errs.E(errs.NotFound, "This member is not blocked.")
+	}
 	return s.Store.Unblock(ctx, p.WorkspaceID, p.AccountID, memberID)
 }

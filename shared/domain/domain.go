@@ -223,6 +223,13 @@ func CheckName(field, s string, maxLen int) (string, error) {
 
 func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
 
+var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// IsID reports whether s has the form of an ID that NewID makes (an
+// account, a link): anything else names nothing, and never reaches
+// Firestore as part of a document path.
+func IsID(s string) bool { return idPattern.MatchString(s) }
+
 // NewID returns a random 128-bit identifier (hex) for accounts and other
 // documents whose IDs must not be guessable.
 func NewID() string {

@@ -163,22 +163,22 @@ func (e ProfileEdit) Apply(m *Member, now time.Time) ([]string, error) {
 
 // VisibleProfile is a member's profile as other members see it: the fields
 // always shown, and those the member's workspace shows (nil when hidden;
-// a pointer to "" when shown but empty).
+// a pointer to "" when shown but empty). Notifications keep a copy.
 type VisibleProfile struct {
-	MemberID      string  `firestore:"memberId" json:"memberId"`
-	DisplayName   string  `firestore:"displayName" json:"displayName"`
-	Name          string  `firestore:"name" json:"name"`
-	PhotoURL      string  `firestore:"photoUrl" json:"photoUrl"`
-	Department    string  `firestore:"department" json:"department"`
-	StatusMessage string  `firestore:"statusMessage" json:"statusMessage"`
-	Nickname      *string `firestore:"nickname,omitempty" json:"nickname,omitempty"`
-	Title         *string `firestore:"title,omitempty" json:"title,omitempty"`
-	Position      *string `firestore:"position,omitempty" json:"position,omitempty"`
-	Mobile        *string `firestore:"mobile,omitempty" json:"mobile,omitempty"`
-	Landline      *string `firestore:"landline,omitempty" json:"landline,omitempty"`
-	Email         *string `firestore:"email,omitempty" json:"email,omitempty"`
-	WorkLocation  *string `firestore:"workLocation,omitempty" json:"workLocation,omitempty"`
-	Birthday      *string `firestore:"birthday,omitempty" json:"birthday,omitempty"`
+	MemberID      string  `firestore:"memberId"`
+	DisplayName   string  `firestore:"displayName"`
+	Name          string  `firestore:"name"`
+	PhotoURL      string  `firestore:"photoUrl"`
+	Department    string  `firestore:"department"`
+	StatusMessage string  `firestore:"statusMessage"`
+	Nickname      *string `firestore:"nickname,omitempty"`
+	Title         *string `firestore:"title,omitempty"`
+	Position      *string `firestore:"position,omitempty"`
+	Mobile        *string `firestore:"mobile,omitempty"`
+	Landline      *string `firestore:"landline,omitempty"`
+	Email         *string `firestore:"email,omitempty"`
+	WorkLocation  *string `firestore:"workLocation,omitempty"`
+	Birthday      *string `firestore:"birthday,omitempty"`
 }
 
 // Show returns m's profile as the settings f of m's workspace let others

@@ -7,6 +7,7 @@ package profile
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -40,6 +41,10 @@ func (s *Service) Edit(ctx context.Context, p *session.Principal, e domain.Profi
 	return &m, nil
 }
 
+// maxQRAttempts bounds the tries of a new QR link that keeps losing to
+// concurrent ones (the same member on several devices at once).
+const maxQRAttempts = 10
+
 var errNoProfile = errs.E(errs.NotFound, "There is no such member, or you cannot see their profile.")
 
 // View returns another member's profile as the caller may see it: a
@@ -47,6 +52,9 @@ var errNoProfile = errs.E(errs.NotFound, "There is no such member, or you cannot
 // an adder's, by their own workspace's settings. Anyone else, and anyone
 // blocked either way, is errs.NotFound.
 func (s *Service) View(ctx context.Context, p *session.Principal, memberID string) (*domain.VisibleProfile, error) {
+	if !domain.IsID(memberID) {
+		return nil, errNoProfile
+	}
 	rel, err := s.Store.Relation(ctx, p.WorkspaceID, p.AccountID, memberID)
 	if err != nil {
 		return nil, fmt.Errorf("profile.View: %w", err)
@@ -85,7 +93,7 @@ func (s *Service) CreateLink(ctx context.Context, p *session.Principal, linkType
 	if linkType != domain.LinkOneTime && linkType != domain.LinkQR {
 		return nil, errs.E(errs.Invalid, `type must be "one_time" or "qr"`)
 	}
-	now := s.Clock.Now()
+	now := s.Clock.Now().Truncate(time.Microsecond) // as Firestore keeps it: the answer and the list agree
 	l := &domain.ProfileLink{ID: domain.NewID(), Type: linkType, WorkspaceID: p.WorkspaceID, AccountID: p.AccountID, CreatedAt: now}
 	token, hash := auth.NewKeyedToken(l.ID)
 	l.SecretHash = hash
@@ -98,14 +106,18 @@ func (s *Service) CreateLink(ctx context.Context, p *session.Principal, linkType
 		}
 		return out, nil
 	}
-	for range 5 {
+	for attempt := range maxQRAttempts {
+		if attempt > 0 {
+			// Another new QR link won: wait a moment, then replace that one.
+			time.Sleep(time.Duration(1+rand.IntN(10*attempt)) * time.Millisecond) //nolint:gosec // jitter, not a secret
+		}
 		oldID, seen, err := s.Store.QRLink(ctx, p.WorkspaceID, p.AccountID)
 		if err != nil {
 			return nil, fmt.Errorf("profile.CreateLink: %w", err)
 		}
 		err = s.Store.ReplaceQRLink(ctx, l, oldID, seen)
 		if errs.Is(err, errs.Conflict) {
-			continue // another new QR link won: replace that one
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("profile.CreateLink: %w", err)
@@ -127,6 +139,9 @@ func (s *Service) Links(ctx context.Context, p *session.Principal) ([]*domain.Pr
 
 // RevokeLink revokes one of the caller's live links.
 func (s *Service) RevokeLink(ctx context.Context, p *session.Principal, linkID string) error {
+	if !domain.IsID(linkID) {
+		return errs.E(errs.NotFound, "You have no such live profile link.")
+	}
 	for range 3 {
 		l, seen, err := s.Store.ProfileLink(ctx, linkID)
 		if errs.Is(err, errs.NotFound) || (err == nil && (l.AccountID != p.AccountID || l.WorkspaceID != p.WorkspaceID || !l.Live(s.Clock.Now()))) {
@@ -218,7 +233,7 @@ func Reachable(p *session.Principal, rel *store.Relation, other *store.Counterpa
 // or its owner gone).
 func (s *Service) open(ctx context.Context, token, viewerID string) (*Shared, error) {
 	id, hash, ok := auth.SplitKeyedToken(token)
-	if !ok {
+	if !ok || !domain.IsID(id) {
 		return nil, errNoLink
 	}
 	l, seen, err := s.Store.ProfileLink(ctx, id)

@@ -6,6 +6,7 @@ import (
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/profile"
 	"github.com/workgate/workgate/shared/session"
+	"github.com/workgate/workgate/shared/workspace"
 )
 
 // The flows several functions share, built from the dependencies in one
@@ -42,3 +43,8 @@ func (d *Deps) Profiles() *profile.Service {
 	return &profile.Service{Store: d.Store, Clock: d.Clock, Link: d.Config.PublicLink}
 }
 
+// Workspace returns a workspace's settings and members as its admins
+// manage them (F15).
+func (d *Deps) Workspace() *workspace.Service {
+	return &workspace.Service{Store: d.Store, Clock: d.Clock}
+}

@@ -98,6 +98,14 @@ func run() error {
 	if err := b.devices(ctx, pushFloor); err != nil {
 		return err
 	}
+	fmt.Println("\nF11, F12: profiles, QR codes, external members")
+	if err := b.contacts(ctx); err != nil {
+		return err
+	}
+	fmt.Println("\nF15: the member list of a 1,000-member workspace")
+	if err := b.members(ctx); err != nil {
+		return err
+	}
 	fmt.Printf("\nchain latencies are to be read against the publish→push floor (p50 %s)\n", ms(pushFloor))
 	return nil
 }

@@ -120,7 +120,7 @@ func (e *env) joinByInvite(admin session, ws, name, email string) string {
 }
 
 // grant makes a member an admin holding perms, writing the membership
-// directly (the role endpoint is another feature's).
+// directly (the role endpoint itself is tested in f15_members_test.go).
 func (e *env) grant(ws, accountID string, perms ...string) {
 	e.t.Helper()
 	_, err := e.fs().Doc("workspaces/"+ws+"/members/"+accountID).Update(context.Background(), []firestore.Update{

@@ -468,8 +468,9 @@ func TestRegistrationAuthorization(t *testing.T) {
 }
 
 // TestRegistrationAfterDeletion: a deleted member's set-password link no
-// longer works, and the address can be registered again (the deletion
-// endpoint is another feature's: the test marks the membership deleted).
+// longer works, and the address can be registered again (the test marks
+// the membership deleted directly; the deletion endpoint is tested in
+// f15_members_test.go).
 func TestRegistrationAfterDeletion(t *testing.T) {
 	t.Parallel()
 	e := start(t)
