@@ -11,13 +11,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/workgate/workgate/functions/introductions"
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/events"
 )
 
-// The tests here are F12's external members (spec5 "F12 external
-// members"): adding a member of another workspace by their profile link or
-// back by member ID, the refusals in their order, one-time links used up
+// The tests here are F12's external members (PRODUCT.md F12): adding a
+// member of another workspace by their profile link or back by member ID,
+// the refusals in their order, one-time links used up
 // once under concurrency, removal, profiles across workspaces, and the
 // introductions job that tells the member added, once per addition.
 
@@ -225,7 +226,7 @@ func TestExternalMemberNotification(t *testing.T) {
 	var first addedNote
 	var firstEvent string
 	e.step(t, "one notification per addition", func(t *testing.T) {
-		claims := e.introClaims()
+		claims := e.claimedEvents(introductions.Name)
 		mark := log.mark()
 		e.mustAdd(a, byLink(qr.Token))
 		e.settle()
@@ -310,7 +311,7 @@ func TestExternalMemberNotification(t *testing.T) {
 	var secondEvent string
 	e.step(t, "a removal and a new addition notify again", func(t *testing.T) {
 		requireStatus(t, e.removeExternal(a, o.AccountID), http.StatusNoContent)
-		claims := e.introClaims()
+		claims := e.claimedEvents(introductions.Name)
 		e.mustAdd(a, byLink(qr.Token))
 		e.settle()
 		secondEvent = e.newIntroClaim(claims)
@@ -442,7 +443,7 @@ func TestExternalMemberAddBack(t *testing.T) {
 
 	e.step(t, "add back", func(t *testing.T) {
 		e.settle() // the notifications of the additions above are out
-		claims := e.introClaims()
+		claims := e.claimedEvents(introductions.Name)
 		got := e.mustAdd(o, byMember(a.AccountID))
 		if diff := cmp.Diff(added{MemberID: a.AccountID, Name: "Lee a"}, got); diff != "" {
 			t.Errorf("answer (-want +got):\n%s", diff)

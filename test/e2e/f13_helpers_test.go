@@ -236,28 +236,11 @@ func (l *jobLog) introPushes(t testing.TB, mark, n int) []jobLine {
 	}
 }
 
-// introClaims returns the IDs of the events the introductions job has
-// claimed.
-func (e *env) introClaims() []string {
-	e.t.Helper()
-	refs, err := e.fs().Collection("processedEvents").DocumentRefs(context.Background()).GetAll()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var out []string
-	for _, ref := range refs {
-		if id, ok := strings.CutPrefix(ref.ID, introductions.Name+"_"); ok {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // newIntroClaim returns the one event the job claimed that is not in before.
 func (e *env) newIntroClaim(before []string) string {
 	e.t.Helper()
 	var fresh []string
-	for _, id := range e.introClaims() {
+	for _, id := range e.claimedEvents(introductions.Name) {
 		if !slices.Contains(before, id) {
 			fresh = append(fresh, id)
 		}

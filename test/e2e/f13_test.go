@@ -9,7 +9,7 @@ import (
 	"github.com/workgate/workgate/shared/domain"
 )
 
-// The test here is F13, blocking (spec5 "F13 blocks"): a member blocks an
+// The test here is F13, blocking (PRODUCT.md F13): a member blocks an
 // external member or someone who added them — never a colleague or
 // themselves — which removes their entry of them in the same call; while
 // blocked, either way, neither sees the other's profile, opens the other's

@@ -226,8 +226,9 @@ func (e *env) forgetAsking(approvalID string) {
 	}
 }
 
-// jobEventIDs returns the IDs of the events the job has claimed.
-func (e *env) jobEventIDs() []string {
+// claimedEvents returns the IDs of the events a consumer (a job's name)
+// has claimed.
+func (e *env) claimedEvents(consumer string) []string {
 	e.t.Helper()
 	refs, err := e.fs().Collection("processedEvents").DocumentRefs(context.Background()).GetAll()
 	if err != nil {
@@ -235,7 +236,7 @@ func (e *env) jobEventIDs() []string {
 	}
 	var out []string
 	for _, ref := range refs {
-		if id, ok := strings.CutPrefix(ref.ID, approvals.Name+"_"); ok {
+		if id, ok := strings.CutPrefix(ref.ID, consumer+"_"); ok {
 			out = append(out, id)
 		}
 	}
@@ -371,7 +372,7 @@ func TestF9JobIdempotent(t *testing.T) {
 	if diff := cmp.Diff(onlineIDs, recipients(first)); diff != "" {
 		t.Fatalf("first run asked (-want +got):\n%s", diff)
 	}
-	ids := e.jobEventIDs()
+	ids := e.claimedEvents(approvals.Name)
 	if len(ids) != 1 {
 		t.Fatalf("the job claimed %d events, want 1: %v", len(ids), ids)
 	}
@@ -479,14 +480,14 @@ func TestF9JobLateAsksNobody(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e.t = t
-			before := e.jobEventIDs()
+			before := e.claimedEvents(approvals.Name)
 			a := e.newDeviceLogin("late", "owner@late.example")
 			e.settle()
 			if got := recipients(e.approvalNotes(a.ApprovalID)); len(got) != len(onlineIDs) {
 				t.Fatalf("first run asked %v, want %v", got, onlineIDs)
 			}
 			var eventID string
-			for _, id := range e.jobEventIDs() {
+			for _, id := range e.claimedEvents(approvals.Name) {
 				if !slices.Contains(before, id) {
 					eventID = id
 				}
