@@ -5,8 +5,6 @@
 package profiles
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -79,38 +77,16 @@ func (h *handler) ownProfile(w http.ResponseWriter, r *http.Request) error {
 	return web.JSON(w, http.StatusOK, newOwnProfile(p.Member))
 }
 
-// optional is a field of a partial update: Set says whether the body named
-// it; null sets it to "" (cleared).
-type optional struct {
-	Set   bool
-	Value string
-}
-
-func (o *optional) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	return json.Unmarshal(b, &o.Value)
-}
-
-func (o optional) ptr() *string {
-	if !o.Set {
-		return nil
-	}
-	return &o.Value
-}
-
 type editProfileRequest struct {
-	Nickname      optional `json:"nickname"`
-	Title         optional `json:"title"`
-	Position      optional `json:"position"`
-	Mobile        optional `json:"mobile"`
-	Landline      optional `json:"landline"`
-	WorkLocation  optional `json:"workLocation"`
-	Birthday      optional `json:"birthday"`
-	StatusMessage optional `json:"statusMessage"`
-	PhotoURL      optional `json:"photoUrl"`
+	Nickname      web.Optional `json:"nickname"`
+	Title         web.Optional `json:"title"`
+	Position      web.Optional `json:"position"`
+	Mobile        web.Optional `json:"mobile"`
+	Landline      web.Optional `json:"landline"`
+	WorkLocation  web.Optional `json:"workLocation"`
+	Birthday      web.Optional `json:"birthday"`
+	StatusMessage web.Optional `json:"statusMessage"`
+	PhotoURL      web.Optional `json:"photoUrl"`
 }
 
 func (h *handler) editProfile(w http.ResponseWriter, r *http.Request) error {
@@ -123,9 +99,9 @@ func (h *handler) editProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m, err := h.profiles.Edit(r.Context(), p, domain.ProfileEdit{
-		Nickname: req.Nickname.ptr(), Title: req.Title.ptr(), Position: req.Position.ptr(),
-		Mobile: req.Mobile.ptr(), Landline: req.Landline.ptr(), WorkLocation: req.WorkLocation.ptr(),
-		Birthday: req.Birthday.ptr(), StatusMessage: req.StatusMessage.ptr(), PhotoURL: req.PhotoURL.ptr(),
+		Nickname: req.Nickname.Ptr(), Title: req.Title.Ptr(), Position: req.Position.Ptr(),
+		Mobile: req.Mobile.Ptr(), Landline: req.Landline.Ptr(), WorkLocation: req.WorkLocation.Ptr(),
+		Birthday: req.Birthday.Ptr(), StatusMessage: req.StatusMessage.Ptr(), PhotoURL: req.PhotoURL.Ptr(),
 	})
 	if err != nil {
 		return err

@@ -38,7 +38,7 @@ func (h *handler) listMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := memberList{Members: make([]memberListItem, 0, len(page.Members)), NextPageToken: orNull(page.NextPageToken)}
+	out := memberList{Members: make([]memberListItem, 0, len(page.Members)), NextPageToken: domain.NullIfEmpty(page.NextPageToken)}
 	for _, m := range page.Members {
 		item := memberListItem{MemberID: m.AccountID, Name: m.Name, Department: m.Department, Role: m.Role, Status: m.Status}
 		if page.Emails {

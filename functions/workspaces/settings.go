@@ -1,7 +1,6 @@
 package workspaces
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/workgate/workgate/shared/domain"
@@ -26,18 +25,10 @@ type workspaceResponse struct {
 
 func newWorkspaceResponse(ws *domain.Workspace) workspaceResponse {
 	return workspaceResponse{
-		WorkspaceID: ws.ID, Name: ws.Name, LogoURL: orNull(ws.LogoURL), Color: orNull(ws.Color), ColorTone: orNull(ws.ColorTone),
+		WorkspaceID: ws.ID, Name: ws.Name, LogoURL: domain.NullIfEmpty(ws.LogoURL), Color: domain.NullIfEmpty(ws.Color), ColorTone: domain.NullIfEmpty(ws.ColorTone),
 		Plan: ws.Plan, Status: ws.Status, ExternalChatAllowed: ws.ExternalChatAllowed, SuperAdminID: ws.SuperAdminID,
 		ProfileFields: ws.ProfileFields,
 	}
-}
-
-// orNull is s, or JSON null when it is empty.
-func orNull(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 func (h *handler) getWorkspace(w http.ResponseWriter, r *http.Request) error {
@@ -48,38 +39,13 @@ func (h *handler) getWorkspace(w http.ResponseWriter, r *http.Request) error {
 	return web.JSON(w, http.StatusOK, newWorkspaceResponse(h.workspace.Get(p)))
 }
 
-// nullable is a text field of a PATCH body that tells absent from null:
-// absent leaves the field as it is; null goes on as an empty string, which
-// clears a field that may be empty and is refused for one that may not.
-type nullable struct {
-	set   bool
-	value string
-}
-
-// UnmarshalJSON records that the field was sent, and its value unless null.
-func (n *nullable) UnmarshalJSON(b []byte) error {
-	n.set = true
-	if string(b) == "null" {
-		return nil
-	}
-	return json.Unmarshal(b, &n.value)
-}
-
-// ptr is the edit of a field: nil if absent.
-func (n nullable) ptr() *string {
-	if !n.set {
-		return nil
-	}
-	return &n.value
-}
-
 type updateWorkspaceRequest struct {
-	WorkspaceID         nullable `json:"workspaceId"`
-	Name                nullable `json:"name"`
-	LogoURL             nullable `json:"logoUrl"`
-	Color               nullable `json:"color"`
-	ColorTone           nullable `json:"colorTone"`
-	ExternalChatAllowed *bool    `json:"externalChatAllowed"`
+	WorkspaceID         web.Optional `json:"workspaceId"`
+	Name                web.Optional `json:"name"`
+	LogoURL             web.Optional `json:"logoUrl"`
+	Color               web.Optional `json:"color"`
+	ColorTone           web.Optional `json:"colorTone"`
+	ExternalChatAllowed *bool        `json:"externalChatAllowed"`
 }
 
 func (h *handler) updateWorkspace(w http.ResponseWriter, r *http.Request) error {
@@ -92,8 +58,8 @@ func (h *handler) updateWorkspace(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	ws, err := h.workspace.Update(r.Context(), p, workspace.Edit{
-		WorkspaceID: req.WorkspaceID.ptr(), Name: req.Name.ptr(), LogoURL: req.LogoURL.ptr(),
-		Color: req.Color.ptr(), ColorTone: req.ColorTone.ptr(), ExternalChatAllowed: req.ExternalChatAllowed,
+		WorkspaceID: req.WorkspaceID.Ptr(), Name: req.Name.Ptr(), LogoURL: req.LogoURL.Ptr(),
+		Color: req.Color.Ptr(), ColorTone: req.ColorTone.Ptr(), ExternalChatAllowed: req.ExternalChatAllowed,
 	})
 	if err != nil {
 		return err

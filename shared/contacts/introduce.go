@@ -25,14 +25,14 @@ func (s *Service) Introduce(ctx context.Context, ev events.Event) error {
 		logging.From(ctx).Error("dropping a malformed external-member-added event")
 		return nil
 	}
-	rel, err := s.Store.Relation(ctx, a.WorkspaceID, a.MemberID, a.AdderID)
+	blocked, err := s.Store.Blocked(ctx, a.WorkspaceID, a.MemberID, a.AdderID)
 	if err != nil {
 		return fmt.Errorf("contacts.Introduce: %w", err)
 	}
-	if rel.Block != nil {
+	if blocked {
 		return nil
 	}
-	adder, err := s.Store.Counterpart(ctx, a.AdderWorkspaceID, a.AdderID, a.MemberID)
+	adder, err := s.Store.Counterpart(ctx, a.AdderWorkspaceID, a.AdderID, "")
 	if err != nil {
 		return fmt.Errorf("contacts.Introduce: %w", err)
 	}

@@ -111,8 +111,8 @@ func (s *Service) CreateRecoveryKey(ctx context.Context, p *session.Principal, w
 	if err := p.In(workspaceID, ""); err != nil {
 		return "", err
 	}
-	if !superAdmin(&store.Membership{Member: p.Member, Workspace: p.Workspace}, p.AccountID) {
-		return "", errSuperAdminOnly
+	if err := p.RequireSuperAdmin(); err != nil {
+		return "", err
 	}
 	if password == "" || len(password) > maxPassword {
 		return "", errs.E(errs.Invalid, "password is required")

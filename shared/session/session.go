@@ -177,6 +177,17 @@ func (p *Principal) In(workspaceID, perm string) error {
 	return nil
 }
 
+var errSuperAdminOnly = errs.E(errs.Forbidden, "Only the super admin can do this.")
+
+// RequireSuperAdmin refuses a caller who is not their workspace's super
+// admin, by both records: their role and the workspace's superAdminId.
+func (p *Principal) RequireSuperAdmin() error {
+	if p.Member.Role != domain.RoleSuperAdmin || p.Workspace.SuperAdminID != p.AccountID {
+		return errSuperAdminOnly
+	}
+	return nil
+}
+
 var errBadRefresh = errs.E(errs.Unauthenticated, "The refresh token is invalid or has expired.")
 
 // Refresh rotates a refresh token: it returns a new session response and

@@ -206,6 +206,13 @@ func (s *Store) Blocks(ctx context.Context, workspaceID, accountID string) ([]*d
 	return out, wrap("store.Blocks", err)
 }
 
+// Blocked reports whether the member accountID of workspaceID blocked
+// otherID.
+func (s *Store) Blocked(ctx context.Context, workspaceID, accountID, otherID string) (bool, error) {
+	ok, err := exists(ctx, s.contact(colBlocks, workspaceID, accountID, otherID))
+	return ok, wrap("store.Blocked", err)
+}
+
 // BlockedEitherWay reports whether the member a (of workspace wsA) and the
 // member b (of wsB) blocked one another, either way: then neither sees the
 // other's profile, nor opens or posts in a 1:1 room with the other (F13).

@@ -123,14 +123,13 @@ func existing[T any](ctx context.Context, s *Store, refs []*firestore.DocumentRe
 	}
 	var out []*T
 	for _, snap := range snaps {
-		if !snap.Exists() {
-			continue
-		}
-		v := new(T)
-		if err := snap.DataTo(v); err != nil {
+		v, err := decoded[T](snap)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		if v != nil {
+			out = append(out, v)
+		}
 	}
 	return out, nil
 }

@@ -209,3 +209,28 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Optional is a text field of a partial update (PATCH) that tells absent
+// from null: Ptr is nil when the body left the field out, and points to
+// "" when it sent null (which clears a field that may be empty).
+type Optional struct {
+	set   bool
+	value string
+}
+
+// UnmarshalJSON records that the field was sent, and its value unless null.
+func (o *Optional) UnmarshalJSON(b []byte) error {
+	o.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	return json.Unmarshal(b, &o.value)
+}
+
+// Ptr is the field's edit: nil if absent.
+func (o Optional) Ptr() *string {
+	if !o.set {
+		return nil
+	}
+	return &o.value
+}

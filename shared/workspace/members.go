@@ -125,7 +125,6 @@ func decodeCursor(token string) (*store.MemberCursor, error) {
 
 var (
 	errNoMember       = errs.E(errs.NotFound, "There is no such member in this workspace.")
-	errSuperAdminOnly = errs.E(errs.Forbidden, "Only the super admin can do this.")
 	errSuperAdminRole = errs.E(errs.Forbidden, "The super admin's role changes only by delegation to another member.")
 	errDeleteSuper    = errs.E(errs.Forbidden, "The super admin cannot be deleted.")
 	errDeleteSelf     = errs.E(errs.Forbidden, "A member cannot leave the workspace on their own: an admin deletes them.")
@@ -195,8 +194,8 @@ func (c RoleChange) checked() (RoleChange, error) {
 // (F16). The change takes effect on the member's next call, since every
 // call reads the membership.
 func (s *Service) SetRole(ctx context.Context, p *session.Principal, memberID string, c RoleChange) (*domain.Member, error) {
-	if p.Member.Role != domain.RoleSuperAdmin || p.Workspace.SuperAdminID != p.AccountID {
-		return nil, errSuperAdminOnly
+	if err := p.RequireSuperAdmin(); err != nil {
+		return nil, err
 	}
 	c, err := c.checked()
 	if err != nil {
