@@ -1,7 +1,8 @@
 // Package notifications is the function behind a member's notifications:
-// GET /v1/me/notifications, newest first. Background jobs write them
-// (device approval requests, F9; someone added the member as an external
-// member, F12).
+// GET /v1/me/notifications, newest first, and their muting (PUT
+// /v1/me/notification-mute). Background jobs write them (device approval
+// requests, F9; someone added the member as an external member, F12; a
+// message in one of the member's rooms, F14).
 package notifications
 
 import (
@@ -11,6 +12,7 @@ import (
 
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/rooms"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/store"
@@ -31,13 +33,15 @@ const (
 type handler struct {
 	sessions *session.Service
 	store    *store.Store
+	rooms    *rooms.Service
 }
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	h := &handler{sessions: d.Sessions(), store: d.Store}
+	h := &handler{sessions: d.Sessions(), store: d.Store, rooms: d.Rooms()}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/me/notifications", h.list)
+	mux.Handle("PUT /v1/me/notification-mute", h.mute)
 	return mux, nil
 }
 
@@ -62,6 +66,14 @@ type notification struct {
 	Profile   *domain.VisibleProfile `json:"profile,omitempty"`
 	Workspace *workspaceName         `json:"workspace,omitempty"`
 	AddBack   *addBack               `json:"addBack,omitempty"`
+	// message: the room, the message and its sender, and the start of
+	// its text.
+	RoomID     string `json:"roomId,omitempty"`
+	MessageID  string `json:"messageId,omitempty"`
+	Seq        int64  `json:"seq,omitempty"`
+	SenderID   string `json:"senderId,omitempty"`
+	SenderName string `json:"senderName,omitempty"`
+	Text       string `json:"text,omitempty"`
 }
 
 type workspaceName struct {
@@ -108,7 +120,43 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 			out.Workspace = &workspaceName{WorkspaceID: a.WorkspaceID, Name: a.WorkspaceName}
 			out.AddBack = &addBack{MemberID: a.Profile.MemberID}
 		}
+		if m := n.Message; m != nil {
+			out.RoomID, out.MessageID, out.Seq, out.Text = m.RoomID, m.MessageID, m.Seq, m.Text
+			out.SenderID, out.SenderName = m.SenderID, m.SenderName
+		}
 		res.Notifications = append(res.Notifications, out)
 	}
 	return web.JSON(w, http.StatusOK, res)
+}
+
+type muteRequest struct {
+	Minutes *int `json:"minutes"`
+}
+
+type muted struct {
+	MutedUntil *time.Time `json:"mutedUntil"`
+}
+
+func (h *handler) mute(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	var req muteRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	if req.Minutes == nil {
+		return errs.E(errs.Invalid, "minutes is required")
+	}
+	until, err := h.rooms.Mute(r.Context(), p, *req.Minutes)
+	if err != nil {
+		return err
+	}
+	var out muted
+	if !until.IsZero() {
+		u := until.UTC()
+		out.MutedUntil = &u
+	}
+	return web.JSON(w, http.StatusOK, out)
 }

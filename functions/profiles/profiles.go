@@ -1,7 +1,7 @@
 // Package profiles is the function behind profiles and profile sharing:
 // a member's own profile, other members' profiles as their workspace shows
 // them (F11), profile links with their QR codes and the profile card page
-// (F12).
+// (F12), and the group rooms the caller shares with another member (F14).
 package profiles
 
 import (
@@ -10,6 +10,7 @@ import (
 
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/profile"
+	"github.com/workgate/workgate/shared/rooms"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/web"
@@ -23,15 +24,17 @@ func init() { server.Register(Name, New) }
 type handler struct {
 	sessions *session.Service
 	profiles *profile.Service
+	rooms    *rooms.Service
 }
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	h := &handler{sessions: d.Sessions(), profiles: d.Profiles()}
+	h := &handler{sessions: d.Sessions(), profiles: d.Profiles(), rooms: d.Rooms()}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/me/profile", h.ownProfile)
 	mux.Handle("PATCH /v1/me/profile", h.editProfile)
 	mux.Handle("GET /v1/members/{memberId}/profile", h.memberProfile)
+	mux.Handle("GET /v1/members/{memberId}/shared-rooms", h.sharedRooms)
 	mux.Handle("POST /v1/me/profile-links", h.createLink)
 	mux.Handle("GET /v1/me/profile-links", h.listLinks)
 	mux.Handle("DELETE /v1/me/profile-links/{linkId}", h.revokeLink)
@@ -119,6 +122,18 @@ func (h *handler) memberProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.JSON(w, http.StatusOK, v)
+}
+
+func (h *handler) sharedRooms(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	vs, err := h.rooms.Shared(r.Context(), p, r.PathValue("memberId"))
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, rooms.NewRoomListJSON(vs))
 }
 
 // profileLink is a profile link as the list shows it; ExpiresAt is null

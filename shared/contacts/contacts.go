@@ -132,7 +132,7 @@ func (s *Service) Externals(ctx context.Context, p *session.Principal) ([]Extern
 	for i, e := range entries {
 		refs[i] = store.MemberRef{WorkspaceID: e.WorkspaceID, AccountID: e.MemberID}
 	}
-	now, err := s.Store.Counterparts(ctx, refs)
+	now, err := s.Store.Counterparts(ctx, refs, "")
 	if err != nil {
 		return nil, fmt.Errorf("contacts.Externals: %w", err)
 	}

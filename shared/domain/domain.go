@@ -146,6 +146,9 @@ type Member struct {
 	// DeletedAt and DeletedBy record a deletion by an admin (F15).
 	DeletedAt time.Time `firestore:"deletedAt,omitempty"`
 	DeletedBy string    `firestore:"deletedBy,omitempty"`
+	// MutedUntil is when the member's muting of message notifications
+	// ends (F14); zero when not muted.
+	MutedUntil time.Time `firestore:"mutedUntil,omitempty"`
 }
 
 // Verification purposes.

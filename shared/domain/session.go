@@ -210,8 +210,10 @@ type Notification struct {
 	// Approval is set for NotifyDeviceApproval.
 	Approval *ApprovalNote `firestore:"approval,omitempty"`
 	// Added is set for NotifyExternalMemberAdded.
-	Added   *AddedNote `firestore:"added,omitempty"`
-	PurgeAt time.Time  `firestore:"purgeAt"`
+	Added *AddedNote `firestore:"added,omitempty"`
+	// Message is set for NotifyMessage.
+	Message *MessageNote `firestore:"message,omitempty"`
+	PurgeAt time.Time    `firestore:"purgeAt"`
 }
 
 // ApprovalNote is what a device-approval notification says.

@@ -20,10 +20,11 @@ const (
 	TopicMailRequested     = "mail-requested"
 	TopicApprovalRequested = "approval-requested"
 	TopicMemberAdded       = "external-member-added"
+	TopicMessagePosted     = "message-posted"
 )
 
 // Topics lists every topic an event may be published to.
-var Topics = []string{TopicMailRequested, TopicApprovalRequested, TopicMemberAdded}
+var Topics = []string{TopicMailRequested, TopicApprovalRequested, TopicMemberAdded, TopicMessagePosted}
 
 // Attribute names carried by every Pub/Sub message.
 const (
@@ -159,4 +160,27 @@ const MemberAddedVersion = 1
 // NewMemberAdded returns an external-member-added event.
 func NewMemberAdded(a MemberAdded, now time.Time) (Event, error) {
 	return New(TopicMemberAdded, MemberAddedVersion, a, now)
+}
+
+// MessagePosted asks the fan-out job to notify the other members of a
+// room of a message (topic message-posted, version 1). A large room is
+// fanned out in batches: the event as posted (Batch 0) handles the first
+// batch and publishes one event for each further batch, with the same
+// message and its Batch set.
+type MessagePosted struct {
+	RoomID     string `json:"roomId"`
+	MessageID  string `json:"messageId"`
+	Seq        int64  `json:"seq"`
+	SenderKey  string `json:"senderKey"`
+	SenderName string `json:"senderName"`
+	Text       string `json:"text"` // the notification's preview
+	Batch      int    `json:"batch,omitempty"`
+}
+
+// MessagePostedVersion is the current version of MessagePosted.
+const MessagePostedVersion = 1
+
+// NewMessagePosted returns a message-posted event.
+func NewMessagePosted(m MessagePosted, now time.Time) (Event, error) {
+	return New(TopicMessagePosted, MessagePostedVersion, m, now)
 }

@@ -5,6 +5,7 @@ import (
 	"github.com/workgate/workgate/shared/device"
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/profile"
+	"github.com/workgate/workgate/shared/rooms"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/workspace"
 )
@@ -47,4 +48,9 @@ func (d *Deps) Profiles() *profile.Service {
 // manage them (F15).
 func (d *Deps) Workspace() *workspace.Service {
 	return &workspace.Service{Store: d.Store, Clock: d.Clock}
+}
+
+// Rooms returns rooms, messages, muting and the fan-out of messages (F14).
+func (d *Deps) Rooms() *rooms.Service {
+	return &rooms.Service{Store: d.Store, Outbox: d.Outbox, Clock: d.Clock, MACer: d.MACer}
 }

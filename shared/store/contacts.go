@@ -31,25 +31,42 @@ type Relation struct {
 // Relation reads, in one round trip, how the member accountID of
 // workspaceID stands to the account otherID.
 func (s *Store) Relation(ctx context.Context, workspaceID, accountID, otherID string) (*Relation, error) {
-	snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{
-		s.member(workspaceID, otherID),
-		s.contact(colExternalMembers, workspaceID, accountID, otherID),
-		s.contact(colAddedBy, workspaceID, accountID, otherID),
-		s.contact(colBlocks, workspaceID, accountID, otherID),
-	})
+	rs, err := s.Relations(ctx, workspaceID, accountID, []string{otherID})
 	if err != nil {
-		return nil, wrap("store.Relation", err)
+		return nil, err
 	}
-	var r Relation
-	var e [4]error
-	r.Member, e[0] = decoded[domain.Member](snaps[0])
-	r.External, e[1] = decoded[domain.ExternalMember](snaps[1])
-	r.Adder, e[2] = decoded[domain.Adder](snaps[2])
-	r.Block, e[3] = decoded[domain.Block](snaps[3])
-	if err := errors.Join(e[:]...); err != nil {
-		return nil, wrap("store.Relation", err)
+	return rs[0], nil
+}
+
+// Relations reads, in one round trip, how the member accountID of
+// workspaceID stands to each of the accounts otherIDs, in order.
+func (s *Store) Relations(ctx context.Context, workspaceID, accountID string, otherIDs []string) ([]*Relation, error) {
+	refs := make([]*firestore.DocumentRef, 0, 4*len(otherIDs))
+	for _, id := range otherIDs {
+		refs = append(refs,
+			s.member(workspaceID, id),
+			s.contact(colExternalMembers, workspaceID, accountID, id),
+			s.contact(colAddedBy, workspaceID, accountID, id),
+			s.contact(colBlocks, workspaceID, accountID, id))
 	}
-	return &r, nil
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return nil, wrap("store.Relations", err)
+	}
+	out := make([]*Relation, len(otherIDs))
+	for i := range otherIDs {
+		var r Relation
+		var e [4]error
+		r.Member, e[0] = decoded[domain.Member](snaps[4*i])
+		r.External, e[1] = decoded[domain.ExternalMember](snaps[4*i+1])
+		r.Adder, e[2] = decoded[domain.Adder](snaps[4*i+2])
+		r.Block, e[3] = decoded[domain.Block](snaps[4*i+3])
+		if err := errors.Join(e[:]...); err != nil {
+			return nil, wrap("store.Relations", err)
+		}
+		out[i] = &r
+	}
+	return out, nil
 }
 
 // Colleague reports whether the other account is a member (not deleted)
@@ -231,17 +248,22 @@ func (s *Store) BlockedEitherWay(ctx context.Context, wsA, a, wsB, b string) (bo
 type MemberRef struct{ WorkspaceID, AccountID string }
 
 // Counterparts reads memberships of other workspaces and their workspaces
-// in one round trip, by account ID (BlocksViewer is not read). Missing
-// members or workspaces are nil.
-func (s *Store) Counterparts(ctx context.Context, refs []MemberRef) (map[string]*Counterpart, error) {
+// in one round trip, by account ID, and whether each blocked viewerID (if
+// not empty). Missing members or workspaces are nil.
+func (s *Store) Counterparts(ctx context.Context, refs []MemberRef, viewerID string) (map[string]*Counterpart, error) {
 	out := make(map[string]*Counterpart, len(refs))
 	if len(refs) == 0 {
 		return out, nil
 	}
-	docs := make([]*firestore.DocumentRef, 0, 2*len(refs))
+	docs := make([]*firestore.DocumentRef, 0, 3*len(refs))
 	wsIndex := map[string]int{}
 	for _, r := range refs {
 		docs = append(docs, s.member(r.WorkspaceID, r.AccountID))
+	}
+	if viewerID != "" {
+		for _, r := range refs {
+			docs = append(docs, s.contact(colBlocks, r.WorkspaceID, r.AccountID, viewerID))
+		}
 	}
 	for _, r := range refs {
 		if _, ok := wsIndex[r.WorkspaceID]; !ok {
@@ -262,7 +284,8 @@ func (s *Store) Counterparts(ctx context.Context, refs []MemberRef) (map[string]
 		if err != nil {
 			return nil, wrap("store.Counterparts", err)
 		}
-		out[r.AccountID] = &Counterpart{Member: m, Workspace: ws}
+		blocks := viewerID != "" && snaps[len(refs)+i].Exists()
+		out[r.AccountID] = &Counterpart{Member: m, Workspace: ws, BlocksViewer: blocks}
 	}
 	return out, nil
 }

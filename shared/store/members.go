@@ -44,6 +44,7 @@ func memberFields(m *domain.Member) []firestore.Update {
 		{Path: "adminSearchKeys", Value: m.AdminSearchKeys},
 		{Path: "deletedAt", Value: firestore.Delete},
 		{Path: "deletedBy", Value: firestore.Delete},
+		{Path: "mutedUntil", Value: firestore.Delete},
 	}
 }
 

@@ -1,0 +1,110 @@
+package rooms
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/events"
+	"github.com/workgate/workgate/shared/logging"
+)
+
+// FanOutBatch is how many recipients one run of the fan-out job notifies.
+const FanOutBatch = 250
+
+// keepMessageNotes is how long a message notification is kept.
+const keepMessageNotes = 30 * 24 * time.Hour
+
+// FanOut is the fan-out job (topic message-posted): it notifies every
+// other member of the room of a message, except members who muted
+// notifications, who blocked the sender, or who are no longer members.
+//
+// A room of more than FanOutBatch recipients is fanned out in batches:
+// the posted event (batch 0) publishes one event per further batch, each
+// with an ID derived from its own, then notifies the first batch. Each
+// notification's ID derives from the message, and is created only if it
+// does not exist, so a redelivered event — or a batch published twice —
+// notifies nobody twice.
+func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
+	var m events.MessagePosted
+	if err := ev.Decode(&m); err != nil || !domain.IsID(m.RoomID) || m.MessageID == "" || m.SenderKey == "" {
+		logging.From(ctx).Error("dropping a malformed message-posted event")
+		return nil
+	}
+	r, err := s.Store.Room(ctx, m.RoomID)
+	if errs.Is(err, errs.NotFound) {
+		return nil // the room's workspace was withdrawn
+	}
+	if err != nil {
+		return fmt.Errorf("rooms.FanOut: %w", err)
+	}
+	var recipients []string
+	for _, k := range r.MemberKeys {
+		if k != m.SenderKey {
+			recipients = append(recipients, k)
+		}
+	}
+	batches := (len(recipients) + FanOutBatch - 1) / FanOutBatch
+	if m.Batch == 0 {
+		if err := s.publishBatches(ctx, ev, m, batches); err != nil {
+			return err
+		}
+	}
+	if m.Batch < 0 || m.Batch >= batches {
+		return nil
+	}
+	batch := recipients[m.Batch*FanOutBatch : min((m.Batch+1)*FanOutBatch, len(recipients))]
+	return s.notify(ctx, m, batch)
+}
+
+// publishBatches publishes the events of batches 1 and on of a message.
+// Their IDs derive from the posted event's, so publishing them again (a
+// redelivery of the posted event) has no second effect.
+func (s *Service) publishBatches(ctx context.Context, ev events.Event, m events.MessagePosted, batches int) error {
+	for b := 1; b < batches; b++ {
+		m.Batch = b
+		data, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("rooms.FanOut: %w", err)
+		}
+		be := events.Event{
+			ID: ev.ID + "-b" + strconv.Itoa(b), Topic: events.TopicMessagePosted, Version: events.MessagePostedVersion,
+			Data: data, CreatedAt: ev.CreatedAt,
+		}
+		if err := s.Outbox.Publisher.Publish(ctx, be); err != nil {
+			return fmt.Errorf("rooms.FanOut: %w", err)
+		}
+	}
+	return nil
+}
+
+// notify notifies the members keys of a message, as the job's rules say.
+func (s *Service) notify(ctx context.Context, m events.MessagePosted, keys []string) error {
+	rs, err := s.Store.Recipients(ctx, keys, m.SenderKey)
+	if err != nil {
+		return fmt.Errorf("rooms.FanOut: %w", err)
+	}
+	now := s.Clock.Now()
+	_, senderID := domain.SplitMemberKey(m.SenderKey)
+	var ns []*domain.Notification
+	for _, r := range rs {
+		if r.Member == nil || r.Member.Status != domain.MemberActive || now.Before(r.Member.MutedUntil) || r.BlocksSender {
+			continue
+		}
+		ns = append(ns, &domain.Notification{
+			ID: domain.NotificationID(domain.NotifyMessage, m.MessageID), Kind: domain.NotifyMessage,
+			WorkspaceID: r.Member.WorkspaceID, AccountID: r.Member.AccountID, CreatedAt: now, PurgeAt: now.Add(keepMessageNotes),
+			Message: &domain.MessageNote{
+				RoomID: m.RoomID, MessageID: m.MessageID, Seq: m.Seq, SenderID: senderID, SenderName: m.SenderName, Text: m.Text,
+			},
+		})
+	}
+	if _, err := s.Store.Notify(ctx, ns); err != nil {
+		return fmt.Errorf("rooms.FanOut: %w", err)
+	}
+	return nil
+}
