@@ -108,22 +108,11 @@ func (c *Counterpart) Active() bool {
 // workspaceID, their workspace, and whether they blocked viewerID (if not
 // empty). Member or Workspace is nil when missing.
 func (s *Store) Counterpart(ctx context.Context, workspaceID, accountID, viewerID string) (*Counterpart, error) {
-	refs := []*firestore.DocumentRef{s.member(workspaceID, accountID), s.fs.Collection(colWorkspaces).Doc(workspaceID)}
-	if viewerID != "" {
-		refs = append(refs, s.contact(colBlocks, workspaceID, accountID, viewerID))
-	}
-	snaps, err := s.fs.GetAll(ctx, refs)
+	cs, err := s.Counterparts(ctx, []MemberRef{{WorkspaceID: workspaceID, AccountID: accountID}}, viewerID)
 	if err != nil {
-		return nil, wrap("store.Counterpart", err)
+		return nil, err
 	}
-	c := Counterpart{BlocksViewer: len(snaps) > 2 && snaps[2].Exists()}
-	var e1, e2 error
-	c.Member, e1 = decoded[domain.Member](snaps[0])
-	c.Workspace, e2 = decoded[domain.Workspace](snaps[1])
-	if err := errors.Join(e1, e2); err != nil {
-		return nil, wrap("store.Counterpart", err)
-	}
-	return &c, nil
+	return cs[accountID], nil
 }
 
 // Addition is what adding an external member (F12) commits: the adder's

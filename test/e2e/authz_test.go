@@ -11,7 +11,7 @@ import (
 )
 
 // TestProfileAndSettingsAuthorization is the authorisation table of the
-// profile, sharing, contact and workspace endpoints (F11–F13, F15): every
+// profile, sharing, contact, workspace and room endpoints (F11–F15): every
 // endpoint × every kind of caller → the status. Acme's plain member is the
 // one whose profile, links and membership the rows aim at; the blocked
 // external member is a member of another workspace who added them and whom
@@ -72,6 +72,7 @@ func TestProfileAndSettingsAuthorization(t *testing.T) {
 		victims[i] = e.joinByInvite(c.owner, "acme", "Victim", "victim"+string(rune('a'+i))+"@example.com")
 	}
 	roleTarget := e.joinByInvite(c.owner, "acme", "Role Target", "role@example.com")
+	azRoom, noRoom := e.mustCreateRoom(member, groupRoom, "", c.owner.AccountID), domain.NewID()
 	const (
 		ok       = http.StatusOK
 		created  = http.StatusCreated
@@ -106,6 +107,23 @@ func TestProfileAndSettingsAuthorization(t *testing.T) {
 		{"GET", fixed("/v1/profile-links/" + qr), nil, "", [7]int{unauth, ok, ok, ok, ok, http.StatusForbidden, notFound}},
 		{"GET", fixed("/v1/profile-links/" + qr + "/qr.png"), nil, "", [7]int{ok, ok, ok, ok, ok, ok, ok}},
 		{"GET", fixed("/p/" + qr), nil, "", [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		// F14: rooms (before the rows below unmake the blocked external
+		// member's addition: here they are still a contact of the plain
+		// member, so a room with them is refused as blocked). The plain
+		// member and the super admin are the members of azRoom; the plain
+		// member's own ID is dropped from a room with only them.
+		{"GET", fixed("/v1/rooms/self"), nil, "", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
+		{"POST", fixed("/v1/rooms"), map[string]any{"type": "group", "memberIds": []string{member.AccountID}}, "", [7]int{unauth, bad, created, created, created, notFound, denied}},
+		{"GET", fixed("/v1/rooms"), nil, "", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
+		{"POST", fixed("/v1/rooms/" + azRoom.RoomID + "/messages"), map[string]any{"text": "hi", "clientMessageId": "az"}, "", [7]int{unauth, created, denied, denied, created, denied, denied}},
+		{"GET", fixed("/v1/rooms/" + azRoom.RoomID + "/messages"), nil, "", [7]int{unauth, ok, denied, denied, ok, denied, denied}},
+		{"POST", fixed("/v1/rooms/" + azRoom.RoomID + "/read"), map[string]any{"seq": 0}, "", [7]int{unauth, done, denied, denied, done, denied, denied}},
+		{"POST", fixed("/v1/rooms/" + noRoom + "/messages"), map[string]any{"text": "hi", "clientMessageId": "az"}, "", [7]int{unauth, notFound, notFound, notFound, notFound, notFound, notFound}},
+		{"GET", fixed("/v1/rooms/" + noRoom + "/messages"), nil, "", [7]int{unauth, notFound, notFound, notFound, notFound, notFound, notFound}},
+		{"POST", fixed("/v1/rooms/" + noRoom + "/read"), map[string]any{"seq": 0}, "", [7]int{unauth, notFound, notFound, notFound, notFound, notFound, notFound}},
+		{"GET", fixed("/v1/rooms/not-a-room/messages"), nil, "", [7]int{unauth, notFound, notFound, notFound, notFound, notFound, notFound}},
+		{"GET", fixed("/v1/members/" + member.AccountID + "/shared-rooms"), nil, "", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
+		{"PUT", fixed("/v1/me/notification-mute"), map[string]any{"minutes": 0}, "", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
 		// F12: external members; F13: blocks (the blocked external member
 		// may block back, and then unblock).
 		{"POST", fixed("/v1/me/external-members"), map[string]any{"profileLinkToken": qr}, "", [7]int{unauth, bad, bad, bad, bad, http.StatusForbidden, notFound}},
