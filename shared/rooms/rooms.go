@@ -165,29 +165,35 @@ func checkNew(p *session.Principal, n NewRoom) ([]string, string, error) {
 // workspaces who are in the caller's contacts either way (F12). Anyone
 // else is errs.NotFound; a block either way errs.Blocked (F13); a member
 // of another workspace while either workspace has external chat off
-// errs.ExternalChatDisabled.
+// errs.ExternalChatDisabled. Colleagues cost one read each (members of a
+// workspace cannot block each other); the others, seven.
 func (s *Service) reach(ctx context.Context, p *session.Principal, ids []string) ([]string, error) {
 	for _, id := range ids {
 		if !domain.IsID(id) {
 			return nil, errNoMember
 		}
 	}
-	rels, err := s.Store.Relations(ctx, p.WorkspaceID, p.AccountID, ids)
+	colleagues, err := s.Store.ActiveMembers(ctx, p.WorkspaceID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("rooms.reach: %w", err)
 	}
-	keys := make([]string, len(ids))
-	var outside []store.MemberRef
+	keys := make(map[string]string, len(ids))
+	for _, m := range colleagues {
+		keys[m.AccountID] = domain.MemberKey(p.WorkspaceID, m.AccountID)
+	}
+	others := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return keys[id] != "" })
+	rels, err := s.Store.Relations(ctx, p.WorkspaceID, p.AccountID, others)
+	if err != nil {
+		return nil, fmt.Errorf("rooms.reach: %w", err)
+	}
+	outside := make([]store.MemberRef, len(others))
 	for i, rel := range rels {
-		switch ws := rel.ExternalWorkspace(); {
-		case rel.Member != nil && rel.Member.Status == domain.MemberActive:
-			keys[i] = domain.MemberKey(p.WorkspaceID, ids[i])
-		case rel.Member == nil && ws != "":
-			keys[i] = domain.MemberKey(ws, ids[i])
-			outside = append(outside, store.MemberRef{WorkspaceID: ws, AccountID: ids[i]})
-		default:
-			return nil, errNoMember
+		ws := rel.ExternalWorkspace()
+		if rel.Member != nil || ws == "" {
+			return nil, errNoMember // a colleague not active, or a stranger
 		}
+		keys[others[i]] = domain.MemberKey(ws, others[i])
+		outside[i] = store.MemberRef{WorkspaceID: ws, AccountID: others[i]}
 	}
 	cps, err := s.Store.Counterparts(ctx, outside, p.AccountID)
 	if err != nil {
@@ -198,13 +204,8 @@ func (s *Service) reach(ctx context.Context, p *session.Principal, ids []string)
 			return nil, errNoMember
 		}
 	}
-	for _, rel := range rels {
-		if rel.Block != nil {
-			return nil, errBlocked
-		}
-	}
-	for _, c := range cps {
-		if c.BlocksViewer {
+	for i, rel := range rels {
+		if rel.Block != nil || cps[others[i]].BlocksViewer {
 			return nil, errBlocked
 		}
 	}
@@ -213,7 +214,11 @@ func (s *Service) reach(ctx context.Context, p *session.Principal, ids []string)
 			return nil, errExternalChat
 		}
 	}
-	return keys, nil
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = keys[id]
+	}
+	return out, nil
 }
 
 // List returns the caller's rooms, the most recently active first.

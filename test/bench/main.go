@@ -106,6 +106,10 @@ func run() error {
 	if err := b.members(ctx); err != nil {
 		return err
 	}
+	fmt.Println("\nF14: rooms, messages, fan-out to a 1,000-member room")
+	if err := b.rooms(ctx, pushFloor); err != nil {
+		return err
+	}
 	fmt.Printf("\nchain latencies are to be read against the publish→push floor (p50 %s)\n", ms(pushFloor))
 	return nil
 }
