@@ -41,6 +41,9 @@ func (s *Store) Relation(ctx context.Context, workspaceID, accountID, otherID st
 // Relations reads, in one round trip, how the member accountID of
 // workspaceID stands to each of the accounts otherIDs, in order.
 func (s *Store) Relations(ctx context.Context, workspaceID, accountID string, otherIDs []string) ([]*Relation, error) {
+	if len(otherIDs) == 0 {
+		return nil, nil
+	}
 	refs := make([]*firestore.DocumentRef, 0, 4*len(otherIDs))
 	for _, id := range otherIDs {
 		refs = append(refs,

@@ -59,10 +59,10 @@ func TestServiceEndpoints(t *testing.T) {
 		status       int
 		code         string
 	}{
-		{"GET", "/v1/rooms", 501, "not_implemented"},         // documented, not built yet
-		{"POST", "/v1/login/org", 501, "not_implemented"},    // likewise, behind the login function
-		{"DELETE", "/healthz", 405, "method_not_allowed"},    // documented path, other method
-		{"GET", "/v1/workspaces", 405, "method_not_allowed"}, // owned by signup, POST only
+		{"POST", "/v1/super-admin-delegations/accept", 501, "not_implemented"}, // documented, not built yet
+		{"POST", "/v1/login/org", 501, "not_implemented"},                      // likewise, behind the login function
+		{"DELETE", "/healthz", 405, "method_not_allowed"},                      // documented path, other method
+		{"GET", "/v1/workspaces", 405, "method_not_allowed"},                   // owned by signup, POST only
 		{"GET", "/v1/email-verifications", 405, "method_not_allowed"},
 		{"GET", "/nowhere", 404, "not_found"},
 	}
