@@ -287,11 +287,11 @@ func TestExternalMemberNotification(t *testing.T) {
 		for _, tc := range cases {
 			e.step(t, tc.name, func(t *testing.T) {
 				if tc.lose {
-					e.dropIntroClaim(firstEvent)
+					e.dropClaim(introductions.Name, firstEvent)
 				}
 				mark := log.mark()
 				e.publish(ev)
-				pushes := log.introPushes(t, mark, 1)
+				pushes := log.pushes(t, introRoute, mark, 1)
 				e.settle()
 				if p := pushes[0]; p.status != http.StatusNoContent || p.writes != tc.writes {
 					t.Errorf("push = %d with %d writes, want 204 with %d", p.status, p.writes, tc.writes)
@@ -332,10 +332,10 @@ func TestExternalMemberNotification(t *testing.T) {
 			if _, err := e.fs().Doc(noteDoc(o, second.NotificationID)).Delete(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			e.dropIntroClaim(secondEvent)
+			e.dropClaim(introductions.Name, secondEvent)
 			mark := log.mark()
 			e.publish(e.addition(o, a, second.NotificationID, secondEvent))
-			p := log.introPushes(t, mark, 1)[0]
+			p := log.pushes(t, introRoute, mark, 1)[0]
 			e.settle()
 			return p
 		}
@@ -360,7 +360,7 @@ func TestExternalMemberNotification(t *testing.T) {
 		mark := log.mark()
 		e.publish(e.addition(o, a, ofA, ""))
 		e.publish(e.addition(o, a2, ofA2, ""))
-		log.introPushes(t, mark, 2)
+		log.pushes(t, introRoute, mark, 2)
 		e.settle()
 		if e.exists(noteDoc(o, ofA)) {
 			t.Error("an event of a blocked adder notified")

@@ -219,18 +219,18 @@ func (e *env) contents() map[string]map[string]any {
 // logged under.
 var introRoute = server.PushPath(introductions.Name)
 
-// introPushes waits until n push requests of the introductions job have
-// been logged since mark, and returns them.
-func (l *jobLog) introPushes(t testing.TB, mark, n int) []jobLine {
+// pushes waits until n push requests to a job's route have been logged
+// since mark, and returns them.
+func (l *jobLog) pushes(t testing.TB, route string, mark, n int) []jobLine {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		lines := l.since(mark, introRoute)
+		lines := l.since(mark, route)
 		if len(lines) >= n {
 			return lines
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d pushes to the introductions job after 30s, want %d", len(lines), n)
+			t.Fatalf("%d pushes to %s after 30s, want %d", len(lines), route, n)
 		}
 		sleep()
 	}
@@ -249,15 +249,6 @@ func (e *env) newIntroClaim(before []string) string {
 		e.t.Fatalf("the introductions job claimed %d new events, want 1: %v", len(fresh), fresh)
 	}
 	return fresh[0]
-}
-
-// dropIntroClaim deletes the job's claim on an event, as if it had never
-// been handled.
-func (e *env) dropIntroClaim(eventID string) {
-	e.t.Helper()
-	if _, err := e.fs().Doc("processedEvents/" + introductions.Name + "_" + eventID).Delete(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
 }
 
 // noteDoc returns the path of a member's notification.

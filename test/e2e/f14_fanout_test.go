@@ -170,15 +170,6 @@ func (c *f14Capture) take(n int) []events.Event {
 	return out
 }
 
-// f14DropClaim deletes the fan-out job's claim on an event, as if it had
-// never been handled (or the claim had been lost after the effect).
-func (e *env) f14DropClaim(eventID string) {
-	e.t.Helper()
-	if _, err := e.fs().Doc("processedEvents/" + f14Fanout + "_" + eventID).Delete(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
 // f14NewClaims returns the events the fan-out job claimed that are not in
 // before, sorted.
 func (e *env) f14NewClaims(before []string) []string {
@@ -197,13 +188,7 @@ func (e *env) f14NewClaims(before []string) []string {
 // logged since mark, then until everything settled, and returns them.
 func (e *env) f14Pushes(log *jobLog, mark, n int) []jobLine {
 	e.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for len(log.since(mark, f14FanoutRoute)) < n {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%d pushes to the fan-out job after 30s, want %d", len(log.since(mark, f14FanoutRoute)), n)
-		}
-		sleep()
-	}
+	log.pushes(e.t, f14FanoutRoute, mark, n)
 	e.settle()
 	return log.since(mark, f14FanoutRoute)
 }
@@ -590,7 +575,7 @@ func TestF14FanoutRedelivery(t *testing.T) {
 		runs []int64
 	}{
 		{"the same event published again", func() { e.publish(ev) }, 1, nil},
-		{"published again after its claim was lost", func() { e.f14DropClaim(ev.ID); e.publish(ev) }, 1, []int64{2}},
+		{"published again after its claim was lost", func() { e.dropClaim(f14Fanout, ev.ID); e.publish(ev) }, 1, []int64{2}},
 		{"under a new event ID", func() {
 			again := ev
 			again.ID = events.NewID()
@@ -632,7 +617,7 @@ func TestF14FanoutRedelivery(t *testing.T) {
 		if _, err := e.fs().Doc(noteDoc(c, f14NoteID(m.MessageID))).Delete(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		e.f14DropClaim(ev.ID)
+		e.dropClaim(f14Fanout, ev.ID)
 		mark := log.mark()
 		e.publish(ev)
 		lines := e.f14Pushes(&log, mark, 1)

@@ -243,12 +243,12 @@ func (e *env) claimedEvents(consumer string) []string {
 	return out
 }
 
-// loseClaim deletes the job's claim on an event: a crash after the effect
+// dropClaim deletes a job's claim on an event: a crash after the effect
 // and before the claim was marked done, or a claim purged, looks like this
 // to the next delivery.
-func (e *env) loseClaim(eventID string) {
+func (e *env) dropClaim(consumer, eventID string) {
 	e.t.Helper()
-	if _, err := e.fs().Doc("processedEvents/" + approvals.Name + "_" + eventID).Delete(context.Background()); err != nil {
+	if _, err := e.fs().Doc("processedEvents/" + consumer + "_" + eventID).Delete(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -394,7 +394,7 @@ func TestF9JobIdempotent(t *testing.T) {
 		{
 			name: "same event, claim lost after the effect",
 			deliver: func() []int {
-				e.loseClaim(original)
+				e.dropClaim(approvals.Name, original)
 				return []int{e.pushJob(e.approvalEvent(a.ApprovalID, original))}
 			},
 			want: []jobCost{askCost(n, 0)},
@@ -497,7 +497,7 @@ func TestF9JobLateAsksNobody(t *testing.T) {
 			}
 			tc.before(a)
 			e.forgetAsking(a.ApprovalID)
-			e.loseClaim(eventID)
+			e.dropClaim(approvals.Name, eventID)
 
 			if s := e.pushJob(e.approvalEvent(a.ApprovalID, eventID)); s != http.StatusNoContent {
 				t.Fatalf("push answered %d, want 204", s)
