@@ -153,10 +153,5 @@ func (h *handler) mute(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var out muted
-	if !until.IsZero() {
-		u := until.UTC()
-		out.MutedUntil = &u
-	}
-	return web.JSON(w, http.StatusOK, out)
+	return web.JSON(w, http.StatusOK, muted{MutedUntil: domain.NullIfZero(until)})
 }

@@ -146,12 +146,7 @@ type profileLink struct {
 }
 
 func newProfileLink(l *domain.ProfileLink) profileLink {
-	out := profileLink{LinkID: l.ID, Type: l.Type, CreatedAt: l.CreatedAt.UTC()}
-	if !l.ExpiresAt.IsZero() {
-		exp := l.ExpiresAt.UTC()
-		out.ExpiresAt = &exp
-	}
-	return out
+	return profileLink{LinkID: l.ID, Type: l.Type, ExpiresAt: domain.NullIfZero(l.ExpiresAt), CreatedAt: l.CreatedAt.UTC()}
 }
 
 // profileLinkCreated is a new link with its token and URL, shown only in

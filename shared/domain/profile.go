@@ -296,3 +296,12 @@ func NullIfEmpty(s string) *string {
 	}
 	return &s
 }
+
+// NullIfZero is t in UTC, or nil (JSON null) if t is zero.
+func NullIfZero(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -57,14 +58,7 @@ type Room struct {
 }
 
 // Has reports whether the membership key is a member of the room.
-func (r *Room) Has(key string) bool {
-	for _, k := range r.MemberKeys {
-		if k == key {
-			return true
-		}
-	}
-	return false
-}
+func (r *Room) Has(key string) bool { return slices.Contains(r.MemberKeys, key) }
 
 // MemberIDs returns the members' account IDs, in the room's order.
 func (r *Room) MemberIDs() []string {
@@ -147,15 +141,13 @@ var MuteMinutes = []int{0, 30, 60, 120, 240}
 // MutedUntil returns when a mute of minutes set at now ends (zero for 0),
 // or errs.Invalid for a period not offered.
 func MutedUntil(minutes int, now time.Time) (time.Time, error) {
-	for _, m := range MuteMinutes {
-		if m == minutes {
-			if m == 0 {
-				return time.Time{}, nil
-			}
-			return now.Add(time.Duration(m) * time.Minute), nil
-		}
+	switch {
+	case !slices.Contains(MuteMinutes, minutes):
+		return time.Time{}, errs.E(errs.Invalid, "minutes must be 0, 30, 60, 120 or 240")
+	case minutes == 0:
+		return time.Time{}, nil
 	}
-	return time.Time{}, errs.E(errs.Invalid, "minutes must be 0, 30, 60, 120 or 240")
+	return now.Add(time.Duration(minutes) * time.Minute), nil
 }
 
 // NotifyMessage is the kind of the notification of a message posted in a

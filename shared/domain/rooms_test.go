@@ -104,3 +104,14 @@ func TestMemberKeyAndRoom(t *testing.T) {
 		t.Errorf("MemberIDs = %v", ids)
 	}
 }
+
+func TestNullIfZero(t *testing.T) {
+	if NullIfZero(time.Time{}) != nil {
+		t.Error("a zero time is not null")
+	}
+	seoul := time.FixedZone("KST", 9*3600)
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, seoul)
+	if got := NullIfZero(at); got == nil || !got.Equal(at) || got.Location() != time.UTC {
+		t.Errorf("NullIfZero(%v) = %v, want the same instant in UTC", at, got)
+	}
+}

@@ -2,7 +2,6 @@ package rooms
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -67,14 +66,11 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 func (s *Service) publishBatches(ctx context.Context, ev events.Event, m events.MessagePosted, batches int) error {
 	for b := 1; b < batches; b++ {
 		m.Batch = b
-		data, err := json.Marshal(m)
+		be, err := events.NewMessagePosted(m, ev.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("rooms.FanOut: %w", err)
 		}
-		be := events.Event{
-			ID: ev.ID + "-b" + strconv.Itoa(b), Topic: events.TopicMessagePosted, Version: events.MessagePostedVersion,
-			Data: data, CreatedAt: ev.CreatedAt,
-		}
+		be.ID = ev.ID + "-b" + strconv.Itoa(b)
 		if err := s.Outbox.Publisher.Publish(ctx, be); err != nil {
 			return fmt.Errorf("rooms.FanOut: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/workgate/workgate/shared/domain"
@@ -82,12 +83,6 @@ func (s *Service) Post(ctx context.Context, p *session.Principal, roomID, text, 
 // workspace turned external chat off does not talk with other
 // workspaces' members.
 func (s *Service) mayPost(ctx context.Context, p *session.Principal, r *domain.Room) error {
-	external := false
-	for _, k := range r.MemberKeys {
-		if ws, _ := domain.SplitMemberKey(k); ws != p.WorkspaceID {
-			external = true
-		}
-	}
 	if r.Type == domain.RoomDirect {
 		otherWS, other := domain.SplitMemberKey(r.Other(key(p)))
 		blocked, err := s.Store.BlockedEitherWay(ctx, p.WorkspaceID, p.AccountID, otherWS, other)
@@ -98,6 +93,10 @@ func (s *Service) mayPost(ctx context.Context, p *session.Principal, r *domain.R
 			return errBlocked
 		}
 	}
+	external := slices.ContainsFunc(r.MemberKeys, func(k string) bool {
+		ws, _ := domain.SplitMemberKey(k)
+		return ws != p.WorkspaceID
+	})
 	if external && !p.Workspace.ExternalChatAllowed {
 		return errExternalChat
 	}
