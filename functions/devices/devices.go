@@ -46,7 +46,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/me/presence", h.presence)
 	mux.Handle("GET /v1/me/devices", h.list)
 	mux.Handle("DELETE /v1/me/devices/{deviceId}", h.revoke)
-	mux.Handle("/", func(w http.ResponseWriter, r *http.Request) error { return api.NotBuilt(r.Method, r.URL.Path) })
+	mux.Handle("/", api.Fallback)
 	return mux, nil
 }
 

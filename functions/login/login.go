@@ -46,7 +46,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mux.Handle("/", func(w http.ResponseWriter, r *http.Request) error { return api.NotBuilt(r.Method, r.URL.Path) })
+	mux.Handle("/", api.Fallback)
 	return mux, nil
 }
 

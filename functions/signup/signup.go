@@ -28,9 +28,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	h := &handler{svc: &signup.Service{
-		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock, Link: d.Config.PublicLink, AppURL: d.Config.AppURL,
-	}}
+	h := &handler{svc: d.Signup()}
 	mux := web.NewMux()
 	mux.Handle("POST /v1/workspaces", h.createWorkspace)
 	mux.Handle("POST /v1/email-verifications", h.verify)

@@ -41,10 +41,7 @@ func New(d *server.Deps) (http.Handler, error) {
 		sessions:  d.Sessions(),
 		login:     d.Login(),
 		workspace: d.Workspace(),
-		signup: &signup.Service{
-			Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock,
-			Link: d.Config.PublicLink, AppURL: d.Config.AppURL,
-		},
+		signup:    d.Signup(),
 	}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/workspaces/{ws}", h.getWorkspace)
@@ -60,7 +57,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/workspaces/{ws}/recovery-key", h.createRecoveryKey)
 	// The rest of the subtree is documented but served by later features:
 	// answer as the service function does for such paths.
-	mux.Handle("/", func(w http.ResponseWriter, r *http.Request) error { return api.NotBuilt(r.Method, r.URL.Path) })
+	mux.Handle("/", api.Fallback)
 	return mux, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
@@ -68,8 +69,12 @@ type segment struct {
 
 var _ routers.Router = (*Router)(nil)
 
-// NewRouter loads the document and builds a Router over its paths.
-func NewRouter() (*Router, error) {
+// NewRouter returns the Router over the document's paths. It loads and
+// validates the document once per process (some 40 ms); every function
+// that asks shares the one immutable Router.
+var NewRouter = sync.OnceValues(newRouter)
+
+func newRouter() (*Router, error) {
 	doc, err := Load()
 	if err != nil {
 		return nil, fmt.Errorf("openapi.NewRouter: %w", err)
@@ -217,4 +222,9 @@ func (r *Router) NotBuilt(method, path string) error {
 		return errs.Errorf(errs.MethodNotAllowed, "%s is not allowed here", method)
 	}
 	return errs.E(errs.NotFound, "no such resource")
+}
+
+// Fallback is NotBuilt as the handler a function's mux falls back on.
+func (r *Router) Fallback(_ http.ResponseWriter, req *http.Request) error {
+	return r.NotBuilt(req.Method, req.URL.Path)
 }

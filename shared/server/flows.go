@@ -7,11 +7,21 @@ import (
 	"github.com/workgate/workgate/shared/profile"
 	"github.com/workgate/workgate/shared/rooms"
 	"github.com/workgate/workgate/shared/session"
+	"github.com/workgate/workgate/shared/signup"
 	"github.com/workgate/workgate/shared/workspace"
 )
 
 // The flows several functions share, built from the dependencies in one
 // place.
+
+// Signup returns joining: workspace creation, invite links and sign-up,
+// e-mail verification, member registration and password set-up (F1–F4).
+func (d *Deps) Signup() *signup.Service {
+	return &signup.Service{
+		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock,
+		Link: d.Config.PublicLink, AppURL: d.Config.AppURL,
+	}
+}
 
 // Sessions returns the session service that authenticates every call
 // (F10).
