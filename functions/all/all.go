@@ -10,13 +10,15 @@ import (
 	_ "github.com/workgate/workgate/functions/devices"       // F9
 	_ "github.com/workgate/workgate/functions/fanout"        // message-posted → notifications
 	_ "github.com/workgate/workgate/functions/introductions" // external-member-added → notification
-	_ "github.com/workgate/workgate/functions/login"         // F5, F7, F8, F10
+	_ "github.com/workgate/workgate/functions/login"         // F5, F6, F7, F8, F10
 	_ "github.com/workgate/workgate/functions/mailer"        // mail-requested → SendGrid
 	_ "github.com/workgate/workgate/functions/notifications" // a member's notifications
+	_ "github.com/workgate/workgate/functions/operator"      // F17 operators' API
 	_ "github.com/workgate/workgate/functions/profiles"      // F11, F12 profiles and profile links
 	_ "github.com/workgate/workgate/functions/relay"         // outbox relay
 	_ "github.com/workgate/workgate/functions/rooms"         // F14 rooms and messages
 	_ "github.com/workgate/workgate/functions/service"       // health, JWKS, OpenAPI, 501s
 	_ "github.com/workgate/workgate/functions/signup"        // F1–F4
-	_ "github.com/workgate/workgate/functions/workspaces"    // F2, F3, F9, F15 admin API
+	_ "github.com/workgate/workgate/functions/withdrawal"    // workspace-withdrawn → deletion (F18)
+	_ "github.com/workgate/workgate/functions/workspaces"    // F2, F3, F9, F15–F18 admin API
 )

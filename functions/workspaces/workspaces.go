@@ -1,6 +1,9 @@
 // Package workspaces is the function behind a workspace's admin API,
 // /v1/workspaces/{ws}…: the workspace's settings and members (F15), invite
-// links (F2), member registration (F3) and the recovery key (F9).
+// links (F2), member registration (F3), the recovery key (F9), the super
+// admin's delegation (F16, with its page /delegation/{token} and
+// /v1/super-admin-delegations/accept), organisation link (F17) and
+// withdrawal (F18).
 // Every call is authenticated and authorised by role and workspace.
 package workspaces
 
@@ -8,14 +11,17 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/workgate/workgate/shared/delegation"
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/orglink"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/signup"
 	"github.com/workgate/workgate/shared/web"
+	"github.com/workgate/workgate/shared/withdrawal"
 	"github.com/workgate/workgate/shared/workspace"
 )
 
@@ -25,10 +31,13 @@ const Name = "workspaces"
 func init() { server.Register(Name, New) }
 
 type handler struct {
-	sessions  *session.Service
-	signup    *signup.Service
-	login     *login.Service
-	workspace *workspace.Service
+	sessions    *session.Service
+	signup      *signup.Service
+	login       *login.Service
+	workspace   *workspace.Service
+	delegations *delegation.Service
+	orgLinks    *orglink.Service
+	withdrawals *withdrawal.Service
 }
 
 // New builds the function's handler.
@@ -42,6 +51,10 @@ func New(d *server.Deps) (http.Handler, error) {
 		login:     d.Login(),
 		workspace: d.Workspace(),
 		signup:    d.Signup(),
+
+		delegations: d.Delegations(),
+		orgLinks:    d.OrgLinks(),
+		withdrawals: d.Withdrawals(),
 	}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/workspaces/{ws}", h.getWorkspace)
@@ -55,8 +68,15 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("DELETE /v1/workspaces/{ws}/invite-links/{id}", h.revokeInviteLink)
 	mux.Handle("POST /v1/workspaces/{ws}/members", h.registerMember)
 	mux.Handle("POST /v1/workspaces/{ws}/recovery-key", h.createRecoveryKey)
-	// The rest of the subtree is documented but served by later features:
-	// answer as the service function does for such paths.
+	mux.Handle("POST /v1/workspaces/{ws}/super-admin-delegations", h.delegate)
+	mux.Handle("POST /v1/super-admin-delegations/accept", h.acceptDelegation)
+	mux.Handle("GET /delegation/{token}", h.delegationPage)
+	mux.Handle("POST /delegation/{token}", h.delegationForm)
+	mux.Handle("POST /v1/workspaces/{ws}/org-link", h.applyOrgLink)
+	mux.Handle("GET /v1/workspaces/{ws}/org-link", h.getOrgLink)
+	mux.Handle("PATCH /v1/workspaces/{ws}/org-link", h.updateOrgLink)
+	mux.Handle("POST /v1/workspaces/{ws}/withdrawal", h.withdraw)
+	// Any other path of the subtree: 404, or 405 for a documented path.
 	mux.Handle("/", api.Fallback)
 	return mux, nil
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// force (a secret, base64 of at least 32 bytes). In dev mode a key is
 	// generated into KeyDir.
 	MACKey string `env:"WORKGATE_MAC_KEY"`
+	// OperatorKey authenticates the platform operators' API (F17, a
+	// secret). In dev mode it defaults to DevOperatorKey.
+	OperatorKey string `env:"WORKGATE_OPERATOR_KEY"`
 	// KeyDir holds the generated dev keys (git-ignored). Dev mode only.
 	KeyDir string `env:"WORKGATE_KEY_DIR" default:".workgate/keys"`
 
@@ -62,7 +65,16 @@ type Config struct {
 	// OutboxGrace is how old an outbox event must be before the relay
 	// republishes it, so it does not race the request that wrote it.
 	OutboxGrace time.Duration `env:"WORKGATE_OUTBOX_GRACE" default:"10s"`
+
+	// CrashWithdrawalAfter, in dev mode only, makes the withdrawal job die
+	// (abort its request, as a killed instance would) after that many
+	// deletion commits, once per process: the tests show that a redelivery
+	// finishes the job. No environment variable sets it.
+	CrashWithdrawalAfter int
 }
+
+// DevOperatorKey is the operator key in dev mode when none is set.
+const DevOperatorKey = "dev-operator-key"
 
 // Load reads the Config from the environment and validates it.
 func Load() (*Config, error) {

@@ -112,6 +112,13 @@ type Workspace struct {
 	// PurgeAt lets the TTL policy delete a workspace never verified; it is
 	// removed when the workspace is activated.
 	PurgeAt time.Time `firestore:"purgeAt,omitempty"`
+	// Delegation is the token hash of the latest super admin delegation
+	// (F16); accepting an older one is refused.
+	Delegation string `firestore:"delegation,omitempty"`
+	// OrgID names the workspace's organisation link (F17), if any.
+	OrgID string `firestore:"orgId,omitempty"`
+	// WithdrawalID names the withdrawal of a deleting workspace (F18).
+	WithdrawalID string `firestore:"withdrawalId,omitempty"`
 }
 
 // Member is an account's membership of a workspace. Its ID is the account ID.

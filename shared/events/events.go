@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/workgate/workgate/shared/i18n"
@@ -21,10 +22,11 @@ const (
 	TopicApprovalRequested = "approval-requested"
 	TopicMemberAdded       = "external-member-added"
 	TopicMessagePosted     = "message-posted"
+	TopicWithdrawn         = "workspace-withdrawn"
 )
 
 // Topics lists every topic an event may be published to.
-var Topics = []string{TopicMailRequested, TopicApprovalRequested, TopicMemberAdded, TopicMessagePosted}
+var Topics = []string{TopicMailRequested, TopicApprovalRequested, TopicMemberAdded, TopicMessagePosted, TopicWithdrawn}
 
 // Attribute names carried by every Pub/Sub message.
 const (
@@ -183,4 +185,35 @@ const MessagePostedVersion = 1
 // NewMessagePosted returns a message-posted event.
 func NewMessagePosted(m MessagePosted, now time.Time) (Event, error) {
 	return New(TopicMessagePosted, MessagePostedVersion, m, now)
+}
+
+// Withdrawn asks the withdrawal job to delete a workspace (topic
+// workspace-withdrawn, version 1, F18). The request publishes run 0; a run
+// that leaves work over publishes run Run+1 with the ID WithdrawalRunID.
+type Withdrawn struct {
+	WorkspaceID  string `json:"workspaceId"`
+	WithdrawalID string `json:"withdrawalId"`
+	Run          int    `json:"run"`
+}
+
+// WithdrawnVersion is the version of Withdrawn.
+const WithdrawnVersion = 1
+
+// NewWithdrawn returns the event of run w.Run of a withdrawal. Run 0 has a
+// random ID; later runs have WithdrawalRunID, so a run republished by a
+// redelivery of its predecessor is deduplicated.
+func NewWithdrawn(w Withdrawn, now time.Time) (Event, error) {
+	ev, err := New(TopicWithdrawn, WithdrawnVersion, w, now)
+	if err != nil {
+		return Event{}, err
+	}
+	if w.Run > 0 {
+		ev.ID = WithdrawalRunID(w.WithdrawalID, w.Run)
+	}
+	return ev, nil
+}
+
+// WithdrawalRunID is the event ID of run n > 0 of a withdrawal.
+func WithdrawalRunID(withdrawalID string, n int) string {
+	return withdrawalID + "-r" + strconv.Itoa(n)
 }

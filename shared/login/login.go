@@ -270,6 +270,28 @@ func checkLoginInput(workspaceID, password string, d domain.Device) error {
 	return nil
 }
 
+// Reauthenticate checks the password a signed-in member re-entered to
+// confirm a grave action (a new recovery key, a super admin delegation, a
+// withdrawal), judged under the lockout like any login: 401
+// invalid_credentials when wrong, 423 locked.
+func (s *Service) Reauthenticate(ctx context.Context, p *session.Principal, password string, locale i18n.Locale) error {
+	if password == "" || len(password) > maxPassword {
+		return errs.E(errs.Invalid, "password is required")
+	}
+	_, _, err := s.checkPassword(ctx, p.Member.Email, p.AccountID, password, locale)
+	return err
+}
+
+// CheckPassword judges the password of the account with an e-mail address
+// (accountID "" if it has none) under the lockout, as a login does, and
+// returns the account with the update time it was read at.
+func (s *Service) CheckPassword(ctx context.Context, email, accountID, password string, locale i18n.Locale) (*domain.Account, time.Time, error) {
+	if password == "" || len(password) > maxPassword {
+		return nil, time.Time{}, errs.E(errs.Invalid, "password is required")
+	}
+	return s.checkPassword(ctx, email, accountID, password, locale)
+}
+
 // noAccount is an account ID no account has (real ones are hex).
 const noAccount = "no-account"
 

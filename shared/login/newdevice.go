@@ -114,10 +114,7 @@ func (s *Service) CreateRecoveryKey(ctx context.Context, p *session.Principal, w
 	if err := p.RequireSuperAdmin(); err != nil {
 		return "", err
 	}
-	if password == "" || len(password) > maxPassword {
-		return "", errs.E(errs.Invalid, "password is required")
-	}
-	if _, _, err := s.checkPassword(ctx, p.Member.Email, p.AccountID, password, locale); err != nil {
+	if err := s.Reauthenticate(ctx, p, password, locale); err != nil {
 		return "", err
 	}
 	key := auth.NewRecoveryKey()

@@ -64,6 +64,17 @@ const (
 	// Delegation offers the super admin role (F16). Data: Name, FromName,
 	// WorkspaceName, Link, ExpiresAt.
 	Delegation = "delegation"
+	// SuperAdminChanged tells the former and the new super admin that the
+	// role moved (F16). Data: Name, WorkspaceName, FromName, ToName, At.
+	SuperAdminChanged = "super_admin_changed"
+	// OrgLinkDecided tells the super admin that an operator approved or
+	// rejected the organisation link (F17). Data: Name, WorkspaceName,
+	// OrgID, OrgName, Status ("active" or "rejected"), LoginURL.
+	OrgLinkDecided = "org_link_decided"
+	// WorkspaceWithdrawn confirms to the super admin that the workspace is
+	// being deleted for good (F18). Data: Name, WorkspaceName, WorkspaceID,
+	// At.
+	WorkspaceWithdrawn = "workspace_withdrawn"
 )
 
 // Data is the template data: one flat struct for every template; each
@@ -84,6 +95,10 @@ type Data struct {
 	ApprovedBy    string
 	RequesterName string
 	FromName      string
+	ToName        string
+	OrgID         string
+	OrgName       string
+	Status        string // an outcome, such as an organisation link's status
 
 	ExpiresAt   time.Time // when Link or Code stops working
 	LockedUntil time.Time
@@ -171,6 +186,10 @@ var specs = map[string]spec{
 	RecoveryLogin:  {required: []string{"Name", "At"}},
 	Nudge:          {required: []string{"Name", "RequesterName", "WorkspaceName"}},
 	Delegation:     {required: []string{"Name", "FromName", "WorkspaceName", "Link", "ExpiresAt"}},
+
+	SuperAdminChanged:  {required: []string{"Name", "WorkspaceName", "FromName", "ToName", "At"}},
+	OrgLinkDecided:     {required: []string{"Name", "WorkspaceName", "OrgID", "OrgName", "Status", "LoginURL"}},
+	WorkspaceWithdrawn: {required: []string{"Name", "WorkspaceName", "WorkspaceID", "At"}},
 }
 
 var codePattern = regexp.MustCompile(`^[0-9]{6}$`)

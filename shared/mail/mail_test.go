@@ -35,6 +35,10 @@ func fullData(tb testing.TB) Data {
 		ApprovedBy:    "Park " + evil,
 		RequesterName: "Choi " + evil,
 		FromName:      "Jung " + evil,
+		ToName:        "Yoon " + evil,
+		OrgID:         "acme-org",
+		OrgName:       "Acme Org " + evil,
+		Status:        "active",
 		ExpiresAt:     at.Add(time.Hour),
 		LockedUntil:   at.Add(time.Hour),
 		ChangedAt:     at,
@@ -64,6 +68,9 @@ func TestRenderEveryTemplate(t *testing.T) {
 		{RecoveryLogin, []string{d.Name, d.DeviceName, d.Platform}, true},
 		{Nudge, []string{d.Name, d.RequesterName, d.WorkspaceName}, true},
 		{Delegation, []string{d.Name, d.FromName, d.WorkspaceName, d.Link}, true},
+		{SuperAdminChanged, []string{d.Name, d.WorkspaceName, d.FromName, d.ToName}, true},
+		{OrgLinkDecided, []string{d.Name, d.WorkspaceName, d.OrgID, d.OrgName}, true},
+		{WorkspaceWithdrawn, []string{d.Name, d.WorkspaceName, d.WorkspaceID}, true},
 	}
 
 	var names []string

@@ -2,12 +2,15 @@ package server
 
 import (
 	"github.com/workgate/workgate/shared/contacts"
+	"github.com/workgate/workgate/shared/delegation"
 	"github.com/workgate/workgate/shared/device"
 	"github.com/workgate/workgate/shared/login"
+	"github.com/workgate/workgate/shared/orglink"
 	"github.com/workgate/workgate/shared/profile"
 	"github.com/workgate/workgate/shared/rooms"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/signup"
+	"github.com/workgate/workgate/shared/withdrawal"
 	"github.com/workgate/workgate/shared/workspace"
 )
 
@@ -63,4 +66,26 @@ func (d *Deps) Workspace() *workspace.Service {
 // Rooms returns rooms, messages, muting and the fan-out of messages (F14).
 func (d *Deps) Rooms() *rooms.Service {
 	return &rooms.Service{Store: d.Store, Outbox: d.Outbox, Clock: d.Clock, MACer: d.MACer}
+}
+
+// Delegations returns the super admin delegation (F16).
+func (d *Deps) Delegations() *delegation.Service {
+	return &delegation.Service{
+		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, Clock: d.Clock, Login: d.Login(), Link: d.Config.PublicLink,
+	}
+}
+
+// OrgLinks returns the organisation link and the operators' decisions
+// (F17).
+func (d *Deps) OrgLinks() *orglink.Service {
+	return &orglink.Service{Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, Clock: d.Clock, AppURL: d.Config.AppURL}
+}
+
+// Withdrawals returns service withdrawal and its deletion job (F18).
+func (d *Deps) Withdrawals() *withdrawal.Service {
+	w := &withdrawal.Service{Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, Clock: d.Clock, Login: d.Login()}
+	if d.Config.Dev {
+		w.CrashAfter = d.Config.CrashWithdrawalAfter
+	}
+	return w
 }

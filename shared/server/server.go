@@ -177,6 +177,9 @@ func (d *Deps) loadKeys() error {
 	if macKey != nil {
 		d.MACer = auth.NewMACer(macKey)
 	}
+	if cfg.Dev && cfg.OperatorKey == "" {
+		cfg.OperatorKey = config.DevOperatorKey
+	}
 	if cfg.Dev && cfg.SendGridKey == "" {
 		cfg.SendGridKey = "dev-sendgrid-key" // the local sink only checks that one is sent
 	}
@@ -194,6 +197,8 @@ func checkSecrets(cfg *config.Config, secrets []string) error {
 		"WORKGATE_SEAL_KEY": cfg.SealKey,
 		"WORKGATE_MAC_KEY":  cfg.MACKey,
 		"SENDGRID_API_KEY":  cfg.SendGridKey,
+
+		"WORKGATE_OPERATOR_KEY": cfg.OperatorKey,
 	}
 	var missing []error
 	for _, s := range secrets {
