@@ -120,7 +120,7 @@ func text(l i18n.Locale, key string) string {
 
 // catalogue holds every string the pages show: the common ones here, each
 // flow's in its own file.
-var catalogue = merge(commonText, signupText, resetText, cardText)
+var catalogue = merge(commonText, signupText, resetText, cardText, delegationText)
 
 func merge(parts ...map[i18n.Locale]map[string]string) map[i18n.Locale]map[string]string {
 	out := map[i18n.Locale]map[string]string{}
