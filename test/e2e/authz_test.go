@@ -11,7 +11,8 @@ import (
 )
 
 // TestProfileAndSettingsAuthorization is the authorisation table of the
-// profile, sharing, contact, workspace and room endpoints (F11–F15): every
+// profile, sharing, contact, workspace, room and super admin endpoints
+// (F11–F18): every
 // endpoint × every kind of caller → the status. Acme's plain member is the
 // one whose profile, links and membership the rows aim at; the blocked
 // external member is a member of another workspace who added them and whom
@@ -96,6 +97,17 @@ func TestProfileAndSettingsAuthorization(t *testing.T) {
 		{"GET", fixed("/v1/workspaces/acme/members"), nil, "", [7]int{unauth, ok, ok, ok, ok, denied, denied}},
 		{"DELETE", func(who int) string { return "/v1/workspaces/acme/members/" + victims[who] }, nil, domain.PermMemberManagement, [7]int{unauth, denied, denied, done, done, denied, denied}},
 		{"PUT", fixed("/v1/workspaces/acme/members/" + roleTarget + "/role"), map[string]any{"role": "admin", "permissions": []string{}}, "", [7]int{unauth, denied, denied, denied, ok, denied, denied}},
+		// F16–F18: the super admin's own endpoints. The super admin's call
+		// is refused after authorisation (a malformed member ID, no
+		// organisation link yet, a name that is not the workspace's), so
+		// nothing changes. Operators' endpoints take the operator key, not
+		// a member's token.
+		{"POST", fixed("/v1/workspaces/acme/super-admin-delegations"), map[string]any{"toMemberId": "not an id!", "password": "x"}, "", [7]int{unauth, denied, denied, denied, bad, denied, denied}},
+		{"GET", fixed("/v1/workspaces/acme/org-link"), nil, "", [7]int{unauth, denied, denied, denied, notFound, denied, denied}},
+		{"PATCH", fixed("/v1/workspaces/acme/org-link"), map[string]any{"loginMethodName": "Acme SSO"}, "", [7]int{unauth, denied, denied, denied, notFound, denied, denied}},
+		{"POST", fixed("/v1/workspaces/acme/withdrawal"), map[string]any{"password": "x", "confirmName": "not the name"}, "", [7]int{unauth, denied, denied, denied, bad, denied, denied}},
+		{"PUT", fixed("/v1/operator/workspaces/acme/plan"), map[string]any{"plan": "standard"}, "", [7]int{unauth, unauth, unauth, unauth, unauth, unauth, unauth}},
+		{"POST", fixed("/v1/operator/org-links/acme-org/approve"), nil, "", [7]int{unauth, unauth, unauth, unauth, unauth, unauth, unauth}},
 		// F11: profiles.
 		{"GET", fixed("/v1/me/profile"), nil, "", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
 		{"PATCH", fixed("/v1/me/profile"), map[string]any{"statusMessage": "hi"}, "", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
