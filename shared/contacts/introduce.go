@@ -42,7 +42,8 @@ func (s *Service) Introduce(ctx context.Context, ev events.Event) error {
 	now := s.Clock.Now()
 	n := &domain.Notification{
 		ID: domain.NotificationID(domain.NotifyExternalMemberAdded, a.AdditionID), Kind: domain.NotifyExternalMemberAdded,
-		WorkspaceID: a.WorkspaceID, AccountID: a.MemberID, CreatedAt: now, PurgeAt: now.Add(keepNotes),
+		WorkspaceID: a.WorkspaceID, AccountID: a.MemberID, FromWorkspaceID: a.AdderWorkspaceID,
+		CreatedAt: now, PurgeAt: now.Add(keepNotes),
 		Added: &domain.AddedNote{
 			Profile:     *adder.Workspace.ProfileFields.Show(adder.Member),
 			WorkspaceID: adder.Workspace.ID, WorkspaceName: adder.Workspace.Name,

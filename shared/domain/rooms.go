@@ -45,16 +45,20 @@ func SplitMemberKey(key string) (workspaceID, accountID string) {
 }
 
 // Room is a conversation (F14), stored at rooms/{roomId}. Its members are
-// fixed when it is created, and the document is never written again: a
-// busy room writes only documents of its own messages.
+// fixed when it is created, and the document is never written again (but
+// by the withdrawal of a workspace whose members it holds, F18): a busy
+// room writes only documents of its own messages.
 type Room struct {
 	ID   string `firestore:"roomId"`
 	Type string `firestore:"type"`
 	Name string `firestore:"name"` // group rooms only; "" for none
 	// MemberKeys are the members' MemberKeys, the creator first.
-	MemberKeys []string  `firestore:"memberKeys"`
-	CreatedBy  string    `firestore:"createdBy"` // a MemberKey
-	CreatedAt  time.Time `firestore:"createdAt"`
+	MemberKeys []string `firestore:"memberKeys"`
+	// WorkspaceIDs are the distinct workspaces of MemberKeys, sorted: how
+	// a withdrawal (F18) finds the rooms of a workspace.
+	WorkspaceIDs []string  `firestore:"workspaceIds"`
+	CreatedBy    string    `firestore:"createdBy"` // a MemberKey
+	CreatedAt    time.Time `firestore:"createdAt"`
 }
 
 // Has reports whether the membership key is a member of the room.

@@ -199,11 +199,15 @@ const (
 // from what it is about (NotificationID), so a job that runs twice writes
 // it once.
 type Notification struct {
-	ID          string    `firestore:"notificationId"`
-	Kind        string    `firestore:"kind"`
-	WorkspaceID string    `firestore:"workspaceId"`
-	AccountID   string    `firestore:"accountId"` // the recipient
-	CreatedAt   time.Time `firestore:"createdAt"`
+	ID          string `firestore:"notificationId"`
+	Kind        string `firestore:"kind"`
+	WorkspaceID string `firestore:"workspaceId"`
+	AccountID   string `firestore:"accountId"` // the recipient
+	// FromWorkspaceID is the workspace of whoever caused it (the sender
+	// of a message, the adder of an external member): a withdrawal (F18)
+	// deletes what its members caused in other workspaces.
+	FromWorkspaceID string    `firestore:"fromWorkspaceId,omitempty"`
+	CreatedAt       time.Time `firestore:"createdAt"`
 	// ExpiresAt is when the notification stops mattering (an approval
 	// request's expiry), if ever.
 	ExpiresAt time.Time `firestore:"expiresAt"`

@@ -20,7 +20,10 @@ const keepMessageNotes = 30 * 24 * time.Hour
 
 // FanOut is the fan-out job (topic message-posted): it notifies every
 // other member of the room of a message, except members who muted
-// notifications, who blocked the sender, or who are no longer members.
+// notifications, who blocked the sender, or who are no longer members. A
+// message whose sender left the room since (their workspace was withdrawn,
+// F18) notifies nobody. Each notification names the sender's workspace, so
+// a withdrawal finds what its members caused in other workspaces.
 //
 // A room of more than FanOutBatch recipients is fanned out in batches:
 // the posted event (batch 0) publishes one event per further batch, each
@@ -40,6 +43,9 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 	}
 	if err != nil {
 		return fmt.Errorf("rooms.FanOut: %w", err)
+	}
+	if !r.Has(m.SenderKey) {
+		return nil // the sender's workspace was withdrawn (F18)
 	}
 	var recipients []string
 	for _, k := range r.MemberKeys {
@@ -85,7 +91,7 @@ func (s *Service) notify(ctx context.Context, m events.MessagePosted, keys []str
 		return fmt.Errorf("rooms.FanOut: %w", err)
 	}
 	now := s.Clock.Now()
-	_, senderID := domain.SplitMemberKey(m.SenderKey)
+	senderWS, senderID := domain.SplitMemberKey(m.SenderKey)
 	var ns []*domain.Notification
 	for _, r := range rs {
 		if r.Member == nil || r.Member.Status != domain.MemberActive || now.Before(r.Member.MutedUntil) || r.BlocksSender {
@@ -93,7 +99,8 @@ func (s *Service) notify(ctx context.Context, m events.MessagePosted, keys []str
 		}
 		ns = append(ns, &domain.Notification{
 			ID: domain.NotificationID(domain.NotifyMessage, m.MessageID), Kind: domain.NotifyMessage,
-			WorkspaceID: r.Member.WorkspaceID, AccountID: r.Member.AccountID, CreatedAt: now, PurgeAt: now.Add(keepMessageNotes),
+			WorkspaceID: r.Member.WorkspaceID, AccountID: r.Member.AccountID, FromWorkspaceID: senderWS,
+			CreatedAt: now, PurgeAt: now.Add(keepMessageNotes),
 			Message: &domain.MessageNote{
 				RoomID: m.RoomID, MessageID: m.MessageID, Seq: m.Seq, SenderID: senderID, SenderName: m.SenderName, Text: m.Text,
 			},

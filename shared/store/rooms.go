@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -31,14 +32,27 @@ func (s *Store) message(roomID, id string) *firestore.DocumentRef {
 	return s.room(roomID).Collection(colMessages).Doc(id)
 }
 
-// CreateRoom stores a new room; ErrExists if a room with its ID exists
-// (the self room or the direct room of a pair, created concurrently).
+// CreateRoom stores a new room, with the workspaces of its members (so a
+// withdrawal finds it); ErrExists if a room with its ID exists (the self
+// room or the direct room of a pair, created concurrently).
 func (s *Store) CreateRoom(ctx context.Context, r *domain.Room) error {
+	r.WorkspaceIDs = roomWorkspaces(r.MemberKeys)
 	_, err := s.room(r.ID).Create(ctx, r)
 	if code(err) == codes.AlreadyExists {
 		return ErrExists
 	}
 	return wrap("store.CreateRoom", err)
+}
+
+// roomWorkspaces returns the distinct workspaces of member keys, sorted.
+func roomWorkspaces(keys []string) []string {
+	out := make([]string, 0, 2)
+	for _, k := range keys {
+		ws, _ := domain.SplitMemberKey(k)
+		out = append(out, ws)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Room returns a room; errs.NotFound if there is none.
