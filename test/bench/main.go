@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,6 +42,7 @@ const (
 )
 
 func main() {
+	flag.Parse()
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -49,6 +51,9 @@ func main() {
 
 func run() error {
 	ctx := context.Background()
+	if *only != "" && *only != "withdrawal" {
+		return fmt.Errorf("-only %q: the part that runs alone is withdrawal", *only)
+	}
 	for _, v := range []string{"FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"} {
 		if os.Getenv(v) == "" {
 			return fmt.Errorf("%s is not set: run `make bench`", v)
@@ -85,6 +90,9 @@ func run() error {
 		return err
 	}
 	b.floorHash(ctx)
+	if *only == "withdrawal" {
+		return b.f18(ctx)
+	}
 
 	fmt.Println("\nF1: create a workspace, verify the owner's e-mail")
 	if err := b.f1(); err != nil {
@@ -108,6 +116,9 @@ func run() error {
 	}
 	fmt.Println("\nF14: rooms, messages, fan-out to a 1,000-member room")
 	if err := b.rooms(ctx, pushFloor); err != nil {
+		return err
+	}
+	if err := b.f18(ctx); err != nil {
 		return err
 	}
 	fmt.Printf("\nchain latencies are to be read against the publish→push floor (p50 %s)\n", ms(pushFloor))
