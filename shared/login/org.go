@@ -56,31 +56,31 @@ func (s *Service) Org(ctx context.Context, orgID string) (*Org, error) {
 	return &Org{OrgID: l.OrgID, OrgName: l.OrgName, LoginMethodName: l.LoginMethodName, WorkspaceID: ws.ID}, nil
 }
 
-// LoginID is a member's ID on the organisation login screen: an e-mail
+// Identifier is a member's ID on the organisation login screen: an e-mail
 // address or a mobile number, normalised.
-type LoginID struct {
+type Identifier struct {
 	Email string // normalised, or ""
 	Phone string // E.164, or ""
 }
 
 var errLoginID = errs.E(errs.Invalid, "loginId must be an e-mail address or a phone number, such as 010-1234-5678")
 
-// ParseLoginID reads a login ID: one with an "@" is an e-mail address,
+// ParseIdentifier reads a login ID: one with an "@" is an e-mail address,
 // any other a phone number (in any of the forms domain.NormalizePhone
 // reads, Korean without a country code).
-func ParseLoginID(s string) (LoginID, error) {
+func ParseIdentifier(s string) (Identifier, error) {
 	if strings.Contains(s, "@") {
 		email, err := domain.NormalizeEmail(s)
 		if err != nil {
-			return LoginID{}, errLoginID
+			return Identifier{}, errLoginID
 		}
-		return LoginID{Email: email}, nil
+		return Identifier{Email: email}, nil
 	}
 	phone, err := domain.NormalizePhone("loginId", s)
 	if err != nil || phone == "" {
-		return LoginID{}, errLoginID
+		return Identifier{}, errLoginID
 	}
-	return LoginID{Phone: phone}, nil
+	return Identifier{Phone: phone}, nil
 }
 
 // OrgLogin is a login on an organisation's login screen.
@@ -112,7 +112,7 @@ func (s *Service) OrgLogin(ctx context.Context, in OrgLogin) (*Result, error) {
 	if err := domain.CheckOrgID(in.OrgID); err != nil {
 		return nil, err
 	}
-	id, err := ParseLoginID(in.LoginID)
+	id, err := ParseIdentifier(in.LoginID)
 	if err != nil {
 		return nil, err
 	}

@@ -24,14 +24,14 @@ func TestParseLoginID(t *testing.T) {
 		{"1588-1234", "", "+8215881234"},
 		{"+1 415 555 0100", "", "+14155550100"},
 	} {
-		got, err := ParseLoginID(tc.in)
+		got, err := ParseIdentifier(tc.in)
 		if err != nil || got.Email != tc.email || got.Phone != tc.phone {
-			t.Errorf("ParseLoginID(%q) = %+v, %v; want email %q phone %q", tc.in, got, err, tc.email, tc.phone)
+			t.Errorf("ParseIdentifier(%q) = %+v, %v; want email %q phone %q", tc.in, got, err, tc.email, tc.phone)
 		}
 	}
 	for _, in := range []string{"", "   ", "kim", "kim@", "@example.com", "kim@example", "Kim <kim@example.com>", "12345", "010-1234-567x", "+0 10 1234 5678", "phone:+821012345678"} {
-		if got, err := ParseLoginID(in); !errs.Is(err, errs.Invalid) {
-			t.Errorf("ParseLoginID(%q) = %+v, %v; want invalid_request", in, got, err)
+		if got, err := ParseIdentifier(in); !errs.Is(err, errs.Invalid) {
+			t.Errorf("ParseIdentifier(%q) = %+v, %v; want invalid_request", in, got, err)
 		}
 	}
 }

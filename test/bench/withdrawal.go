@@ -407,11 +407,11 @@ func (b *bench) withdrawalRecord(ctx context.Context, workspace string) (*firest
 		if s, ok := id.(string); err == nil && ok && s != "" {
 			return fs.Collection("withdrawals").Doc(s), nil
 		}
-		return nil, fmt.Errorf("withdrawal: workspace %s is deleting without a withdrawalId (%v)", workspace, err)
+		return nil, fmt.Errorf("withdrawal: workspace %s is deleting without a withdrawalId (%w)", workspace, err)
 	}
 	recs, qerr := fs.Collection("withdrawals").Limit(2).Documents(ctx).GetAll()
 	if qerr != nil || len(recs) != 1 {
-		return nil, fmt.Errorf("withdrawal: no workspace %s (%v) and %d records (%v)", workspace, err, len(recs), qerr)
+		return nil, fmt.Errorf("withdrawal: no workspace %s (%w) and %d records (%w)", workspace, err, len(recs), qerr)
 	}
 	return recs[0].Ref, nil
 }
