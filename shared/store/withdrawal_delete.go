@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -182,10 +181,8 @@ func (s *Store) DeleteWithdrawn(ctx context.Context, d Deletion) (DeletionResult
 	}
 	for {
 		x.listed = 0
-		for i, p := range phases {
-			t0 := time.Now()
+		for _, p := range phases {
 			err := x.phase(ctx, p)
-			fmt.Fprintf(os.Stderr, "H3DEBUG run %d phase %d took %v listed %d deleted %d\n", d.Run, i, time.Since(t0), x.listed, x.res.Deleted)
 			if err != nil {
 				if errors.Is(err, errSpent) {
 					return x.res, nil
@@ -206,18 +203,14 @@ func (s *Store) DeleteWithdrawn(ctx context.Context, d Deletion) (DeletionResult
 func (x *deleter) phase(ctx context.Context, list lister) error {
 	races := 0
 	for {
-		t0 := time.Now()
 		ops, err := list(ctx)
-		fmt.Fprintf(os.Stderr, "H3DEBUG  listing %d ops in %v\n", len(ops), time.Since(t0))
 		if err != nil || len(ops) == 0 {
 			return err
 		}
 		x.listed += len(ops)
 		for len(ops) > 0 {
 			n := min(len(ops), commitOps)
-			t1 := time.Now()
 			err := x.commit(ctx, ops[:n])
-			fmt.Fprintf(os.Stderr, "H3DEBUG  commit %d in %v\n", n, time.Since(t1))
 			if errors.Is(err, ErrRaced) {
 				x.res.Raced++
 				if races++; races > maxRaces {
