@@ -124,6 +124,12 @@ func (h *handler) password(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return answerLogin(w, res)
+}
+
+// answerLogin answers a password login: a session (200), or a pending
+// approval for an untrusted device (202).
+func answerLogin(w http.ResponseWriter, res *login.Result) error {
 	if res.Approval != nil {
 		return web.JSON(w, http.StatusAccepted, res.Approval)
 	}

@@ -51,8 +51,5 @@ func (h *handler) orgLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if res.Approval != nil {
-		return web.JSON(w, http.StatusAccepted, res.Approval)
-	}
-	return web.JSON(w, http.StatusOK, res.Session)
+	return answerLogin(w, res)
 }

@@ -275,10 +275,7 @@ func checkLoginInput(workspaceID, password string, d domain.Device) error {
 // withdrawal), judged under the lockout like any login: 401
 // invalid_credentials when wrong, 423 locked.
 func (s *Service) Reauthenticate(ctx context.Context, p *session.Principal, password string, locale i18n.Locale) error {
-	if password == "" || len(password) > maxPassword {
-		return errs.E(errs.Invalid, "password is required")
-	}
-	_, _, err := s.checkPassword(ctx, p.Member.Email, p.AccountID, password, locale)
+	_, _, err := s.CheckPassword(ctx, p.Member.Email, p.AccountID, password, locale)
 	return err
 }
 

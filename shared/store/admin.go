@@ -99,15 +99,23 @@ func (s *Store) MemberPage(ctx context.Context, l MemberList) ([]*domain.Member,
 // SetRole stores a member's role and permissions, if the membership is
 // unchanged since it was read at seen; ErrRaced if it changed.
 func (s *Store) SetRole(ctx context.Context, m *domain.Member, seen time.Time) error {
-	_, err := s.member(m.WorkspaceID, m.AccountID).Update(ctx, []firestore.Update{
-		{Path: "role", Value: m.Role},
-		{Path: "permissions", Value: m.Permissions},
-	}, firestore.LastUpdateTime(seen))
+	_, err := s.member(m.WorkspaceID, m.AccountID).Update(ctx, roleFields(m), firestore.LastUpdateTime(seen))
 	switch code(err) {
 	case codes.FailedPrecondition, codes.NotFound:
 		return ErrRaced
 	}
 	return wrap("store.SetRole", err)
+}
+
+// roleFields are the fields of a membership that a role change writes
+// (SetRole, a delegation): the search keys derive from the name and
+// address only.
+func roleFields(m *domain.Member) []firestore.Update {
+	perms := m.Permissions
+	if perms == nil {
+		perms = []string{}
+	}
+	return []firestore.Update{{Path: "role", Value: m.Role}, {Path: "permissions", Value: perms}}
 }
 
 // maxRevokedWithDeletion bounds the sessions a deletion revokes in its own

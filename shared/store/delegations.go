@@ -88,16 +88,6 @@ func (s *Store) Handover(ctx context.Context, hash string) (*Handover, error) {
 	return &h, nil
 }
 
-// roleFields are the fields of a membership that a role change writes (as
-// SetRole does): the search keys derive from the name and address only.
-func roleFields(m *domain.Member) []firestore.Update {
-	perms := m.Permissions
-	if perms == nil {
-		perms = []string{}
-	}
-	return []firestore.Update{{Path: "role", Value: m.Role}, {Path: "permissions", Value: perms}}
-}
-
 // AcceptDelegation hands the role over in one commit, if none of the four
 // documents of h changed since they were read: the delegation is used,
 // the workspace names h.To its super admin and no longer a delegation,

@@ -182,19 +182,7 @@ func approvalState(a *domain.Approval) []firestore.Update {
 // with its events, if the request is unchanged since it was read at seen;
 // ErrRaced otherwise.
 func (s *Store) SaveApproval(ctx context.Context, a *domain.Approval, seen time.Time, evs []events.Event) error {
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		if err := tx.Update(s.approval(a.ID), approvalState(a), firestore.LastUpdateTime(seen)); err != nil {
-			return err
-		}
-		return s.addEvents(tx, evs)
-	}, firestore.MaxAttempts(1))
-	switch code(err) {
-	case codes.OK:
-		return nil
-	case codes.FailedPrecondition, codes.NotFound:
-		return ErrRaced
-	}
-	return wrap("store.SaveApproval", err)
+	return wrap("store.SaveApproval", s.updateUnchanged(ctx, s.approval(a.ID), approvalState(a), seen, evs))
 }
 
 // Nudge records that a request's new device asked one member by e-mail:

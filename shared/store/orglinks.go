@@ -114,22 +114,8 @@ func (s *Store) SetLoginMethodName(ctx context.Context, orgID, name string, seen
 // when it was decided) with its events, if the link is unchanged since it
 // was read at seen; ErrRaced otherwise.
 func (s *Store) DecideOrgLink(ctx context.Context, orgID, status string, at, seen time.Time, evs []events.Event) error {
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		if err := tx.Update(s.orgLinkRef(orgID), []firestore.Update{
-			{Path: "status", Value: status},
-			{Path: "decidedAt", Value: at},
-		}, firestore.LastUpdateTime(seen)); err != nil {
-			return err
-		}
-		return s.addEvents(tx, evs)
-	}, firestore.MaxAttempts(1))
-	switch code(err) {
-	case codes.OK:
-		return nil
-	case codes.FailedPrecondition, codes.NotFound:
-		return ErrRaced
-	}
-	return wrap("store.DecideOrgLink", err)
+	updates := []firestore.Update{{Path: "status", Value: status}, {Path: "decidedAt", Value: at}}
+	return wrap("store.DecideOrgLink", s.updateUnchanged(ctx, s.orgLinkRef(orgID), updates, seen, evs))
 }
 
 // SetPlan stores a workspace's plan, if the workspace is unchanged since

@@ -122,3 +122,20 @@ func (s *Store) ReleaseEvent(ctx context.Context, consumer, eventID string) erro
 func (s *Store) processed(consumer, eventID string) *firestore.DocumentRef {
 	return s.fs.Collection(colProcessed).Doc(consumer + "_" + eventID)
 }
+
+// updateUnchanged updates a document together with events, in one
+// commit, if the document is unchanged since it was read at seen;
+// ErrRaced if it changed or is gone.
+func (s *Store) updateUnchanged(ctx context.Context, ref *firestore.DocumentRef, updates []firestore.Update, seen time.Time, evs []events.Event) error {
+	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := tx.Update(ref, updates, firestore.LastUpdateTime(seen)); err != nil {
+			return err
+		}
+		return s.addEvents(tx, evs)
+	}, firestore.MaxAttempts(1))
+	switch code(err) {
+	case codes.FailedPrecondition, codes.NotFound:
+		return ErrRaced
+	}
+	return err
+}

@@ -173,6 +173,12 @@ func Middleware(log *slog.Logger, project, function string, next http.Handler) h
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
+				if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+					// An instance going away (or the withdrawal job's crash
+					// hook): no answer at all, as net/http does.
+					l.Warn("request aborted", "method", r.Method, "route", r.Pattern)
+					panic(p)
+				}
 				l.Error("panic", "panic", fmt.Sprint(p))
 				if !rec.wrote {
 					Problem(rec, r, fmt.Errorf("panic: %v", p))
