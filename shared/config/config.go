@@ -66,6 +66,17 @@ type Config struct {
 	// republishes it, so it does not race the request that wrote it.
 	OutboxGrace time.Duration `env:"WORKGATE_OUTBOX_GRACE" default:"10s"`
 
+	// TrustedProxyHops is how many X-Forwarded-For entries, counted from
+	// the right, the load balancer in front of the functions appends (2
+	// for Google's external Application Load Balancer: the client and the
+	// balancer). The client IP that rate limits count is the leftmost of
+	// them; entries further left were sent by the client and are ignored.
+	// 0 means no proxy: the connection's address is the client.
+	TrustedProxyHops int `env:"WORKGATE_TRUSTED_PROXY_HOPS"`
+	// RateLimitFactor multiplies every rate limit (shared/ratelimit). 1 in
+	// production; load tests raise it.
+	RateLimitFactor int `env:"WORKGATE_RATE_LIMIT_FACTOR" default:"1"`
+
 	// CrashWithdrawalAfter, in dev mode only, makes the withdrawal job die
 	// (abort its request, as a killed instance would) after that many
 	// deletion commits, once per process: the tests show that a redelivery
@@ -115,6 +126,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HashConcurrency < 0 {
 		problems = append(problems, errors.New("WORKGATE_HASH_CONCURRENCY must be >= 0"))
+	}
+	if c.TrustedProxyHops < 0 || c.RateLimitFactor < 1 {
+		problems = append(problems, errors.New("WORKGATE_TRUSTED_PROXY_HOPS must be >= 0 and WORKGATE_RATE_LIMIT_FACTOR >= 1"))
 	}
 	if c.PublishTimeout <= 0 || c.OutboxGrace <= 0 {
 		problems = append(problems, errors.New("WORKGATE_PUBLISH_TIMEOUT and WORKGATE_OUTBOX_GRACE must be > 0"))

@@ -1,15 +1,19 @@
 package server
 
 import (
+	"net/http"
+
 	"github.com/workgate/workgate/shared/contacts"
 	"github.com/workgate/workgate/shared/delegation"
 	"github.com/workgate/workgate/shared/device"
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/orglink"
 	"github.com/workgate/workgate/shared/profile"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/rooms"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/signup"
+	"github.com/workgate/workgate/shared/web"
 	"github.com/workgate/workgate/shared/withdrawal"
 	"github.com/workgate/workgate/shared/workspace"
 )
@@ -24,6 +28,16 @@ func (d *Deps) Signup() *signup.Service {
 		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock,
 		Link: d.Config.PublicLink, AppURL: d.Config.AppURL,
 	}
+}
+
+// Limiter returns the rate limiter every sender and creator goes through.
+func (d *Deps) Limiter() *ratelimit.Limiter {
+	return &ratelimit.Limiter{Store: d.Store, Clock: d.Clock, Factor: d.Config.RateLimitFactor}
+}
+
+// ClientIP is the client address of a request, as rate limits count it.
+func (d *Deps) ClientIP(r *http.Request) string {
+	return web.ClientIP(r, d.Config.TrustedProxyHops)
 }
 
 // Sessions returns the session service that authenticates every call

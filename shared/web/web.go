@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +216,30 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// ClientIP is the address of the client that sent r, as rate limits count
+// it: behind a proxy that appends trustedHops entries to X-Forwarded-For,
+// the leftmost of those entries (what the client put before them is its
+// own claim, and ignored); with no proxy, the connection's address.
+func ClientIP(r *http.Request, trustedHops int) string {
+	if trustedHops > 0 {
+		var hops []string
+		for _, h := range r.Header.Values("X-Forwarded-For") {
+			for part := range strings.SplitSeq(h, ",") {
+				hops = append(hops, strings.TrimSpace(part))
+			}
+		}
+		if len(hops) >= trustedHops {
+			if ip, err := netip.ParseAddr(hops[len(hops)-trustedHops]); err == nil {
+				return ip.String()
+			}
+		}
+	}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	return r.RemoteAddr
+}
 
 // Optional is a text field of a partial update (PATCH) that tells absent
 // from null: Ptr is nil when the body left the field out, and points to

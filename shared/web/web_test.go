@@ -160,3 +160,33 @@ func TestMiddleware(t *testing.T) {
 		t.Fatalf("oversized declared body = %d, want 413", rec.Code)
 	}
 }
+
+func TestClientIP(t *testing.T) {
+	cases := []struct {
+		name   string
+		xff    []string
+		remote string
+		hops   int
+		want   string
+	}{
+		{"no proxy ignores the header", []string{"1.2.3.4"}, "10.0.0.9:5000", 0, "10.0.0.9"},
+		{"no proxy, IPv6", nil, "[::1]:5000", 0, "::1"},
+		{"one hop: the last entry", []string{"6.6.6.6, 1.2.3.4"}, "10.0.0.9:5000", 1, "1.2.3.4"},
+		{"two hops: the client before the balancer", []string{"6.6.6.6, 1.2.3.4, 35.1.1.1"}, "10.0.0.9:5000", 2, "1.2.3.4"},
+		{"two headers count as one list", []string{"6.6.6.6", "1.2.3.4, 35.1.1.1"}, "10.0.0.9:5000", 2, "1.2.3.4"},
+		{"fewer entries than hops: the connection", []string{"1.2.3.4"}, "10.0.0.9:5000", 2, "10.0.0.9"},
+		{"not an address: the connection", []string{"6.6.6.6, evil"}, "10.0.0.9:5000", 1, "10.0.0.9"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.RemoteAddr = tc.remote
+			for _, v := range tc.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if got := ClientIP(r, tc.hops); got != tc.want {
+				t.Fatalf("ClientIP = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
