@@ -409,6 +409,13 @@ resource "google_cloud_run_v2_service" "function" {
         name  = "WORKGATE_HASH_CONCURRENCY"
         value = tostring(local.hash_concurrency)
       }
+      # The external Application Load Balancer appends the client's address
+      # and its own to X-Forwarded-For; ingress lets nothing else in. Rate
+      # limits count the first of those two.
+      env {
+        name  = "WORKGATE_TRUSTED_PROXY_HOPS"
+        value = "2"
+      }
       env {
         name  = "GOMEMLIMIT"
         value = local.go_memory_limit
