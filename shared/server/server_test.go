@@ -70,8 +70,10 @@ func TestLazy(t *testing.T) {
 			t.Fatalf("without secrets = %d, want 500", code)
 		}
 	}
-	// Dev mode: built once, then served.
+	// Dev mode (on a loopback address, as it must be): built once, then
+	// served.
 	t.Setenv("WORKGATE_DEV", "1")
+	t.Setenv("PUBLIC_URL", "http://127.0.0.1:8080")
 	t.Setenv("WORKGATE_KEY_DIR", t.TempDir())
 	for range 3 {
 		if code := serve(); code != http.StatusTeapot {
