@@ -21,9 +21,9 @@ type Config struct {
 	// topics). Locally each test uses its own project to isolate its data.
 	Project string `env:"GOOGLE_CLOUD_PROJECT" default:"demo-workgate"`
 	// Dev turns on the local development surface (/_dev/clock, dev keys,
-	// the dev operator key). Never set in production: dev mode refuses to
-	// start on Cloud Run (CloudRunService set) or with a PUBLIC_URL that is
-	// not a loopback address.
+	// the dev operator key, pushes taken without a token). Never set in
+	// production: dev mode refuses to start on Cloud Run (CloudRunService
+	// set) or with a PUBLIC_URL that is not a loopback address.
 	Dev bool `env:"WORKGATE_DEV"`
 	// CloudRunService is the Cloud Run service this instance belongs to;
 	// Cloud Run sets it. Read only to refuse dev mode there.
@@ -61,6 +61,17 @@ type Config struct {
 	OperatorKey string `env:"WORKGATE_OPERATOR_KEY"`
 	// KeyDir holds the generated dev keys (git-ignored). Dev mode only.
 	KeyDir string `env:"WORKGATE_KEY_DIR" default:".workgate/keys"`
+
+	// PushAudience is the audience of the OIDC tokens that Pub/Sub push
+	// and Cloud Scheduler send with each call to a function they trigger
+	// (the audience their subscription or job names; Terraform sets it per
+	// function). Outside dev mode such a function refuses to start without
+	// it, and refuses every call whose token is not for it.
+	PushAudience string `env:"WORKGATE_PUSH_AUDIENCE"`
+	// PushServiceAccount is the e-mail of the service account those
+	// tokens are minted for (the invoker); a call with another account's
+	// token is refused. Required with PushAudience.
+	PushServiceAccount string `env:"WORKGATE_PUSH_SERVICE_ACCOUNT"`
 
 	// HashConcurrency bounds concurrent argon2id hashes (19 MiB each);
 	// 0 means one per CPU.

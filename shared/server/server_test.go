@@ -21,6 +21,11 @@ func TestOpenRefusesMissingSecrets(t *testing.T) {
 	}{
 		{"mailer", map[string]string{}, []string{"WORKGATE_SEAL_KEY", "SENDGRID_API_KEY"}},
 		{"mailer", map[string]string{"SENDGRID_API_KEY": "k"}, []string{"WORKGATE_SEAL_KEY"}},
+		// Pub/Sub push and Cloud Scheduler call these: without knowing
+		// whose tokens to take, they would do what anyone asks.
+		{"mailer", map[string]string{"SENDGRID_API_KEY": "k", "WORKGATE_SEAL_KEY": "k"}, []string{"WORKGATE_PUSH_AUDIENCE", "WORKGATE_PUSH_SERVICE_ACCOUNT"}},
+		{"fanout", map[string]string{"WORKGATE_PUSH_AUDIENCE": "https://workgate.example/_push/fanout"}, []string{"WORKGATE_PUSH_SERVICE_ACCOUNT"}},
+		{"relay", map[string]string{"WORKGATE_PUSH_SERVICE_ACCOUNT": "wg-invoker@p.iam.gserviceaccount.com"}, []string{"WORKGATE_PUSH_AUDIENCE"}},
 		{"nope", map[string]string{}, []string{"not in the topology"}},
 	}
 	for _, tc := range cases {
