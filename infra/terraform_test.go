@@ -435,6 +435,29 @@ func checkServices(t *testing.T, p *tfPlan, top *Topology) {
 		if _, ok := plain["WORKGATE_DEV"]; ok {
 			t.Errorf("%s: sets WORKGATE_DEV, the local development surface", svc.addr)
 		}
+		// A private function checks the invoker's token of each call
+		// itself: it must know the audience its subscription or job puts
+		// in the token (which Cloud Run's IAM must take too) and the
+		// invoker's e-mail. A public one has no invoker.
+		var wantAudiences []string
+		wantPush := map[string]string{}
+		if isPrivate(f) {
+			wantAudiences = []string{invokerAudience(f)}
+			wantPush["WORKGATE_PUSH_AUDIENCE"] = invokerAudience(f)
+			wantPush["WORKGATE_PUSH_SERVICE_ACCOUNT"] = ref("google_service_account.invoker", "", "email")
+		}
+		gotPush := map[string]string{}
+		for _, k := range []string{"WORKGATE_PUSH_AUDIENCE", "WORKGATE_PUSH_SERVICE_ACCOUNT"} {
+			if v, ok := plain[k]; ok {
+				gotPush[k] = v
+			}
+		}
+		if diff := cmp.Diff(wantPush, gotPush); diff != "" {
+			t.Errorf("%s: push env (-want +got):\n%s", svc.addr, diff)
+		}
+		if diff := cmp.Diff(wantAudiences, svc.strings(t, "custom_audiences")); diff != "" {
+			t.Errorf("%s: custom_audiences (-want +got):\n%s", svc.addr, diff)
+		}
 		wantSecrets := map[string]string{}
 		for _, s := range f.Secrets {
 			wantSecrets[s] = ref("google_secret_manager_secret.secret", s, "secret_id")
@@ -561,7 +584,8 @@ func checkPubSub(t *testing.T, p *tfPlan, top *Topology) {
 		wantInt(t, n, "ack_deadline_seconds", s.AckDeadlineSeconds)
 		wantStr(t, n, "push_config.push_endpoint", uri)
 		wantStr(t, n, "push_config.oidc_token.service_account_email", invoker)
-		wantStr(t, n, "push_config.oidc_token.audience", uri)
+		fn, _ := top.Function(s.Function)
+		wantStr(t, n, "push_config.oidc_token.audience", invokerAudience(fn))
 		wantStr(t, n, "retry_policy.minimum_backoff", pubsubSeconds(s.Retry.MinimumBackoff))
 		wantStr(t, n, "retry_policy.maximum_backoff", pubsubSeconds(s.Retry.MaximumBackoff))
 		wantStr(t, n, "dead_letter_policy.dead_letter_topic", ref("google_pubsub_topic.topic", s.DeadLetter.Topic, "id"))
@@ -618,7 +642,7 @@ func checkScheduler(t *testing.T, p *tfPlan, top *Topology) {
 		wantStr(t, n, "http_target.http_method", "POST")
 		wantStr(t, n, "http_target.uri", uri)
 		wantStr(t, n, "http_target.oidc_token.service_account_email", ref("google_service_account.invoker", "", "email"))
-		wantStr(t, n, "http_target.oidc_token.audience", uri)
+		wantStr(t, n, "http_target.oidc_token.audience", invokerAudience(f))
 	}
 }
 
@@ -722,6 +746,17 @@ func checkOutputs(t *testing.T, p *tfPlan, top *Topology) {
 }
 
 // What the Terraform must derive, worked out in Go from the topology.
+
+// invokerAudience is the audience of the invoker's OIDC tokens for a
+// private function: one per function, so that a token for one cannot call
+// another, named like the local router's path of the function.
+func invokerAudience(f Function) string {
+	kind := "_schedule"
+	if f.Topic != "" {
+		kind = "_push"
+	}
+	return "https://" + tfVars["domain"].AsString() + "/" + kind + "/" + f.Name
+}
 
 func isHTTP(f Function) bool      { return len(f.HTTP) > 0 }
 func isPrivate(f Function) bool   { return len(f.HTTP) == 0 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/workgate/workgate/emulator/mailsink"
 	_ "github.com/workgate/workgate/functions/all" // registers every function
+	"github.com/workgate/workgate/shared/bus"
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/store"
@@ -47,6 +48,10 @@ type Options struct {
 	Log *slog.Logger
 	// Configure, if set, adjusts the configuration before the stack opens.
 	Configure func(*config.Config)
+	// PushVerifier, if set, makes the push and scheduled functions check
+	// their callers' OIDC tokens as they do outside dev mode (the
+	// emulator's pushes, which carry none, are then refused).
+	PushVerifier *bus.Verifier
 }
 
 // Stack is a running local stack.
@@ -120,7 +125,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.Configure != nil {
 		o.Configure(cfg)
 	}
-	if s.Deps, err = server.Open(ctx, cfg, server.Options{Meter: o.Meter, Log: o.Log, PubSubHost: o.PubSubHost}); err != nil {
+	if s.Deps, err = server.Open(ctx, cfg, server.Options{
+		Meter: o.Meter, Log: o.Log, PubSubHost: o.PubSubHost, PushVerifier: o.PushVerifier,
+	}); err != nil {
 		return nil, err
 	}
 	router, err := server.Router(s.Deps)

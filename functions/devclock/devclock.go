@@ -38,6 +38,11 @@ func New(d *server.Deps) (http.Handler, error) {
 		return web.JSON(w, http.StatusOK, clockResponse{Now: d.DevClock.Now()})
 	})
 	mux.Handle("POST /_dev/clock", func(w http.ResponseWriter, r *http.Request) error {
+		// Only JSON: a page the developer opens could otherwise move the
+		// clock (and expire their sessions and codes) with a text/plain POST.
+		if err := web.RequireJSON(r); err != nil {
+			return err
+		}
 		var req advanceRequest
 		if err := web.Decode(r, &req); err != nil {
 			return err

@@ -15,7 +15,6 @@ import (
 func (h *handler) resetRoutes(mux *web.Mux) {
 	rh := &resetHandler{svc: &reset.Service{
 		Store: h.d.Store, Outbox: h.d.Outbox, Hasher: h.d.Hasher, Sealer: h.d.Sealer, Clock: h.d.Clock,
-		Link: h.d.Config.PublicLink,
 	}}
 	mux.Handle("POST /v1/password-resets", rh.request)
 	mux.Handle("POST /v1/password-resets/confirm", rh.confirm)

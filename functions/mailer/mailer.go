@@ -1,6 +1,8 @@
 // Package mailer is the background job that sends the e-mails other
 // functions request: it is the push endpoint of the mail-requested
-// subscription, and sends each mail once through SendGrid.
+// subscription, and sends each mail once through SendGrid. Every link in
+// a mail is built from the mailer's own PUBLIC_URL and WORKGATE_APP_URL;
+// a request carries at most a link's token.
 package mailer
 
 import (
@@ -29,7 +31,10 @@ const lease = time.Minute
 
 // New builds the push endpoint.
 func New(d *server.Deps) (http.Handler, error) {
-	m := &mailer{sealer: d.Sealer, send: d.Mailer, store: d.Store}
+	m := &mailer{
+		sealer: d.Sealer, send: d.Mailer, store: d.Store,
+		urls: mail.URLs{Public: d.Config.PublicURL, App: d.Config.AppURL},
+	}
 	return &bus.Push{Name: Name, Store: d.Store, Clock: d.Clock, Consume: m.consume, Lease: lease}, nil
 }
 
@@ -37,6 +42,7 @@ type mailer struct {
 	sealer events.Sealer
 	send   server.Mailer
 	store  *store.Store
+	urls   mail.URLs
 }
 
 // consume renders and sends one requested mail. A request that can never
@@ -64,7 +70,7 @@ func (m *mailer) consume(ctx context.Context, ev events.Event) error {
 		log.Error("dropping a mail request whose secrets do not open", "error", err.Error())
 		return nil
 	}
-	msg, err := mail.Render(req.Template, i18n.Parse(req.Locale), req.To, req.Data)
+	msg, err := mail.Render(req.Template, i18n.Parse(req.Locale), req.To, req.Data, m.urls)
 	if err != nil {
 		log.Error("dropping a mail request that does not render", "template", req.Template, "error", err.Error())
 		return nil

@@ -117,6 +117,20 @@ locals {
 
   public_url = var.public_url != "" ? var.public_url : "https://${var.domain}"
 
+  # The audience of the invoker's OIDC tokens, per private function: its
+  # subscription or Scheduler job puts it in each token, Cloud Run's IAM
+  # takes it (custom_audiences), and the function checks it itself, with
+  # the invoker's e-mail, so a call is refused even if the service were
+  # opened by mistake (WORKGATE_PUSH_AUDIENCE, WORKGATE_PUSH_SERVICE_ACCOUNT).
+  # One per function: a token meant for one cannot call another. It names
+  # the function, like the local router's paths, and is not an address
+  # anything answers at; it cannot be the service's own URI, which the
+  # service's settings would then depend on.
+  invoker_audiences = {
+    for name, f in local.private_functions :
+    name => "${local.public_url}/${f.topic != null ? "_push" : "_schedule"}/${name}"
+  }
+
   # Each argon2id hash holds 19 MiB while it runs, and is pure CPU work: one
   # at a time per vCPU (WORKGATE_HASH_CONCURRENCY, set here so the bound does
   # not rest on what runtime.NumCPU reports) keeps hashing memory at 19 MiB
@@ -286,7 +300,7 @@ resource "google_pubsub_subscription" "push" {
     push_endpoint = google_cloud_run_v2_service.function[each.value.function].uri
     oidc_token {
       service_account_email = google_service_account.invoker.email
-      audience              = google_cloud_run_v2_service.function[each.value.function].uri
+      audience              = local.invoker_audiences[each.value.function]
     }
   }
 
@@ -360,6 +374,8 @@ resource "google_cloud_run_v2_service" "function" {
   # The service holds no state: removing a function from the topology must
   # remove its service.
   deletion_protection = false
+  # The invoker's tokens name the function's audience (private functions).
+  custom_audiences = [for name, audience in local.invoker_audiences : audience if name == each.key]
 
   template {
     service_account                  = google_service_account.function[each.key].email
@@ -419,6 +435,20 @@ resource "google_cloud_run_v2_service" "function" {
       env {
         name  = "GOMEMLIMIT"
         value = local.go_memory_limit
+      }
+      # A private function checks each call's token itself: whose, and for
+      # which audience (see local.invoker_audiences).
+      dynamic "env" {
+        for_each = {
+          for name, value in {
+            WORKGATE_PUSH_AUDIENCE        = lookup(local.invoker_audiences, each.key, "")
+            WORKGATE_PUSH_SERVICE_ACCOUNT = google_service_account.invoker.email
+          } : name => value if contains(keys(local.invoker_audiences), each.key)
+        }
+        content {
+          name  = env.key
+          value = env.value
+        }
       }
       # Read at instance start: a new secret version reaches new instances.
       dynamic "env" {
@@ -481,7 +511,7 @@ resource "google_cloud_scheduler_job" "function" {
     uri         = google_cloud_run_v2_service.function[each.key].uri
     oidc_token {
       service_account_email = google_service_account.invoker.email
-      audience              = google_cloud_run_v2_service.function[each.key].uri
+      audience              = local.invoker_audiences[each.key]
     }
   }
 

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -20,8 +21,13 @@ type Config struct {
 	// topics). Locally each test uses its own project to isolate its data.
 	Project string `env:"GOOGLE_CLOUD_PROJECT" default:"demo-workgate"`
 	// Dev turns on the local development surface (/_dev/clock, dev keys,
-	// the dev operator key). Never set in production.
+	// the dev operator key, pushes taken without a token). Never set in
+	// production: dev mode refuses to start on Cloud Run (CloudRunService
+	// set) or with a PUBLIC_URL that is not a loopback address.
 	Dev bool `env:"WORKGATE_DEV"`
+	// CloudRunService is the Cloud Run service this instance belongs to;
+	// Cloud Run sets it. Read only to refuse dev mode there.
+	CloudRunService string `env:"K_SERVICE"`
 	// PublicURL is the base of every link in e-mails and pages.
 	PublicURL string `env:"PUBLIC_URL" default:"http://127.0.0.1:8080"`
 	// AppURL is where mails send people to open workgate and log in (the
@@ -55,6 +61,17 @@ type Config struct {
 	OperatorKey string `env:"WORKGATE_OPERATOR_KEY"`
 	// KeyDir holds the generated dev keys (git-ignored). Dev mode only.
 	KeyDir string `env:"WORKGATE_KEY_DIR" default:".workgate/keys"`
+
+	// PushAudience is the audience of the OIDC tokens that Pub/Sub push
+	// and Cloud Scheduler send with each call to a function they trigger
+	// (the audience their subscription or job names; Terraform sets it per
+	// function). Outside dev mode such a function refuses to start without
+	// it, and refuses every call whose token is not for it.
+	PushAudience string `env:"WORKGATE_PUSH_AUDIENCE"`
+	// PushServiceAccount is the e-mail of the service account those
+	// tokens are minted for (the invoker); a call with another account's
+	// token is refused. Required with PushAudience.
+	PushServiceAccount string `env:"WORKGATE_PUSH_SERVICE_ACCOUNT"`
 
 	// HashConcurrency bounds concurrent argon2id hashes (19 MiB each);
 	// 0 means one per CPU.
@@ -115,6 +132,11 @@ func (c *Config) Validate() error {
 		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not an absolute http(s) URL", c.PublicURL))
 	} else if !c.Dev && u.Scheme != "https" {
 		problems = append(problems, errors.New("PUBLIC_URL must be https outside dev mode"))
+	} else if c.Dev && !isLoopback(u.Hostname()) {
+		problems = append(problems, fmt.Errorf("dev mode (WORKGATE_DEV) runs only on a loopback address; PUBLIC_URL %q is not one", c.PublicURL))
+	}
+	if c.Dev && c.CloudRunService != "" {
+		problems = append(problems, errors.New("dev mode (WORKGATE_DEV) must not run on Cloud Run (K_SERVICE is set)"))
 	}
 	if c.AppURL == "" {
 		c.AppURL = c.PublicURL
@@ -140,6 +162,17 @@ func (c *Config) Validate() error {
 func absoluteURL(s string) (*url.URL, bool) {
 	u, err := url.Parse(s)
 	return u, err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// isLoopback reports whether host names this machine only: localhost or
+// an address in 127.0.0.0/8 or ::1. Dev mode's surface (a movable clock,
+// pushes without tokens) must not be reachable from elsewhere.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // PublicLink returns PublicURL joined with path.

@@ -26,6 +26,26 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// TestDevLoopback: dev mode starts on every loopback address, and
+// production mode may run on Cloud Run.
+func TestDevLoopback(t *testing.T) {
+	cases := []map[string]string{
+		{"WORKGATE_DEV": "1", "PUBLIC_URL": "http://127.0.0.1:8080"},
+		{"WORKGATE_DEV": "1", "PUBLIC_URL": "http://127.0.0.2:41234/"},
+		{"WORKGATE_DEV": "1", "PUBLIC_URL": "http://localhost:8080"},
+		{"WORKGATE_DEV": "1", "PUBLIC_URL": "http://LOCALHOST"},
+		{"WORKGATE_DEV": "1", "PUBLIC_URL": "http://[::1]:8080"},
+		{"WORKGATE_DEV": "0", "PUBLIC_URL": "https://workgate.example", "K_SERVICE": "mailer"},
+	}
+	for _, vars := range cases {
+		t.Run(vars["PUBLIC_URL"], func(t *testing.T) {
+			if _, err := LoadFrom(env(vars)); err != nil {
+				t.Fatalf("LoadFrom = %v, want it to start", err)
+			}
+		})
+	}
+}
+
 func TestInvalid(t *testing.T) {
 	cases := []struct {
 		name string
@@ -39,6 +59,14 @@ func TestInvalid(t *testing.T) {
 		{"bad app url", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_APP_URL": "/app"}, "WORKGATE_APP_URL"},
 		{"bad sender", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_MAIL_FROM": "nobody"}, "WORKGATE_MAIL_FROM"},
 		{"negative hashes", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_HASH_CONCURRENCY": "-1"}, "HASH_CONCURRENCY"},
+		// Dev mode's surface (a movable clock, pushes without a token, dev
+		// keys) must never face the network.
+		{"dev on Cloud Run", map[string]string{"WORKGATE_DEV": "1", "K_SERVICE": "mailer"}, "K_SERVICE"},
+		{"dev on a public host", map[string]string{"WORKGATE_DEV": "1", "PUBLIC_URL": "https://workgate.example"}, "loopback"},
+		{"dev on a LAN address", map[string]string{"WORKGATE_DEV": "1", "PUBLIC_URL": "http://192.168.0.10:8080"}, "loopback"},
+		{"dev on every address", map[string]string{"WORKGATE_DEV": "1", "PUBLIC_URL": "http://0.0.0.0:8080"}, "loopback"},
+		{"dev on a name that looks local", map[string]string{"WORKGATE_DEV": "1", "PUBLIC_URL": "http://127.0.0.1.nip.io:8080"}, "loopback"},
+		{"dev on a localhost subdomain of another host", map[string]string{"WORKGATE_DEV": "1", "PUBLIC_URL": "http://localhost.workgate.example"}, "loopback"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

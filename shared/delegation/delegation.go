@@ -32,12 +32,11 @@ type Service struct {
 	Clock  clock.Clock
 	// Login judges re-entered passwords under the lockout.
 	Login *login.Service
-	// Link returns the public URL of a path (the mailed link).
-	Link func(path string) string
 }
 
-// PagePath is the path of a delegation link's page, before its token.
-const PagePath = "/delegation/"
+// PagePath is the path of a delegation link's page, before its token
+// (the mailer builds the link, see mail.DelegationPage).
+const PagePath = mail.DelegationPage
 
 // maxToken bounds the tokens worth looking up (real ones have 22
 // characters).
@@ -104,7 +103,7 @@ func (s *Service) Offer(ctx context.Context, p *session.Principal, workspaceID s
 		}
 		ev, err := events.NewMail(s.Sealer, mail.Delegation, o.Locale, to.Email, mail.Data{
 			Name: to.Name, FromName: d.FromName, WorkspaceName: ws.Name,
-			Link: s.Link(PagePath + token), ExpiresAt: d.ExpiresAt,
+			Token: token, ExpiresAt: d.ExpiresAt,
 		}, now)
 		if err != nil {
 			return nil, fmt.Errorf("delegation.Offer: %w", err)

@@ -32,8 +32,6 @@ type Service struct {
 		Equal(mac string, parts ...string) bool
 	}
 	Clock clock.Clock
-	// LoginURL is where a nudged member opens workgate.
-	LoginURL string
 }
 
 // Ask is the approval job (topic device-approval-requested): it sends a

@@ -62,7 +62,7 @@ func (s *Service) Nudge(ctx context.Context, id, pollToken, memberID string, loc
 		a.Nudges++
 		ev, err := events.NewMail(s.Sealer, mail.Nudge, locale, m.Member.Email, mail.Data{
 			Name: m.Member.Name, RequesterName: a.AccountName, WorkspaceName: m.Workspace.Name, WorkspaceID: a.WorkspaceID,
-			DeviceName: a.Device.Name, Platform: a.Device.Platform, LoginURL: s.LoginURL, At: now,
+			DeviceName: a.Device.Name, Platform: a.Device.Platform, At: now,
 		}, now)
 		if err != nil {
 			return fmt.Errorf("device.Nudge: %w", err)

@@ -75,8 +75,10 @@ type Sealer interface {
 }
 
 // Mail asks the mailer to send one templated e-mail (topic
-// mail-requested, version 1). Link and Code are secrets: they travel
-// sealed, so neither the outbox nor Pub/Sub holds them in clear.
+// mail-requested, version 2). It carries no URL: the mailer builds every
+// link from its own configuration (mail.URLs), so an event cannot make a
+// mail point elsewhere. Token and Code are secrets: they travel sealed, so
+// neither the outbox nor Pub/Sub holds them in clear.
 type Mail struct {
 	Template string    `json:"template"`
 	Locale   string    `json:"locale"`
@@ -89,8 +91,10 @@ type Mail struct {
 	IfAccount bool `json:"ifAccount,omitempty"`
 }
 
-// MailVersion is the current version of Mail.
-const MailVersion = 1
+// MailVersion is the current version of Mail. Version 1 carried whole
+// links (Data.Link, LoginURL, ResetURL); version 2 carries only the link's
+// token.
+const MailVersion = 2
 
 // NewMail returns a mail-requested event, with d's secrets sealed.
 func NewMail(s Sealer, template string, locale i18n.Locale, to string, d mail.Data, now time.Time) (Event, error) {
@@ -104,8 +108,8 @@ func NewMailIfAccount(s Sealer, template string, locale i18n.Locale, to string, 
 }
 
 func newMail(s Sealer, m Mail, now time.Time) (Event, error) {
-	if m.Data.Link != "" {
-		m.Data.Link = s.Seal(m.Data.Link)
+	if m.Data.Token != "" {
+		m.Data.Token = s.Seal(m.Data.Token)
 	}
 	if m.Data.Code != "" {
 		m.Data.Code = s.Seal(m.Data.Code)
@@ -115,7 +119,7 @@ func newMail(s Sealer, m Mail, now time.Time) (Event, error) {
 
 // Unseal opens the secrets NewMail sealed.
 func (m *Mail) Unseal(s Sealer) error {
-	for _, f := range []*string{&m.Data.Link, &m.Data.Code} {
+	for _, f := range []*string{&m.Data.Token, &m.Data.Code} {
 		if *f == "" {
 			continue
 		}

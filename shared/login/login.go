@@ -54,8 +54,6 @@ type Service struct {
 	MACer    *auth.MACer
 	Clock    clock.Clock
 	Sessions *session.Service
-	// AppURL is where a locked-out member can reset their password.
-	AppURL string
 }
 
 // RequestCode mails a login code to an address if it has an account. The
@@ -350,7 +348,7 @@ func (s *Service) checkPassword(ctx context.Context, email, accountID, password 
 func (s *Service) lock(ctx context.Context, kind, email string, acc *domain.Account, until time.Time, locale i18n.Locale, now time.Time) error {
 	var evs []events.Event
 	if kind == store.CounterPassword && acc != nil {
-		ev, err := events.NewMail(s.Sealer, mail.AccountLocked, locale, email, mail.Data{Name: acc.Name, LockedUntil: until, ResetURL: s.AppURL}, now)
+		ev, err := events.NewMail(s.Sealer, mail.AccountLocked, locale, email, mail.Data{Name: acc.Name, LockedUntil: until}, now)
 		if err != nil {
 			return fmt.Errorf("login.lock: %w", err)
 		}

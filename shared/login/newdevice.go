@@ -186,7 +186,7 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 		sess, refresh := s.Sessions.New(acc.ID, in.WorkspaceID, dev.ID)
 		ev, err := events.NewMail(s.Sealer, mail.RecoveryLogin, in.Locale, acc.Email, mail.Data{
 			Name: acc.Name, WorkspaceName: m.Workspace.Name, WorkspaceID: in.WorkspaceID,
-			DeviceName: dev.Name, Platform: dev.Platform, At: now, ResetURL: s.AppURL,
+			DeviceName: dev.Name, Platform: dev.Platform, At: now,
 		}, now)
 		if err != nil {
 			return nil, fmt.Errorf("login.Recovery: %w", err)

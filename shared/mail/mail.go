@@ -9,6 +9,11 @@
 // are http(s). Subjects are fixed per template and never contain
 // user-typed text, so nobody can use workgate to send mail with a subject
 // of their choosing.
+//
+// A mail's links are built here, from the sender's own configuration
+// (URLs): Data carries at most a link's token, never an address, so a
+// request that reaches the mailer (a forged or replayed event) cannot make
+// a mail point anywhere but workgate.
 package mail
 
 import (
@@ -31,23 +36,23 @@ import (
 const (
 	// VerifyEmail asks to confirm an e-mail address (F1 workspace
 	// creation, F2 invite-link sign-up). Data: Name, WorkspaceName,
-	// WorkspaceID, Link, ExpiresAt.
+	// WorkspaceID, Token, ExpiresAt; it links to VerifyEmailPage.
 	VerifyEmail = "verify_email"
 	// Joined says the recipient became a member of a workspace and what
 	// their login ID is (F4). Data: Name, WorkspaceName, WorkspaceID,
-	// LoginID, LoginURL.
+	// LoginID; it links to the app.
 	Joined = "joined"
 	// SetPassword invites a member registered by an admin to set their
-	// password (F3). Data: Name, WorkspaceName, InviterName, Link,
-	// ExpiresAt.
+	// password (F3). Data: Name, WorkspaceName, InviterName, Token,
+	// ExpiresAt; it links to SetPasswordPage.
 	SetPassword = "set_password"
 	// LoginCode carries a 6-digit login code (F5). Data: Code, ExpiresAt.
 	LoginCode = "login_code"
-	// AccountLocked says password login is locked (F7). Data: LockedUntil,
-	// ResetURL.
+	// AccountLocked says password login is locked (F7). Data: LockedUntil;
+	// it links to the app, where a password reset can be requested.
 	AccountLocked = "account_locked"
-	// PasswordReset carries a password reset link (F8). Data: Name, Link,
-	// ExpiresAt.
+	// PasswordReset carries a password reset link (F8). Data: Name, Token,
+	// ExpiresAt; it links to PasswordResetPage.
 	PasswordReset = "password_reset"
 	// PasswordChanged says the password was changed (F8). Data: Name,
 	// ChangedAt.
@@ -62,14 +67,14 @@ const (
 	// (F9). Data: Name, RequesterName, WorkspaceName.
 	Nudge = "nudge"
 	// Delegation offers the super admin role (F16). Data: Name, FromName,
-	// WorkspaceName, Link, ExpiresAt.
+	// WorkspaceName, Token, ExpiresAt; it links to DelegationPage.
 	Delegation = "delegation"
 	// SuperAdminChanged tells the former and the new super admin that the
 	// role moved (F16). Data: Name, WorkspaceName, FromName, ToName, At.
 	SuperAdminChanged = "super_admin_changed"
 	// OrgLinkDecided tells the super admin that an operator approved or
 	// rejected the organisation link (F17). Data: Name, WorkspaceName,
-	// OrgID, OrgName, Status ("active" or "rejected"), LoginURL.
+	// OrgID, OrgName, Status ("active" or "rejected"); it links to the app.
 	OrgLinkDecided = "org_link_decided"
 	// WorkspaceWithdrawn confirms to the super admin that the workspace is
 	// being deleted for good (F18). Data: Name, WorkspaceName, WorkspaceID,
@@ -77,19 +82,38 @@ const (
 	WorkspaceWithdrawn = "workspace_withdrawn"
 )
 
+// The pages a mail's token opens: its link is URLs.Public, the page's
+// path, then the token. The functions that serve these pages route the
+// same paths.
+const (
+	VerifyEmailPage   = "/verify-email/"
+	SetPasswordPage   = "/set-password/"
+	PasswordResetPage = "/reset-password/"
+	DelegationPage    = "/delegation/"
+)
+
+// URLs are the bases of every link in a mail: the sender's own
+// configuration, never the data of a request.
+type URLs struct {
+	// Public is workgate's public address (PUBLIC_URL): the pages a
+	// token opens.
+	Public string
+	// App is where people open workgate and log in (WORKGATE_APP_URL).
+	App string
+}
+
 // Data is the template data: one flat struct for every template; each
-// template documents the fields it uses and ignores the rest. Times are
-// shown in the locale's style and zone: KST for Korean, UTC for English.
+// template documents the fields it uses and ignores the rest. It holds no
+// URL: Render builds every link from URLs. Times are shown in the locale's
+// style and zone: KST for Korean, UTC for English.
 type Data struct {
 	Name          string // recipient's name
 	WorkspaceName string
 	WorkspaceID   string
 	LoginID       string // the recipient's login ID (their e-mail)
-	LoginURL      string // where to log in
-	Link          string // the mail's main (secret) link
+	Token         string // the secret token of the mail's main link
 	InviterName   string
 	Code          string // a 6-digit login code
-	ResetURL      string // where to request a password reset
 	DeviceName    string
 	Platform      string
 	ApprovedBy    string
@@ -100,7 +124,7 @@ type Data struct {
 	OrgName       string
 	Status        string // an outcome, such as an organisation link's status
 
-	ExpiresAt   time.Time // when Link or Code stops working
+	ExpiresAt   time.Time // when Token or Code stops working
 	LockedUntil time.Time
 	ChangedAt   time.Time
 	At          time.Time // when the event happened
@@ -114,11 +138,11 @@ type Message struct {
 	HTML    string // the text/html part
 }
 
-// Render renders template name in locale for the recipient to. An unknown
-// template, a missing required field, a link that is not an absolute
-// http(s) URL or a code that is not 6 digits is an error; a locale other
-// than Korean or English is read with i18n.Parse.
-func Render(name string, locale i18n.Locale, to string, data Data) (Message, error) {
+// Render renders template name in locale for the recipient to, with its
+// links under urls. An unknown template, a missing required field, a base
+// URL that is not an absolute http(s) URL or a code that is not 6 digits is
+// an error; a locale other than Korean or English is read with i18n.Parse.
+func Render(name string, locale i18n.Locale, to string, data Data, urls URLs) (Message, error) {
 	const op = "mail.Render"
 	locale = i18n.Parse(string(locale))
 	set, ok := registry[key{name, locale}]
@@ -128,10 +152,17 @@ func Render(name string, locale i18n.Locale, to string, data Data) (Message, err
 	if strings.TrimSpace(to) == "" {
 		return Message{}, fmt.Errorf("%s %s: no recipient", op, name)
 	}
-	if err := specs[name].check(data); err != nil {
+	sp := specs[name]
+	if err := sp.check(data); err != nil {
 		return Message{}, fmt.Errorf("%s %s: %w", op, name, err)
 	}
-	v := view{Data: data, To: to}
+	if !isWebURL(urls.Public) || !isWebURL(urls.App) {
+		return Message{}, fmt.Errorf("%s %s: the public and app URLs must be absolute http(s) URLs", op, name)
+	}
+	v := view{Data: data, To: to, LoginURL: urls.App, ResetURL: urls.App}
+	if sp.page != "" {
+		v.Link = strings.TrimSuffix(urls.Public, "/") + sp.page + url.PathEscape(data.Token)
+	}
 
 	var subject, text, html bytes.Buffer
 	if err := set.text.ExecuteTemplate(&subject, "subject", v); err != nil {
@@ -152,11 +183,15 @@ func Render(name string, locale i18n.Locale, to string, data Data) (Message, err
 	}, nil
 }
 
-// view is what templates see: the data plus the recipient, whom the footer
-// names so a forwarded mail still says whom it was for.
+// view is what templates see: the data, the recipient, whom the footer
+// names so a forwarded mail still says whom it was for, and the links
+// Render built.
 type view struct {
 	Data
-	To string
+	To       string
+	Link     string // the mail's main link: its page and token
+	LoginURL string // where to log in
+	ResetURL string // where to request a password reset
 }
 
 // action is a button: a link and its label.
@@ -169,43 +204,41 @@ type action struct {
 type spec struct {
 	// required names the Data fields that must not be zero.
 	required []string
+	// page is the path the mail's main link opens, before its Token;
+	// empty for a mail without a token link.
+	page string
 }
 
 // specs holds the spec of every template; its keys are the template names.
 var specs = map[string]spec{
-	VerifyEmail:     {required: []string{"Name", "WorkspaceName", "WorkspaceID", "Link", "ExpiresAt"}},
-	Joined:          {required: []string{"Name", "WorkspaceName", "WorkspaceID", "LoginID", "LoginURL"}},
-	SetPassword:     {required: []string{"Name", "WorkspaceName", "InviterName", "Link", "ExpiresAt"}},
+	VerifyEmail:     {required: []string{"Name", "WorkspaceName", "WorkspaceID", "Token", "ExpiresAt"}, page: VerifyEmailPage},
+	Joined:          {required: []string{"Name", "WorkspaceName", "WorkspaceID", "LoginID"}},
+	SetPassword:     {required: []string{"Name", "WorkspaceName", "InviterName", "Token", "ExpiresAt"}, page: SetPasswordPage},
 	LoginCode:       {required: []string{"Code", "ExpiresAt"}},
-	AccountLocked:   {required: []string{"LockedUntil", "ResetURL"}},
-	PasswordReset:   {required: []string{"Name", "Link", "ExpiresAt"}},
+	AccountLocked:   {required: []string{"LockedUntil"}},
+	PasswordReset:   {required: []string{"Name", "Token", "ExpiresAt"}, page: PasswordResetPage},
 	PasswordChanged: {required: []string{"Name", "ChangedAt"}},
 	// Device name and platform are reported by the client and may be blank;
 	// the templates say "unknown" then.
 	DeviceApproved: {required: []string{"Name", "ApprovedBy", "At"}},
 	RecoveryLogin:  {required: []string{"Name", "At"}},
 	Nudge:          {required: []string{"Name", "RequesterName", "WorkspaceName"}},
-	Delegation:     {required: []string{"Name", "FromName", "WorkspaceName", "Link", "ExpiresAt"}},
+	Delegation:     {required: []string{"Name", "FromName", "WorkspaceName", "Token", "ExpiresAt"}, page: DelegationPage},
 
 	SuperAdminChanged:  {required: []string{"Name", "WorkspaceName", "FromName", "ToName", "At"}},
-	OrgLinkDecided:     {required: []string{"Name", "WorkspaceName", "OrgID", "OrgName", "Status", "LoginURL"}},
+	OrgLinkDecided:     {required: []string{"Name", "WorkspaceName", "OrgID", "OrgName", "Status"}},
 	WorkspaceWithdrawn: {required: []string{"Name", "WorkspaceName", "WorkspaceID", "At"}},
 }
 
 var codePattern = regexp.MustCompile(`^[0-9]{6}$`)
 
 // check reports the first problem with d for this spec. Errors name fields,
-// never their values: links and codes are secrets.
+// never their values: tokens and codes are secrets.
 func (s spec) check(d Data) error {
 	rv := reflect.ValueOf(d)
 	for _, f := range s.required {
 		if rv.FieldByName(f).IsZero() {
 			return fmt.Errorf("missing field %s", f)
-		}
-	}
-	for f, u := range map[string]string{"Link": d.Link, "LoginURL": d.LoginURL, "ResetURL": d.ResetURL} {
-		if u != "" && !isWebURL(u) {
-			return fmt.Errorf("field %s is not an absolute http(s) URL", f)
 		}
 	}
 	if d.Code != "" && !codePattern.MatchString(d.Code) {

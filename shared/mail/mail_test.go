@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"encoding/json"
 	"html"
 	"io/fs"
 	"regexp"
@@ -16,6 +17,12 @@ import (
 
 const evil = `<script>alert(1)</script>`
 
+// urls are the sender's configuration in these tests.
+var urls = URLs{Public: "https://workgate.example", App: "https://app.example.com/login"}
+
+// token is the token in fullData.
+const token = "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA"
+
 // fullData returns data with every field set; user-typed fields carry evil.
 func fullData(tb testing.TB) Data {
 	tb.Helper()
@@ -25,11 +32,9 @@ func fullData(tb testing.TB) Data {
 		WorkspaceName: "Acme " + evil,
 		WorkspaceID:   "acme-corp",
 		LoginID:       "kim@example.com",
-		LoginURL:      "https://app.example.com/login",
-		Link:          "https://app.example.com/verify?token=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA",
+		Token:         token,
 		InviterName:   "Lee " + evil,
 		Code:          "042817",
-		ResetURL:      "https://app.example.com/password/reset",
 		DeviceName:    "Kim's " + evil,
 		Platform:      "ios",
 		ApprovedBy:    "Park " + evil,
@@ -56,21 +61,23 @@ func TestRenderEveryTemplate(t *testing.T) {
 		show []string
 		// userTyped says whether the mail shows a user-typed field.
 		userTyped bool
+		// button is the link the HTML part's button opens, if any.
+		button string
 	}{
-		{VerifyEmail, []string{d.Name, d.WorkspaceName, d.WorkspaceID, d.Link}, true},
-		{Joined, []string{d.Name, d.WorkspaceName, d.WorkspaceID, d.LoginID, d.LoginURL}, true},
-		{SetPassword, []string{d.Name, d.WorkspaceName, d.InviterName, d.Link}, true},
-		{LoginCode, []string{d.Code}, false},
-		{AccountLocked, []string{d.ResetURL}, false},
-		{PasswordReset, []string{d.Name, d.Link}, true},
-		{PasswordChanged, []string{d.Name}, true},
-		{DeviceApproved, []string{d.Name, d.DeviceName, d.Platform, d.ApprovedBy}, true},
-		{RecoveryLogin, []string{d.Name, d.DeviceName, d.Platform}, true},
-		{Nudge, []string{d.Name, d.RequesterName, d.WorkspaceName}, true},
-		{Delegation, []string{d.Name, d.FromName, d.WorkspaceName, d.Link}, true},
-		{SuperAdminChanged, []string{d.Name, d.WorkspaceName, d.FromName, d.ToName}, true},
-		{OrgLinkDecided, []string{d.Name, d.WorkspaceName, d.OrgID, d.OrgName}, true},
-		{WorkspaceWithdrawn, []string{d.Name, d.WorkspaceName, d.WorkspaceID}, true},
+		{VerifyEmail, []string{d.Name, d.WorkspaceName, d.WorkspaceID}, true, urls.Public + "/verify-email/" + token},
+		{Joined, []string{d.Name, d.WorkspaceName, d.WorkspaceID, d.LoginID}, true, urls.App},
+		{SetPassword, []string{d.Name, d.WorkspaceName, d.InviterName}, true, urls.Public + "/set-password/" + token},
+		{LoginCode, []string{d.Code}, false, ""},
+		{AccountLocked, nil, false, urls.App},
+		{PasswordReset, []string{d.Name}, true, urls.Public + "/reset-password/" + token},
+		{PasswordChanged, []string{d.Name}, true, ""},
+		{DeviceApproved, []string{d.Name, d.DeviceName, d.Platform, d.ApprovedBy}, true, ""},
+		{RecoveryLogin, []string{d.Name, d.DeviceName, d.Platform}, true, ""},
+		{Nudge, []string{d.Name, d.RequesterName, d.WorkspaceName}, true, ""},
+		{Delegation, []string{d.Name, d.FromName, d.WorkspaceName}, true, urls.Public + "/delegation/" + token},
+		{SuperAdminChanged, []string{d.Name, d.WorkspaceName, d.FromName, d.ToName}, true, ""},
+		{OrgLinkDecided, []string{d.Name, d.WorkspaceName, d.OrgID, d.OrgName}, true, urls.App},
+		{WorkspaceWithdrawn, []string{d.Name, d.WorkspaceName, d.WorkspaceID}, true, ""},
 	}
 
 	var names []string
@@ -86,7 +93,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 			t.Run(tc.name+"/"+string(loc), func(t *testing.T) {
 				t.Parallel()
 				const to = "recipient@example.com"
-				m, err := Render(tc.name, loc, to, d)
+				m, err := Render(tc.name, loc, to, d, urls)
 				if err != nil {
 					t.Fatalf("Render: %v", err)
 				}
@@ -102,7 +109,11 @@ func TestRenderEveryTemplate(t *testing.T) {
 				if strings.Contains(m.Subject, "example") || strings.Contains(m.Subject, "<") {
 					t.Errorf("Subject = %q contains data; subjects must be fixed", m.Subject)
 				}
-				for _, v := range tc.show {
+				show := tc.show
+				if tc.button != "" {
+					show = append(slices.Clone(show), tc.button)
+				}
+				for _, v := range show {
 					if !strings.Contains(m.Text, v) {
 						t.Errorf("text part lacks %q:\n%s", v, m.Text)
 					}
@@ -121,8 +132,8 @@ func TestRenderEveryTemplate(t *testing.T) {
 						t.Errorf("HTML part lacks the escaped %q", html.EscapeString(evil))
 					}
 				}
-				if d.Link != "" && slices.Contains(tc.show, d.Link) && !strings.Contains(m.HTML, `href="`+d.Link+`"`) {
-					t.Errorf("HTML part has no button to %q", d.Link)
+				if tc.button != "" && !strings.Contains(m.HTML, `href="`+tc.button+`"`) {
+					t.Errorf("HTML part has no button to %q", tc.button)
 				}
 				if !strings.Contains(m.Text, to) || !strings.Contains(m.HTML, to) {
 					t.Errorf("footer does not name the recipient")
@@ -143,6 +154,50 @@ func TestRenderEveryTemplate(t *testing.T) {
 	}
 }
 
+// TestRenderLinksOnlyFromURLs: a mail request that carries addresses (as
+// a forged event would, in the fields that once held links) and a token
+// built to escape its page still renders links only under the sender's
+// own URLs: the address fields are not part of Data, and the token stays
+// one path segment of its page.
+func TestRenderLinksOnlyFromURLs(t *testing.T) {
+	t.Parallel()
+	const forged = `{"Name":"Kim","WorkspaceName":"Acme","WorkspaceID":"acme","LoginID":"kim@example.com",
+		"InviterName":"Lee","FromName":"Jung","ToName":"Yoon","ApprovedBy":"Park","RequesterName":"Choi",
+		"OrgID":"acme-org","OrgName":"Acme Org","Status":"active","Code":"042817",
+		"Link":"https://evil.example/verify-email/abc","LoginURL":"https://evil.example/login",
+		"ResetURL":"https://evil.example/reset","URL":"https://evil.example/","Href":"https://evil.example/",
+		"Token":"../../x?next=https://evil.example/#@evil.example",
+		"ExpiresAt":"2025-03-14T07:30:00Z","LockedUntil":"2025-03-14T07:30:00Z",
+		"ChangedAt":"2025-03-14T06:30:00Z","At":"2025-03-14T06:30:00Z"}`
+	var d Data
+	if err := json.Unmarshal([]byte(forged), &d); err != nil {
+		t.Fatal(err)
+	}
+	link := regexp.MustCompile(`https?://[^\s"<>]+`)
+	for _, name := range sortedKeys(specs) {
+		for _, loc := range i18n.Locales() {
+			t.Run(name+"/"+string(loc), func(t *testing.T) {
+				t.Parallel()
+				m, err := Render(name, loc, "kim@example.com", d, urls)
+				if err != nil {
+					t.Fatalf("Render: %v", err)
+				}
+				for part, s := range map[string]string{"text": m.Text, "html": html.UnescapeString(m.HTML)} {
+					for _, l := range link.FindAllString(s, -1) {
+						if l == urls.App {
+							continue
+						}
+						page := specs[name].page
+						if page == "" || !strings.HasPrefix(l, urls.Public+page) || strings.ContainsAny(strings.TrimPrefix(l, urls.Public+page), "/?#") {
+							t.Errorf("%s part links to %q, which is neither the app nor one token under %s%s", part, l, urls.Public, page)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
 func TestRenderLoginCodeIsTheOnlySixDigitNumber(t *testing.T) {
 	t.Parallel()
 	sixDigits := regexp.MustCompile(`\b\d{6}\b`)
@@ -150,7 +205,7 @@ func TestRenderLoginCodeIsTheOnlySixDigitNumber(t *testing.T) {
 		t.Run(string(loc), func(t *testing.T) {
 			t.Parallel()
 			d := fullData(t)
-			m, err := Render(LoginCode, loc, "a@example.com", d)
+			m, err := Render(LoginCode, loc, "a@example.com", d, urls)
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
@@ -177,7 +232,7 @@ func TestRenderTimes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(string(tc.locale), func(t *testing.T) {
 			t.Parallel()
-			m, err := Render(PasswordReset, tc.locale, "a@example.com", d)
+			m, err := Render(PasswordReset, tc.locale, "a@example.com", d, urls)
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
@@ -203,7 +258,7 @@ func TestRenderOptionalDeviceFields(t *testing.T) {
 		for _, name := range []string{DeviceApproved, RecoveryLogin} {
 			t.Run(name+"/"+string(tc.locale), func(t *testing.T) {
 				t.Parallel()
-				m, err := Render(name, tc.locale, "a@example.com", d)
+				m, err := Render(name, tc.locale, "a@example.com", d, urls)
 				if err != nil {
 					t.Fatalf("Render: %v", err)
 				}
@@ -229,7 +284,7 @@ func TestRenderLocaleFallback(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(string(tc.locale), func(t *testing.T) {
 			t.Parallel()
-			m, err := Render(Nudge, tc.locale, "a@example.com", d)
+			m, err := Render(Nudge, tc.locale, "a@example.com", d, urls)
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
@@ -246,28 +301,28 @@ func TestRenderErrors(t *testing.T) {
 		name     string
 		template string
 		to       string
-		edit     func(*Data)
+		edit     func(*Data, *URLs)
 		wantErr  string
 	}{
 		{"unknown template", "welcome", "a@example.com", nil, "unknown template"},
 		{"no recipient", VerifyEmail, " ", nil, "no recipient"},
-		{"missing link", VerifyEmail, "a@example.com", func(d *Data) { d.Link = "" }, "missing field Link"},
-		{"missing expiry", PasswordReset, "a@example.com", func(d *Data) { d.ExpiresAt = time.Time{} }, "missing field ExpiresAt"},
-		{"missing code", LoginCode, "a@example.com", func(d *Data) { d.Code = "" }, "missing field Code"},
-		{"short code", LoginCode, "a@example.com", func(d *Data) { d.Code = "12345" }, "not 6 digits"},
-		{"code with letters", LoginCode, "a@example.com", func(d *Data) { d.Code = "12a456" }, "not 6 digits"},
-		{"javascript link", Delegation, "a@example.com", func(d *Data) { d.Link = "javascript:alert(1)" }, "field Link is not an absolute http(s) URL"},
-		{"relative reset url", AccountLocked, "a@example.com", func(d *Data) { d.ResetURL = "/reset?token=secret" }, "field ResetURL is not"},
-		{"bad login url", Joined, "a@example.com", func(d *Data) { d.LoginURL = "ftp://x/secret" }, "field LoginURL is not"},
+		{"missing token", VerifyEmail, "a@example.com", func(d *Data, _ *URLs) { d.Token = "" }, "missing field Token"},
+		{"missing expiry", PasswordReset, "a@example.com", func(d *Data, _ *URLs) { d.ExpiresAt = time.Time{} }, "missing field ExpiresAt"},
+		{"missing code", LoginCode, "a@example.com", func(d *Data, _ *URLs) { d.Code = "" }, "missing field Code"},
+		{"short code", LoginCode, "a@example.com", func(d *Data, _ *URLs) { d.Code = "12345" }, "not 6 digits"},
+		{"code with letters", LoginCode, "a@example.com", func(d *Data, _ *URLs) { d.Code = "12a456" }, "not 6 digits"},
+		{"javascript public url", Delegation, "a@example.com", func(_ *Data, u *URLs) { u.Public = "javascript:alert(1)" }, "must be absolute http(s) URLs"},
+		{"relative app url", AccountLocked, "a@example.com", func(_ *Data, u *URLs) { u.App = "/reset?token=secret" }, "must be absolute http(s) URLs"},
+		{"no app url", Joined, "a@example.com", func(_ *Data, u *URLs) { u.App = "" }, "must be absolute http(s) URLs"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			d := fullData(t)
+			d, u := fullData(t), urls
 			if tc.edit != nil {
-				tc.edit(&d)
+				tc.edit(&d, &u)
 			}
-			_, err := Render(tc.template, i18n.English, tc.to, d)
+			_, err := Render(tc.template, i18n.English, tc.to, d, u)
 			if err == nil {
 				t.Fatalf("Render succeeded, want an error containing %q", tc.wantErr)
 			}

@@ -31,8 +31,6 @@ type Service struct {
 	Outbox *bus.Outbox
 	Sealer *auth.Sealer
 	Clock  clock.Clock
-	// AppURL is where mails send people to log in.
-	AppURL string
 }
 
 // MaxName bounds an organisation's name and a login-method name, in
@@ -273,7 +271,7 @@ func (s *Service) Decide(ctx context.Context, orgID string, approve bool) (strin
 		// The operator's language is not the super admin's: the mail is in
 		// the product's default language.
 		ev, err := events.NewMail(s.Sealer, mail.OrgLinkDecided, i18n.Default, admin.Email, mail.Data{
-			Name: admin.Name, WorkspaceName: ws.Name, OrgID: l.OrgID, OrgName: l.OrgName, Status: status, LoginURL: s.AppURL,
+			Name: admin.Name, WorkspaceName: ws.Name, OrgID: l.OrgID, OrgName: l.OrgName, Status: status,
 		}, now)
 		if err != nil {
 			return "", fmt.Errorf("orglink.Decide: %w", err)

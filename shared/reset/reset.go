@@ -50,8 +50,9 @@ const (
 	tries = 5
 )
 
-// Path is the path of a reset link, before its token.
-const Path = "/reset-password/"
+// Path is the path of a reset link, before its token (the mailer builds
+// the link, see mail.PasswordResetPage).
+const Path = mail.PasswordResetPage
 
 // Service runs the password reset.
 type Service struct {
@@ -60,8 +61,6 @@ type Service struct {
 	Hasher *auth.Hasher
 	Sealer *auth.Sealer
 	Clock  clock.Clock
-	// Link returns the public URL of a path (links in e-mails).
-	Link func(path string) string
 }
 
 // Request mails a reset link if the name matches the account of the
@@ -121,7 +120,7 @@ func (s *Service) newLink(req *store.ResetRequest, acc *domain.Account, locale i
 		AccountID: acc.ID, CreatedAt: now, ExpiresAt: now.Add(LinkTTL), PurgeAt: now.Add(LinkTTL + purgeAfter),
 	}
 	ev, err := events.NewMail(s.Sealer, mail.PasswordReset, locale, acc.Email, mail.Data{
-		Name: acc.Name, Link: s.Link(Path + token), ExpiresAt: req.Link.ExpiresAt,
+		Name: acc.Name, Token: token, ExpiresAt: req.Link.ExpiresAt,
 	}, now)
 	if err != nil {
 		return fmt.Errorf("reset.Request: %w", err)

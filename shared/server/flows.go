@@ -26,7 +26,7 @@ import (
 func (d *Deps) Signup() *signup.Service {
 	return &signup.Service{
 		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock,
-		Link: d.Config.PublicLink, AppURL: d.Config.AppURL,
+		Link: d.Config.PublicLink,
 	}
 }
 
@@ -50,14 +50,14 @@ func (d *Deps) Sessions() *session.Service {
 func (d *Deps) Login() *login.Service {
 	return &login.Service{
 		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, MACer: d.MACer,
-		Clock: d.Clock, Sessions: d.Sessions(), AppURL: d.Config.AppURL,
+		Clock: d.Clock, Sessions: d.Sessions(),
 	}
 }
 
 // Devices returns the approvers' side of F9 and the trusted devices.
 func (d *Deps) Devices() *device.Service {
 	return &device.Service{
-		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock, LoginURL: d.Config.AppURL,
+		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock,
 	}
 }
 
@@ -85,14 +85,14 @@ func (d *Deps) Rooms() *rooms.Service {
 // Delegations returns the super admin delegation (F16).
 func (d *Deps) Delegations() *delegation.Service {
 	return &delegation.Service{
-		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, Clock: d.Clock, Login: d.Login(), Link: d.Config.PublicLink,
+		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, Clock: d.Clock, Login: d.Login(),
 	}
 }
 
 // OrgLinks returns the organisation link and the operators' decisions
 // (F17).
 func (d *Deps) OrgLinks() *orglink.Service {
-	return &orglink.Service{Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, Clock: d.Clock, AppURL: d.Config.AppURL}
+	return &orglink.Service{Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, Clock: d.Clock}
 }
 
 // Withdrawals returns service withdrawal and its deletion job (F18).

@@ -23,6 +23,7 @@ import (
 	"github.com/workgate/workgate/shared/bus"
 	"github.com/workgate/workgate/shared/clock"
 	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
 	"github.com/workgate/workgate/shared/store"
@@ -50,6 +51,10 @@ type Deps struct {
 	Sealer   *auth.Sealer
 	MACer    *auth.MACer
 	Mailer   Mailer
+	// PushVerifier checks the OIDC token of each call to a function that
+	// only Pub/Sub push or Cloud Scheduler call. It is nil in dev mode
+	// (the emulator sends no token), unless Options set one.
+	PushVerifier *bus.Verifier
 
 	closers []func() error
 }
@@ -67,9 +72,14 @@ type Options struct {
 	Log *slog.Logger
 	// Function, if set, is the one function this process serves: outside
 	// dev mode, Open refuses to start without the secrets its topology
-	// entry lists. In dev mode, missing keys are generated into
-	// Config.KeyDir.
+	// entry lists, or, if Pub/Sub push or Cloud Scheduler call it,
+	// without WORKGATE_PUSH_AUDIENCE and WORKGATE_PUSH_SERVICE_ACCOUNT.
+	// In dev mode, missing keys are generated into Config.KeyDir.
 	Function string
+	// PushVerifier, if set, checks the callers of push and scheduled
+	// functions even in dev mode (tests, with keys of their own). Outside
+	// dev mode Open builds one from the configuration.
+	PushVerifier *bus.Verifier
 }
 
 // Open builds the dependencies. Close releases them.
@@ -92,6 +102,14 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 			return nil, fmt.Errorf("server.Open: function %q is not in the topology", opts.Function)
 		}
 		if err := checkSecrets(cfg, fn.Secrets); err != nil {
+			return nil, fmt.Errorf("server.Open: %w", err)
+		}
+		if err := checkPushConfig(cfg, fn); err != nil {
+			return nil, fmt.Errorf("server.Open: %w", err)
+		}
+	}
+	if d.PushVerifier = opts.PushVerifier; d.PushVerifier == nil && !cfg.Dev && cfg.PushAudience != "" {
+		if d.PushVerifier, err = bus.NewVerifier(ctx, cfg.PushAudience, cfg.PushServiceAccount, nil); err != nil {
 			return nil, fmt.Errorf("server.Open: %w", err)
 		}
 	}
@@ -212,6 +230,56 @@ func checkSecrets(cfg *config.Config, secrets []string) error {
 	return errors.Join(missing...)
 }
 
+// checkPushConfig refuses to start outside dev mode a function that
+// Pub/Sub push or Cloud Scheduler call, unless it knows whose tokens to
+// take: it would otherwise do what any caller asks.
+func checkPushConfig(cfg *config.Config, fn infra.Function) error {
+	if cfg.Dev || !invokedOnly(fn) || (cfg.PushAudience != "" && cfg.PushServiceAccount != "") {
+		return nil
+	}
+	return errPushConfig(fn)
+}
+
+func errPushConfig(fn infra.Function) error {
+	return fmt.Errorf("function %s is called by Pub/Sub push or Cloud Scheduler: outside dev mode WORKGATE_PUSH_AUDIENCE and WORKGATE_PUSH_SERVICE_ACCOUNT must be set", fn.Name)
+}
+
+// invokedOnly reports whether only Pub/Sub push or Cloud Scheduler call
+// the function, with the invoker's OIDC token.
+func invokedOnly(fn infra.Function) bool { return fn.Topic != "" || fn.Schedule != "" }
+
+// guard answers, before the handler of a function that only Pub/Sub push
+// or Cloud Scheduler call, the calls that are not theirs: outside dev mode
+// (or with Options.PushVerifier) one without the invoker's valid OIDC
+// token, 401; and a push whose body is not declared as JSON, 400, so
+// that in dev mode, where no token is asked, a page the developer opens
+// cannot push with a cross-site "simple" POST (text/plain or a form).
+func (d *Deps) guard(fn infra.Function, h http.Handler) (http.Handler, error) {
+	if !invokedOnly(fn) {
+		return h, nil
+	}
+	v := d.PushVerifier
+	if v == nil && !d.Config.Dev {
+		return nil, errPushConfig(fn)
+	}
+	push := fn.Topic != ""
+	return web.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		if v != nil {
+			if err := v.Verify(r); err != nil {
+				logging.From(r.Context()).Warn("call refused: not the invoker's token", "reason", err.Error())
+				return errs.E(errs.Unauthenticated, "only the invoker's OIDC token is taken here")
+			}
+		}
+		if push {
+			if err := web.RequireJSON(r); err != nil {
+				return err
+			}
+		}
+		h.ServeHTTP(w, r)
+		return nil
+	}), nil
+}
+
 // Close releases the clients, newest first.
 func (d *Deps) Close() {
 	for i := len(d.closers) - 1; i >= 0; i-- {
@@ -287,7 +355,11 @@ func build(ctx context.Context, name string, c Constructor) (http.Handler, error
 	if err != nil {
 		return nil, err
 	}
+	fn, _ := d.Topology.Function(name) // Open checked it is there
 	h, err := c(d)
+	if err == nil {
+		h, err = d.guard(fn, h)
+	}
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -319,6 +391,9 @@ func Router(d *Deps) (http.Handler, error) {
 			continue
 		}
 		h, err := c(d)
+		if err == nil {
+			h, err = d.guard(f, h)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("server.Router: %s: %w", f.Name, err)
 		}

@@ -21,6 +21,11 @@ func TestOpenRefusesMissingSecrets(t *testing.T) {
 	}{
 		{"mailer", map[string]string{}, []string{"WORKGATE_SEAL_KEY", "SENDGRID_API_KEY"}},
 		{"mailer", map[string]string{"SENDGRID_API_KEY": "k"}, []string{"WORKGATE_SEAL_KEY"}},
+		// Pub/Sub push and Cloud Scheduler call these: without knowing
+		// whose tokens to take, they would do what anyone asks.
+		{"mailer", map[string]string{"SENDGRID_API_KEY": "k", "WORKGATE_SEAL_KEY": "k"}, []string{"WORKGATE_PUSH_AUDIENCE", "WORKGATE_PUSH_SERVICE_ACCOUNT"}},
+		{"fanout", map[string]string{"WORKGATE_PUSH_AUDIENCE": "https://workgate.example/_push/fanout"}, []string{"WORKGATE_PUSH_SERVICE_ACCOUNT"}},
+		{"relay", map[string]string{"WORKGATE_PUSH_SERVICE_ACCOUNT": "wg-invoker@p.iam.gserviceaccount.com"}, []string{"WORKGATE_PUSH_AUDIENCE"}},
 		{"nope", map[string]string{}, []string{"not in the topology"}},
 	}
 	for _, tc := range cases {
@@ -70,8 +75,10 @@ func TestLazy(t *testing.T) {
 			t.Fatalf("without secrets = %d, want 500", code)
 		}
 	}
-	// Dev mode: built once, then served.
+	// Dev mode (on a loopback address, as it must be): built once, then
+	// served.
 	t.Setenv("WORKGATE_DEV", "1")
+	t.Setenv("PUBLIC_URL", "http://127.0.0.1:8080")
 	t.Setenv("WORKGATE_KEY_DIR", t.TempDir())
 	for range 3 {
 		if code := serve(); code != http.StatusTeapot {

@@ -159,7 +159,7 @@ func (s *Service) AcceptInvite(ctx context.Context, in InviteSignUp) error {
 	}
 	ev, err := events.NewMail(s.Sealer, mail.VerifyEmail, in.Locale, email, mail.Data{
 		Name: name, WorkspaceName: inv.Workspace.Name, WorkspaceID: inv.Workspace.ID,
-		Link: s.Link("/verify-email/" + token), ExpiresAt: v.ExpiresAt,
+		Token: token, ExpiresAt: v.ExpiresAt,
 	}, now)
 	if err != nil {
 		return fmt.Errorf("signup.AcceptInvite: %w", err)
@@ -257,7 +257,7 @@ func (s *Service) activation(ctx context.Context, workspaceID, accountID string,
 // login ID.
 func (s *Service) joinedMail(locale, email, name string, ws *domain.Workspace, now time.Time) (events.Event, error) {
 	ev, err := events.NewMail(s.Sealer, mail.Joined, i18n.Parse(locale), email, mail.Data{
-		Name: name, WorkspaceName: ws.Name, WorkspaceID: ws.ID, LoginID: email, LoginURL: s.AppURL,
+		Name: name, WorkspaceName: ws.Name, WorkspaceID: ws.ID, LoginID: email,
 	}, now)
 	if err != nil {
 		return events.Event{}, fmt.Errorf("signup.joinedMail: %w", err)

@@ -114,7 +114,7 @@ func (s *Service) register(ctx context.Context, in NewMember, m domain.Member) (
 	}
 	ev, err := events.NewMail(s.Sealer, mail.SetPassword, in.Locale, m.Email, mail.Data{
 		Name: m.Name, WorkspaceName: in.Workspace.Name, InviterName: in.InviterName,
-		Link: s.Link("/set-password/" + token), ExpiresAt: r.Verification.ExpiresAt,
+		Token: token, ExpiresAt: r.Verification.ExpiresAt,
 	}, now)
 	if err != nil {
 		return "", fmt.Errorf("signup.RegisterMember: %w", err)

@@ -49,10 +49,8 @@ type Service struct {
 	Hasher *auth.Hasher
 	Sealer *auth.Sealer
 	Clock  clock.Clock
-	// Link returns the public URL of a path (links in e-mails).
+	// Link returns the public URL of a path (an invite link's URL).
 	Link func(path string) string
-	// AppURL is where members open workgate to log in.
-	AppURL string
 }
 
 // NewWorkspace is a request to create a workspace.
@@ -109,7 +107,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) error {
 	}
 	ev, err := events.NewMail(s.Sealer, mail.VerifyEmail, in.Locale, email, mail.Data{
 		Name: ownerName, WorkspaceName: name, WorkspaceID: ws.ID,
-		Link: s.Link("/verify-email/" + token), ExpiresAt: v.ExpiresAt,
+		Token: token, ExpiresAt: v.ExpiresAt,
 	}, now)
 	if err != nil {
 		return fmt.Errorf("signup.CreateWorkspace: %w", err)
@@ -204,7 +202,7 @@ func (s *Service) activate(ctx context.Context, tokenHash string, v *domain.Veri
 		return Verified{}, err
 	}
 	ev, err := events.NewMail(s.Sealer, mail.Joined, i18n.Parse(v.Locale), acc.Email, mail.Data{
-		Name: acc.Name, WorkspaceName: ws.Name, WorkspaceID: ws.ID, LoginID: acc.Email, LoginURL: s.AppURL,
+		Name: acc.Name, WorkspaceName: ws.Name, WorkspaceID: ws.ID, LoginID: acc.Email,
 	}, now)
 	if err != nil {
 		return Verified{}, fmt.Errorf("signup.activate: %w", err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -120,6 +121,20 @@ func Decode(r *http.Request, v any) error {
 			return decodeError(err)
 		}
 		return errs.E(errs.Invalid, "the body must hold one JSON value")
+	}
+	return nil
+}
+
+// RequireJSON refuses (400) a request whose body is not declared as
+// application/json. A page on another site can make a browser send a
+// "simple" cross-site POST (text/plain, a form) without asking; one
+// declared JSON needs a CORS preflight that nothing here grants. The dev
+// surface and the push endpoints, which take no credentials in dev mode,
+// accept only such requests.
+func RequireJSON(r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return errs.E(errs.Invalid, "the body must be application/json")
 	}
 	return nil
 }

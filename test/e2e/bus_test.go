@@ -22,7 +22,7 @@ func (e *env) mailEvent(to string) events.Event {
 	e.t.Helper()
 	d := e.s.Deps
 	ev, err := events.NewMail(d.Sealer, mail.Joined, i18n.English, to, mail.Data{
-		Name: "Kim", WorkspaceName: "Acme", WorkspaceID: "acme", LoginID: to, LoginURL: e.s.URL + "/",
+		Name: "Kim", WorkspaceName: "Acme", WorkspaceID: "acme", LoginID: to,
 	}, d.Clock.Now())
 	if err != nil {
 		e.t.Fatal(err)

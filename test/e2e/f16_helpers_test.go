@@ -66,8 +66,8 @@ func (e *env) f16Subjects(template string) []string {
 	var out []string
 	for _, l := range i18n.Locales() {
 		m, err := mail.Render(template, l, "x@example.com", mail.Data{
-			Name: "x", FromName: "x", ToName: "x", WorkspaceName: "x", Link: "http://x", ExpiresAt: time.Now(), At: time.Now(),
-		})
+			Name: "x", FromName: "x", ToName: "x", WorkspaceName: "x", Token: "x", ExpiresAt: time.Now(), At: time.Now(),
+		}, mail.URLs{Public: "http://x", App: "http://x"})
 		if err != nil {
 			e.t.Fatal(err)
 		}

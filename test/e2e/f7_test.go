@@ -83,7 +83,7 @@ func (e *env) lockMails(email string) int {
 	e.t.Helper()
 	var subjects []string
 	for _, l := range i18n.Locales() {
-		m, err := mail.Render(mail.AccountLocked, l, email, mail.Data{LockedUntil: time.Now(), ResetURL: "http://x"})
+		m, err := mail.Render(mail.AccountLocked, l, email, mail.Data{LockedUntil: time.Now()}, mail.URLs{Public: "http://x", App: "http://x"})
 		if err != nil {
 			e.t.Fatal(err)
 		}
