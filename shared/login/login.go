@@ -56,6 +56,8 @@ type Service struct {
 	Sessions *session.Service
 	// AppURL is where a locked-out member can reset their password.
 	AppURL string
+	// IDs MACs recovery keys, with the ID key that never rotates.
+	IDs *auth.MACer
 }
 
 // RequestCode mails a login code to an address if it has an account. The
