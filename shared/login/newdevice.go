@@ -32,7 +32,7 @@ var errNoApproval = errs.E(errs.NotFound, "There is no such approval request.")
 // is issued once: the commit that issues it marks the request with a
 // precondition, so of concurrent polls one gets it.
 func (s *Service) PollApproval(ctx context.Context, id, pollToken string) (*Poll, error) {
-	if id == "" || len(id) > 64 || pollToken == "" || len(pollToken) > 128 {
+	if !domain.IsID(id) || pollToken == "" || len(pollToken) > 128 {
 		return nil, errNoApproval
 	}
 	for range 3 {
