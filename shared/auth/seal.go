@@ -56,6 +56,9 @@ func NewSealer(key []byte, previous ...[]byte) (*Sealer, error) {
 	return s, nil
 }
 
+// sealKeyIDLen is the length of a key ID: 6 bytes in base64url.
+const sealKeyIDLen = 8
+
 // sealKeyID names a seal key in the values it seals: 48 bits of a hash of
 // the key, enough to tell two keys apart, and saying nothing of the key.
 func sealKeyID(key []byte) string {
@@ -96,6 +99,9 @@ func (s *Sealer) Open(sealed string) (string, error) {
 	}
 	aead, ok := s.keys[kid]
 	if !ok {
+		if _, err := base64.RawURLEncoding.Strict().DecodeString(kid); err != nil || len(kid) != sealKeyIDLen {
+			return "", fmt.Errorf("auth.Sealer.Open: %w", errUnseal) // not a key ID: garbage, not a newer key
+		}
 		return "", fmt.Errorf("auth.Sealer.Open: %w", ErrUnknownSealKey)
 	}
 	return openWith([]cipher.AEAD{aead}, body, []byte(kid))

@@ -182,6 +182,13 @@ func TestSealRotation(t *testing.T) {
 	if _, err := old.Open(after); !errors.Is(err, ErrUnknownSealKey) {
 		t.Errorf("Open(sealed by a key not deployed yet) = %v, want ErrUnknownSealKey", err)
 	}
+	// Garbage with a dot is malformed, not a newer key: the mailer drops it
+	// instead of retrying it.
+	for _, junk := range []string{"http://x.example/verify-email/abc", "." + after, "a." + strings.Split(after, ".")[1]} {
+		if _, err := next.Open(junk); err == nil || errors.Is(err, ErrUnknownSealKey) {
+			t.Errorf("Open(%q) = %v, want a malformed value", junk, err)
+		}
+	}
 
 	// Values sealed before key IDs: nonce || ciphertext || tag, no
 	// additional data.
