@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/bus"
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/events"
@@ -67,6 +68,9 @@ func (m *mailer) consume(ctx context.Context, ev events.Event) error {
 		}
 	}
 	if err := req.Unseal(m.sealer); err != nil {
+		if errors.Is(err, auth.ErrUnknownSealKey) {
+			return err // sealed with a new key this instance has not yet: redeliver
+		}
 		log.Error("dropping a mail request whose secrets do not open", "error", err.Error())
 		return nil
 	}

@@ -9,6 +9,14 @@
 #   1. terraform apply -target=google_secret_manager_secret.secret ...
 #      then give each secret a value (Terraform never holds secret values):
 #        printf %s "$KEY" | gcloud secrets versions add workgate-seal-key --data-file=-
+#      A *-previous secret (workgate-jwt-key-previous, …) gets the same value
+#      as its key: no rotation under way. workgate-id-key never rotates; a
+#      project deployed before it existed gives it workgate-mac-key's value.
+#      To rotate a key: add the new key as a version of its -previous
+#      secret and roll out new revisions (secrets are read at instance
+#      start), so every function accepts it; then add the new key to the
+#      key's secret and the old one to the -previous, and roll out again;
+#      an hour later the -previous may take the new key's value.
 #   2. terraform apply -var project_id=… -var image=…@sha256:… -var domain=… -var mail_from=…
 #   3. point the domain's A record at the load_balancer_ip output.
 # Whoever applies needs Owner, or enough to enable APIs, grant IAM and act as

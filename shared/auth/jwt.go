@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -20,30 +21,42 @@ const Leeway = 30 * time.Second
 // signed by that key or by one of the previous keys it was given, so that
 // tokens issued before a key rotation stay valid until they expire. Each
 // key is named by its kid, the RFC 7638 thumbprint of its public key.
+//
+// A Signer issues tokens as one issuer (iss) for one audience (aud), and
+// Verify requires both: a token made by another deployment, or for another
+// use, does not pass here even if it were signed with the same key.
 // A Signer is safe for concurrent use.
 type Signer struct {
-	key  ed25519.PrivateKey
-	kid  string
-	keys map[string]ed25519.PublicKey // by kid: current and previous
-	jwks []JWK                        // current first
-	now  func() time.Time
+	issuer   string
+	audience string
+	key      ed25519.PrivateKey
+	kid      string
+	keys     map[string]ed25519.PublicKey // by kid: current and previous
+	jwks     []JWK                        // current first
+	now      func() time.Time
 }
 
-// NewSigner returns a Signer that signs with key and verifies tokens signed
-// by key or any of previous. Its Verify uses the system clock; see WithNow.
-// NewSigner panics if a key does not have the size of an Ed25519 key, as
-// only a programming error can cause that (ParseSigningKey and
+// NewSigner returns a Signer for tokens of issuer and audience that signs
+// with key and verifies tokens signed by key or any of previous. Its Verify
+// uses the system clock; see WithNow. NewSigner panics if issuer or
+// audience is empty, or if a key does not have the size of an Ed25519 key,
+// as only a programming error can cause that (ParseSigningKey and
 // DevSigningKey return valid keys).
-func NewSigner(key ed25519.PrivateKey, previous ...ed25519.PublicKey) *Signer {
+func NewSigner(issuer, audience string, key ed25519.PrivateKey, previous ...ed25519.PublicKey) *Signer {
+	if issuer == "" || audience == "" {
+		panic("auth.NewSigner: issuer and audience are required")
+	}
 	if len(key) != ed25519.PrivateKeySize {
 		panic("auth.NewSigner: signing key is not an Ed25519 private key")
 	}
 	pub := key.Public().(ed25519.PublicKey)
 	s := &Signer{
-		key:  key,
-		kid:  thumbprint(pub),
-		keys: make(map[string]ed25519.PublicKey, 1+len(previous)),
-		now:  time.Now,
+		issuer:   issuer,
+		audience: audience,
+		key:      key,
+		kid:      thumbprint(pub),
+		keys:     make(map[string]ed25519.PublicKey, 1+len(previous)),
+		now:      time.Now,
 	}
 	for _, k := range append([]ed25519.PublicKey{pub}, previous...) {
 		if len(k) != ed25519.PublicKeySize {
@@ -77,10 +90,26 @@ func (s *Signer) WithNow(now func() time.Time) *Signer {
 // KeyID returns the kid of the current signing key.
 func (s *Signer) KeyID() string { return s.kid }
 
+// Issuer returns the iss of the Signer's tokens.
+func (s *Signer) Issuer() string { return s.issuer }
+
+// Audience returns the aud of the Signer's tokens.
+func (s *Signer) Audience() string { return s.audience }
+
+// errClaims is a programming error: Sign refuses to make a token that its
+// own Verify would refuse.
+var errClaims = errors.New("claims lack the Signer's iss or aud")
+
 // Sign returns claims as a compact JWT signed with the current key, with
-// header {"alg":"EdDSA","kid":…,"typ":"JWT"}. Setting iat and exp is the
-// caller's job; Verify requires exp.
+// header {"alg":"EdDSA","kid":…,"typ":"JWT"}. Setting the claims is the
+// caller's job: iss must be Issuer() and aud must hold Audience(), and
+// Verify requires exp.
 func (s *Signer) Sign(claims jwt.Claims) (string, error) {
+	iss, _ := claims.GetIssuer()
+	aud, _ := claims.GetAudience()
+	if iss != s.issuer || !slices.Contains(aud, s.audience) {
+		return "", fmt.Errorf("auth.Signer.Sign: %w", errClaims)
+	}
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	t.Header["kid"] = s.kid
 	signed, err := t.SignedString(s.key)
@@ -97,7 +126,8 @@ var errInvalidToken = errs.E(errs.Unauthenticated, "The access token is invalid 
 // Verify checks token and decodes its claims into claims. It accepts only
 // alg EdDSA (so neither "none" nor an HS256 token MACed with the public
 // key passes), a kid that names the current or a previous key, and a typ,
-// if present, of "JWT". It requires exp and checks exp, nbf and iat against
+// if present, of "JWT". It requires iss to be the Signer's issuer, aud to
+// hold its audience, and exp; it checks exp, nbf and iat against
 // the Signer's clock with a Leeway of 30 seconds. Every failure is of kind
 // errs.Unauthenticated and also wraps the jwt error (jwt.ErrTokenExpired,
 // jwt.ErrTokenSignatureInvalid, …) for callers that need the reason.
@@ -108,6 +138,8 @@ func (s *Signer) Verify(token string, claims jwt.Claims) error {
 		jwt.WithTimeFunc(s.now),
 		jwt.WithIssuedAt(),
 		jwt.WithExpirationRequired(),
+		jwt.WithIssuer(s.issuer),
+		jwt.WithAudience(s.audience),
 	)
 	if err != nil {
 		return fmt.Errorf("auth.Signer.Verify: %w: %w", errInvalidToken, err)

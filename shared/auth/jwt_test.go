@@ -35,14 +35,22 @@ func newKey(tb testing.TB) ed25519.PrivateKey {
 	return k
 }
 
+// The issuer and audience of every signer in these tests.
+const (
+	testIssuer   = "https://workgate.example"
+	testAudience = "https://workgate.example/v1"
+)
+
 func newTestSigner(tb testing.TB, key ed25519.PrivateKey, previous ...ed25519.PublicKey) *Signer {
 	tb.Helper()
-	return NewSigner(key, previous...).WithNow(func() time.Time { return testNow })
+	return NewSigner(testIssuer, testAudience, key, previous...).WithNow(func() time.Time { return testNow })
 }
 
 func validClaims() testClaims {
 	return testClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    testIssuer,
+			Audience:  jwt.ClaimStrings{testAudience},
 			Subject:   "acc_1",
 			ID:        "ses_1",
 			IssuedAt:  jwt.NewNumericDate(testNow),
@@ -168,10 +176,79 @@ func TestVerifyTimes(t *testing.T) {
 	}
 }
 
+// TestVerifyIssuerAudience: a token must name the Signer's issuer and
+// audience; one without them, or made for another deployment or use, is
+// refused even when our key signed it.
+func TestVerifyIssuerAudience(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	s := newTestSigner(t, key)
+	// Signed by hand: Sign refuses to make these.
+	signed := func(c testClaims) string {
+		t.Helper()
+		body := unsigned(t, map[string]any{"alg": "EdDSA", "typ": "JWT", "kid": s.KeyID()}, c)
+		return body + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(key, []byte(body)))
+	}
+	cases := []struct {
+		name   string
+		change func(*testClaims)
+		want   error // nil: accepted
+	}{
+		{name: "valid", change: func(*testClaims) {}},
+		{name: "our audience among others", change: func(c *testClaims) { c.Audience = jwt.ClaimStrings{"other", testAudience} }},
+		{name: "no iss", change: func(c *testClaims) { c.Issuer = "" }, want: jwt.ErrTokenRequiredClaimMissing},
+		{name: "other iss", change: func(c *testClaims) { c.Issuer = "https://staging.workgate.example" }, want: jwt.ErrTokenInvalidIssuer},
+		{name: "the old constant iss", change: func(c *testClaims) { c.Issuer = "workgate" }, want: jwt.ErrTokenInvalidIssuer},
+		{name: "no aud", change: func(c *testClaims) { c.Audience = nil }, want: jwt.ErrTokenRequiredClaimMissing},
+		{name: "empty aud", change: func(c *testClaims) { c.Audience = jwt.ClaimStrings{""} }, want: jwt.ErrTokenRequiredClaimMissing},
+		{name: "other aud", change: func(c *testClaims) { c.Audience = jwt.ClaimStrings{"https://workgate.example/pages"} }, want: jwt.ErrTokenInvalidAudience},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := validClaims()
+			tc.change(&c)
+			err := s.Verify(signed(c), &testClaims{})
+			if tc.want == nil {
+				if err != nil {
+					t.Errorf("Verify: %v, want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) {
+				t.Errorf("Verify: %v, want %v", err, tc.want)
+			}
+			if k := errs.KindOf(err); k != errs.Unauthenticated {
+				t.Errorf("kind = %s, want %s", k, errs.Unauthenticated)
+			}
+		})
+	}
+}
+
+// TestSignRequiresIssuerAudience: Sign makes no token its Verify refuses.
+func TestSignRequiresIssuerAudience(t *testing.T) {
+	t.Parallel()
+	s := newTestSigner(t, newKey(t))
+	if s.Issuer() != testIssuer || s.Audience() != testAudience {
+		t.Fatalf("Issuer, Audience = %q, %q", s.Issuer(), s.Audience())
+	}
+	for name, change := range map[string]func(*testClaims){
+		"no iss":    func(c *testClaims) { c.Issuer = "" },
+		"other iss": func(c *testClaims) { c.Issuer = "workgate" },
+		"no aud":    func(c *testClaims) { c.Audience = nil },
+		"other aud": func(c *testClaims) { c.Audience = jwt.ClaimStrings{"workgate"} },
+	} {
+		c := validClaims()
+		change(&c)
+		if tok, err := s.Sign(c); err == nil {
+			t.Errorf("%s: Sign = %s, want an error", name, tok)
+		}
+	}
+}
+
 func TestWithNow(t *testing.T) {
 	t.Parallel()
 	key := newKey(t)
-	base := NewSigner(key)
+	base := NewSigner(testIssuer, testAudience, key)
 	s := base.WithNow(func() time.Time { return testNow })
 	tok := mustSign(t, s, validClaims())
 	if err := s.Verify(tok, &testClaims{}); err != nil {
@@ -331,7 +408,7 @@ func TestKeyIDIsThumbprint(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := NewSigner(tc.key)
+			s := NewSigner(testIssuer, testAudience, tc.key)
 			if got := s.KeyID(); got != tc.want {
 				t.Errorf("KeyID() = %s, want %s", got, tc.want)
 			}
@@ -412,7 +489,7 @@ func TestJWKS(t *testing.T) {
 
 func TestJWKPublicKeyMalformed(t *testing.T) {
 	t.Parallel()
-	good := NewSigner(newKey(t)).JWKS().Keys[0]
+	good := NewSigner(testIssuer, testAudience, newKey(t)).JWKS().Keys[0]
 	cases := []struct {
 		name   string
 		change func(*JWK)
@@ -436,13 +513,16 @@ func TestJWKPublicKeyMalformed(t *testing.T) {
 func TestNewSignerPanicsOnBadKey(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		name     string
-		key      ed25519.PrivateKey
-		previous []ed25519.PublicKey
+		name             string
+		issuer, audience string
+		key              ed25519.PrivateKey
+		previous         []ed25519.PublicKey
 	}{
 		{name: "nil key", key: nil},
 		{name: "seed instead of key", key: ed25519.PrivateKey(make([]byte, ed25519.SeedSize))},
 		{name: "short previous key", key: newKey(t), previous: []ed25519.PublicKey{make([]byte, 31)}},
+		{name: "no issuer", issuer: "-", key: newKey(t)},
+		{name: "no audience", audience: "-", key: newKey(t)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -451,7 +531,14 @@ func TestNewSignerPanicsOnBadKey(t *testing.T) {
 					t.Error("NewSigner did not panic")
 				}
 			}()
-			NewSigner(tc.key, tc.previous...)
+			iss, aud := testIssuer, testAudience
+			if tc.issuer == "-" {
+				iss = ""
+			}
+			if tc.audience == "-" {
+				aud = ""
+			}
+			NewSigner(iss, aud, tc.key, tc.previous...)
 		})
 	}
 }

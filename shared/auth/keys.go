@@ -19,6 +19,7 @@ const (
 	DevSigningKeyFile = "jwt-ed25519.pem"
 	DevSealKeyFile    = "seal.key"
 	DevMACKeyFile     = "mac.key"
+	DevIDKeyFile      = "id.key"
 )
 
 // ParseSigningKey parses an Ed25519 signing key given in configuration
@@ -131,6 +132,40 @@ func DevMACKey(dir string) ([]byte, error) {
 	k, err := ParseMACKey(string(b))
 	if err != nil {
 		return nil, fmt.Errorf("auth.DevMACKey: %s: %w", filepath.Join(dir, DevMACKeyFile), err)
+	}
+	return k, nil
+}
+
+// ParseIDKey parses the ID key given in configuration, which derives the
+// IDs of self rooms, direct rooms and messages (see config.IDKey): like a
+// MAC key, the base64 of at least 32 bytes.
+func ParseIDKey(value string) ([]byte, error) {
+	k, err := ParseMACKey(value)
+	if err != nil {
+		return nil, errors.New("auth.ParseIDKey: want the base64 of at least 32 bytes")
+	}
+	return k, nil
+}
+
+// DevIDKey returns the ID key kept in dir/id.key (base64) for local
+// development, generating it on first use like DevSigningKey. A folder
+// made before the ID key existed derived room IDs with its mac.key: the
+// first use copies that key, so the rooms of a local database keep their
+// IDs.
+func DevIDKey(dir string) ([]byte, error) {
+	b, err := loadOrCreate(dir, DevIDKeyFile, func() ([]byte, error) {
+		mac, err := os.ReadFile(filepath.Join(dir, DevMACKeyFile)) //nolint:gosec // the configured dev key folder
+		if err == nil {
+			return mac, nil
+		}
+		return randomKeyFile(MinMACKeyBytes)()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth.DevIDKey: %w", err)
+	}
+	k, err := ParseIDKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("auth.DevIDKey: %s: %w", filepath.Join(dir, DevIDKeyFile), err)
 	}
 	return k, nil
 }

@@ -163,6 +163,7 @@ var devKeyCases = []struct {
 	}},
 	{name: "DevSealKey", file: DevSealKeyFile, load: DevSealKey},
 	{name: "DevMACKey", file: DevMACKeyFile, load: DevMACKey},
+	{name: "DevIDKey", file: DevIDKeyFile, load: DevIDKey},
 }
 
 func mustLoad(tb testing.TB, load func(string) ([]byte, error), dir string) []byte {
@@ -295,5 +296,25 @@ func TestDevSigningKeyFileIsPEM(t *testing.T) {
 	}
 	if !k.Equal(parsed) {
 		t.Error("the file holds another key than DevSigningKey returned")
+	}
+}
+
+// TestDevIDKeyKeepsRooms: a dev key folder made before the ID key existed
+// derived room IDs with its mac.key, so the ID key starts as a copy of it;
+// a fresh folder gets a key of its own, not the MAC key.
+func TestDevIDKeyKeepsRooms(t *testing.T) {
+	t.Parallel()
+	old := t.TempDir()
+	mac := mustLoad(t, DevMACKey, old)
+	if id := mustLoad(t, DevIDKey, old); !bytes.Equal(id, mac) {
+		t.Error("the ID key of a folder with a mac.key is not that key")
+	}
+	fresh := t.TempDir()
+	id := mustLoad(t, DevIDKey, fresh)
+	if mac := mustLoad(t, DevMACKey, fresh); bytes.Equal(id, mac) {
+		t.Error("a fresh folder's ID key is its MAC key")
+	}
+	if _, err := ParseIDKey(base64.StdEncoding.EncodeToString(make([]byte, 31))); err == nil {
+		t.Error("ParseIDKey accepted 31 bytes")
 	}
 }

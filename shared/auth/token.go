@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,8 +11,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/workgate/workgate/shared/domain"
 )
 
 // TokenBytes is the number of random bytes in a token made by NewToken.
@@ -47,9 +51,12 @@ const maxKeyedToken = 256
 
 // SplitKeyedToken splits a token made by NewKeyedToken into the ID it
 // names and the hash of its secret; ok is false if it has not that form.
+// The ID must be one that domain.NewID makes, as every keyed token's is:
+// it becomes part of a document path, where "a/b" would name another
+// document.
 func SplitKeyedToken(token string) (id, secretHash string, ok bool) {
 	id, secret, ok := strings.Cut(token, ".")
-	if !ok || id == "" || secret == "" || len(token) > maxKeyedToken {
+	if !ok || !domain.IsID(id) || secret == "" || len(token) > maxKeyedToken {
 		return "", "", false
 	}
 	return id, HashToken(secret), true
@@ -76,31 +83,48 @@ func NewCode() string {
 // MACer computes keyed HMAC-SHA256s of low-entropy secrets such as 6-digit
 // codes. Unlike a plain hash, a MAC cannot be brute-forced offline from a
 // leaked database without the key. A MACer is safe for concurrent use.
+//
+// During a key rotation a MACer also holds the previous keys: MAC uses the
+// current key, Equal accepts a MAC made with any of them, so a code sent
+// before the rotation still works for its few minutes.
 type MACer struct {
-	key []byte
+	keys [][]byte // current first
 }
 
 // NewMACer returns a MACer keyed with key, which should be at least 32
-// random bytes (see ParseMACKey and DevMACKey). NewMACer keeps a copy.
-func NewMACer(key []byte) *MACer {
-	return &MACer{key: append([]byte(nil), key...)}
+// random bytes (see ParseMACKey and DevMACKey), that also accepts MACs made
+// with any of previous. NewMACer keeps copies.
+func NewMACer(key []byte, previous ...[]byte) *MACer {
+	m := &MACer{}
+	for _, k := range append([][]byte{key}, previous...) {
+		if !slices.ContainsFunc(m.keys, func(have []byte) bool { return bytes.Equal(have, k) }) {
+			m.keys = append(m.keys, bytes.Clone(k))
+		}
+	}
+	return m
 }
 
-// MAC returns the hex HMAC-SHA256 of parts. Each part is length-prefixed,
-// so ("ab","c") and ("a","bc") differ. Binding the secret to its context
-// (MAC(email, code)) keeps a MAC from being replayed for another record.
+// MAC returns the hex HMAC-SHA256 of parts under the current key. Each
+// part is length-prefixed, so ("ab","c") and ("a","bc") differ. Binding the
+// secret to its context (MAC(email, code)) keeps a MAC from being replayed
+// for another record.
 func (m *MACer) MAC(parts ...string) string {
-	return hex.EncodeToString(m.sum(parts))
+	return hex.EncodeToString(sum(m.keys[0], parts))
 }
 
-// Equal reports, in constant time, whether mac is the hex MAC of parts.
+// Equal reports whether mac is the hex MAC of parts under the current or a
+// previous key, comparing each in constant time.
 func (m *MACer) Equal(mac string, parts ...string) bool {
-	want := []byte(hex.EncodeToString(m.sum(parts)))
-	return hmac.Equal(want, []byte(mac))
+	ok := false
+	for _, k := range m.keys {
+		want := []byte(hex.EncodeToString(sum(k, parts)))
+		ok = hmac.Equal(want, []byte(mac)) || ok
+	}
+	return ok
 }
 
-func (m *MACer) sum(parts []string) []byte {
-	h := hmac.New(sha256.New, m.key)
+func sum(key []byte, parts []string) []byte {
+	h := hmac.New(sha256.New, key)
 	writeParts(h, parts)
 	return h.Sum(nil)
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/workgate/workgate/shared/domain"
 )
 
 func TestNewToken(t *testing.T) {
@@ -191,15 +194,50 @@ func TestEqualSecret(t *testing.T) {
 }
 
 func TestKeyedToken(t *testing.T) {
-	token, hash := NewKeyedToken("abc")
+	sid := domain.NewID()
+	token, hash := NewKeyedToken(sid)
 	id, got, ok := SplitKeyedToken(token)
-	if !ok || id != "abc" || got != hash || !strings.HasPrefix(token, "abc.") {
+	if !ok || id != sid || got != hash || !strings.HasPrefix(token, sid+".") {
 		t.Fatalf("split %q = %q %q %v; hash %q", token, id, got, ok, hash)
 	}
-	for _, bad := range []string{"", "abc", ".secret", "abc.", "abc" + strings.Repeat("x", 300) + ".s"} {
+	// The ID reaches a document path: only an ID NewID makes passes, so
+	// none names another document ("%2F" in a path, or a crafted token).
+	for _, bad := range []string{
+		"", "abc", ".secret", sid + ".", "abc.secret",
+		sid + "/devices/" + sid + ".secret", sid[:16] + "/" + sid[17:] + ".secret", "../" + sid + ".secret",
+		strings.ToUpper(sid) + ".secret", sid + strings.Repeat("x", 300) + ".s", sid + "." + strings.Repeat("s", 300),
+	} {
 		if _, _, ok := SplitKeyedToken(bad); ok {
 			t.Errorf("SplitKeyedToken(%q) accepted", bad)
 		}
+	}
+}
+
+// TestMACerRotation: after a rotation a MACer makes MACs with the new key
+// and still accepts those of the previous one, so a code sent before the
+// rotation works for its few minutes; without the previous key it fails.
+func TestMACerRotation(t *testing.T) {
+	t.Parallel()
+	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	before := NewMACer(oldKey).MAC("login-code", "ana@example.com", "123456")
+	rotated := NewMACer(newKey, oldKey)
+	if !rotated.Equal(before, "login-code", "ana@example.com", "123456") {
+		t.Error("a MAC of the previous key is refused during the rotation")
+	}
+	if rotated.Equal(before, "login-code", "ana@example.com", "123457") {
+		t.Error("the previous key's MAC accepted other parts")
+	}
+	if got, want := rotated.MAC("x"), NewMACer(newKey).MAC("x"); got != want {
+		t.Errorf("MAC during a rotation = %s, want the new key's %s", got, want)
+	}
+	if !rotated.Equal(rotated.MAC("x"), "x") {
+		t.Error("the current key's MAC is refused")
+	}
+	if NewMACer(newKey).Equal(before, "login-code", "ana@example.com", "123456") {
+		t.Error("a MACer without the previous key accepted its MAC")
+	}
+	if same := NewMACer(oldKey, oldKey); len(same.keys) != 1 {
+		t.Errorf("a previous key equal to the current one is kept %d times", len(same.keys))
 	}
 }
 

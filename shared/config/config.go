@@ -56,6 +56,27 @@ type Config struct {
 	// force (a secret, base64 of at least 32 bytes). In dev mode a key is
 	// generated into KeyDir.
 	MACKey string `env:"WORKGATE_MAC_KEY"`
+	// JWTKeyPrevious, SealKeyPrevious and MACKeyPrevious are the keys the
+	// last rotation of JWTKey, SealKey and MACKey replaced (secrets, in the
+	// same forms; optional, and equal to the current key when no rotation
+	// is under way). What they signed, sealed or MACed is still accepted,
+	// so a rotation logs nobody out and voids no mail or code in flight;
+	// the JWKS lists both signing keys; new values use the current key.
+	// To rotate with no moment in which one instance makes what another
+	// cannot check yet: deploy the new key here first, then swap the two;
+	// the old one can go after an hour (access tokens live 15 minutes,
+	// codes and approvals minutes, queued mails less than an hour).
+	JWTKeyPrevious  string `env:"WORKGATE_JWT_KEY_PREVIOUS"`
+	SealKeyPrevious string `env:"WORKGATE_SEAL_KEY_PREVIOUS"`
+	MACKeyPrevious  string `env:"WORKGATE_MAC_KEY_PREVIOUS"`
+	// IDKey derives what must never change (a secret, base64 of at least
+	// 32 bytes): the IDs of self rooms, direct rooms and messages, so an ID
+	// tells nobody who talks, and the MACs of recovery keys, which live
+	// until used. It is never rotated: a new one would fork every self and
+	// direct room and void every recovery key. A deployment made before it
+	// existed derived those with MACKey: give it MACKey's value once, then
+	// MACKey can rotate. In dev mode a key is generated into KeyDir.
+	IDKey string `env:"WORKGATE_ID_KEY"`
 	// OperatorKey authenticates the platform operators' API (F17, a
 	// secret). In dev mode it defaults to DevOperatorKey.
 	OperatorKey string `env:"WORKGATE_OPERATOR_KEY"`

@@ -43,7 +43,7 @@ type Service struct {
 func (s *Service) Ask(ctx context.Context, ev events.Event) error {
 	log := logging.From(ctx)
 	var req events.ApprovalRequested
-	if err := ev.Decode(&req); err != nil || req.ApprovalID == "" {
+	if err := ev.Decode(&req); err != nil || !domain.IsID(req.ApprovalID) {
 		log.Error("dropping an undecodable approval request", "error", fmt.Sprint(err))
 		return nil
 	}
@@ -175,7 +175,7 @@ func (s *Service) Deny(ctx context.Context, p *session.Principal, id string) err
 // error to answer after the change is stored (a wrong code). A concurrent
 // change makes it read and judge again.
 func (s *Service) decide(ctx context.Context, p *session.Principal, id string, judge func(*domain.Approval) (*events.Event, error)) error {
-	if id == "" || len(id) > 64 {
+	if !domain.IsID(id) {
 		return errNoRequest
 	}
 	checked := false

@@ -21,11 +21,14 @@ var errNoMember = errs.E(errs.NotFound, "There is no such member in this workspa
 // decide (their notification). Each member is mailed once per request, and
 // at most domain.MaxNudges members per request.
 func (s *Service) Nudge(ctx context.Context, id, pollToken, memberID string, locale i18n.Locale) error {
-	if id == "" || len(id) > 64 || pollToken == "" || len(pollToken) > 128 {
+	if !domain.IsID(id) || pollToken == "" || len(pollToken) > 128 {
 		return errNoRequest
 	}
-	if memberID == "" || len(memberID) > 64 {
+	if memberID == "" {
 		return errs.E(errs.Invalid, "memberId is required")
+	}
+	if !domain.IsID(memberID) {
+		return errNoMember
 	}
 	for range 5 {
 		a, seen, err := s.request(ctx, id)
@@ -90,7 +93,7 @@ func (s *Service) Devices(ctx context.Context, p *session.Principal) ([]*domain.
 // Revoke stops trusting one of the caller's devices: its sessions end at
 // once, and its device token needs an approval again.
 func (s *Service) Revoke(ctx context.Context, p *session.Principal, deviceID string) error {
-	if deviceID == "" || len(deviceID) > 64 {
+	if !domain.IsID(deviceID) {
 		return errs.E(errs.NotFound, "There is no such device.")
 	}
 	err := s.Store.RevokeDevice(ctx, p.AccountID, deviceID, s.Clock.Now())

@@ -54,6 +54,8 @@ type Service struct {
 	MACer    *auth.MACer
 	Clock    clock.Clock
 	Sessions *session.Service
+	// IDs MACs recovery keys, with the ID key that never rotates.
+	IDs *auth.MACer
 }
 
 // RequestCode mails a login code to an address if it has an account. The

@@ -32,7 +32,7 @@ var errNoApproval = errs.E(errs.NotFound, "There is no such approval request.")
 // is issued once: the commit that issues it marks the request with a
 // precondition, so of concurrent polls one gets it.
 func (s *Service) PollApproval(ctx context.Context, id, pollToken string) (*Poll, error) {
-	if id == "" || len(id) > 64 || pollToken == "" || len(pollToken) > 128 {
+	if !domain.IsID(id) || pollToken == "" || len(pollToken) > 128 {
 		return nil, errNoApproval
 	}
 	for range 3 {
@@ -88,9 +88,11 @@ func (s *Service) PollApproval(ctx context.Context, id, pollToken string) (*Poll
 	return nil, store.ErrRaced
 }
 
-// recoveryKeyMAC is the form in which a workspace's recovery key is kept.
+// recoveryKeyMAC is the form in which a workspace's recovery key is kept:
+// a MAC with the ID key, which never rotates, as a recovery key lives
+// until it is used.
 func (s *Service) recoveryKeyMAC(workspaceID, key string) string {
-	return s.MACer.MAC("recovery-key", workspaceID, auth.NormalizeRecoveryKey(key))
+	return s.IDs.MAC("recovery-key", workspaceID, auth.NormalizeRecoveryKey(key))
 }
 
 var errSuperAdminOnly = errs.E(errs.Forbidden, "Only the super admin can do this.")
@@ -178,7 +180,7 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 		if err != nil {
 			return nil, err
 		}
-		if k.KeyMAC == "" || !s.MACer.Equal(k.KeyMAC, "recovery-key", in.WorkspaceID, key) {
+		if k.KeyMAC == "" || !s.IDs.Equal(k.KeyMAC, "recovery-key", in.WorkspaceID, key) {
 			return nil, errRecoveryKey
 		}
 		now := s.Clock.Now()

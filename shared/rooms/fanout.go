@@ -33,7 +33,7 @@ const keepMessageNotes = 30 * 24 * time.Hour
 // notifies nobody twice.
 func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 	var m events.MessagePosted
-	if err := ev.Decode(&m); err != nil || !domain.IsID(m.RoomID) || m.MessageID == "" || m.SenderKey == "" {
+	if err := ev.Decode(&m); err != nil || !domain.IsID(m.RoomID) || !domain.IsID(m.MessageID) || m.SenderKey == "" {
 		logging.From(ctx).Error("dropping a malformed message-posted event")
 		return nil
 	}

@@ -32,9 +32,10 @@ type Service struct {
 	Store  *store.Store
 	Outbox *bus.Outbox
 	Clock  clock.Clock
-	// MACer derives the IDs of self and direct rooms and of messages, so
-	// that nobody can tell from an ID who talks to whom.
-	MACer *auth.MACer
+	// IDs derives the IDs of self and direct rooms and of messages, so
+	// that nobody can tell from an ID who talks to whom. Its key never
+	// rotates (config.IDKey): a room's ID must stay the same for good.
+	IDs *auth.MACer
 }
 
 var (
@@ -68,7 +69,7 @@ func (s *Service) now() time.Time { return s.Clock.Now().Truncate(time.Microseco
 func key(p *session.Principal) string { return domain.MemberKey(p.WorkspaceID, p.AccountID) }
 
 // derivedID is the ID of a room or message named by its parts.
-func (s *Service) derivedID(parts ...string) string { return s.MACer.MAC(parts...)[:32] }
+func (s *Service) derivedID(parts ...string) string { return s.IDs.MAC(parts...)[:32] }
 
 // Self returns the caller's self room, created on first use; concurrent
 // first calls create one room.

@@ -49,7 +49,7 @@ func (d *Deps) Sessions() *session.Service {
 // Login returns the login flows (F5, F7, and F9's poll and recovery key).
 func (d *Deps) Login() *login.Service {
 	return &login.Service{
-		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, MACer: d.MACer,
+		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, MACer: d.MACer, IDs: d.IDs,
 		Clock: d.Clock, Sessions: d.Sessions(),
 	}
 }
@@ -79,7 +79,7 @@ func (d *Deps) Workspace() *workspace.Service {
 
 // Rooms returns rooms, messages, muting and the fan-out of messages (F14).
 func (d *Deps) Rooms() *rooms.Service {
-	return &rooms.Service{Store: d.Store, Outbox: d.Outbox, Clock: d.Clock, MACer: d.MACer}
+	return &rooms.Service{Store: d.Store, Outbox: d.Outbox, Clock: d.Clock, IDs: d.IDs}
 }
 
 // Delegations returns the super admin delegation (F16).

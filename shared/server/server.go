@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -55,6 +57,9 @@ type Deps struct {
 	// only Pub/Sub push or Cloud Scheduler call. It is nil in dev mode
 	// (the emulator sends no token), unless Options set one.
 	PushVerifier *bus.Verifier
+	// IDs is keyed with the ID key, which never rotates: derived room and
+	// message IDs, recovery-key MACs.
+	IDs *auth.MACer
 
 	closers []func() error
 }
@@ -143,57 +148,60 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 	return d, nil
 }
 
-// loadKeys reads the signing, sealing and MAC keys from the configuration, or
-// in dev mode from (or into) the key folder. Outside dev mode a missing key
+// loadKeys reads the signing, sealing, MAC and ID keys, each with the
+// previous key of a rotation if one is set, from the configuration, or in
+// dev mode from (or into) the key folder. Outside dev mode a missing key
 // leaves its component nil: only functions that list the secret get it,
 // and checkSecrets has already refused to start one that lacks it.
 func (d *Deps) loadKeys() error {
 	cfg := d.Config
-	var err error
-	switch {
-	case cfg.JWTKey != "":
-		key, perr := auth.ParseSigningKey(cfg.JWTKey)
-		if perr != nil {
-			return perr
+	signing, err := configuredKey(cfg.JWTKey, cfg.Dev, cfg.KeyDir, auth.ParseSigningKey, auth.DevSigningKey)
+	if err != nil {
+		return err
+	}
+	if signing != nil {
+		var previous []ed25519.PublicKey
+		if cfg.JWTKeyPrevious != "" {
+			k, err := auth.ParseSigningKey(cfg.JWTKeyPrevious)
+			if err != nil {
+				return fmt.Errorf("WORKGATE_JWT_KEY_PREVIOUS: %w", err)
+			}
+			previous = append(previous, k.Public().(ed25519.PublicKey))
 		}
-		d.Signer = auth.NewSigner(key)
-	case cfg.Dev:
-		key, derr := auth.DevSigningKey(cfg.KeyDir)
-		if derr != nil {
-			return derr
-		}
-		d.Signer = auth.NewSigner(key)
+		// Tokens are issued by this deployment's public URL, for its API.
+		issuer := strings.TrimSuffix(cfg.PublicURL, "/")
+		d.Signer = auth.NewSigner(issuer, issuer+"/v1", signing, previous...).WithNow(d.Clock.Now)
 	}
-	if d.Signer != nil {
-		d.Signer = d.Signer.WithNow(d.Clock.Now)
-	}
-	var sealKey []byte
-	switch {
-	case cfg.SealKey != "":
-		sealKey, err = auth.ParseSealKey(cfg.SealKey)
-	case cfg.Dev:
-		sealKey, err = auth.DevSealKey(cfg.KeyDir)
-	}
+	sealKey, err := configuredKey(cfg.SealKey, cfg.Dev, cfg.KeyDir, auth.ParseSealKey, auth.DevSealKey)
 	if err != nil {
 		return err
 	}
 	if sealKey != nil {
-		if d.Sealer, err = auth.NewSealer(sealKey); err != nil {
+		previous, err := previousKey("WORKGATE_SEAL_KEY_PREVIOUS", cfg.SealKeyPrevious, auth.ParseSealKey)
+		if err != nil {
+			return err
+		}
+		if d.Sealer, err = auth.NewSealer(sealKey, previous...); err != nil {
 			return err
 		}
 	}
-	var macKey []byte
-	switch {
-	case cfg.MACKey != "":
-		macKey, err = auth.ParseMACKey(cfg.MACKey)
-	case cfg.Dev:
-		macKey, err = auth.DevMACKey(cfg.KeyDir)
-	}
+	macKey, err := configuredKey(cfg.MACKey, cfg.Dev, cfg.KeyDir, auth.ParseMACKey, auth.DevMACKey)
 	if err != nil {
 		return err
 	}
 	if macKey != nil {
-		d.MACer = auth.NewMACer(macKey)
+		previous, err := previousKey("WORKGATE_MAC_KEY_PREVIOUS", cfg.MACKeyPrevious, auth.ParseMACKey)
+		if err != nil {
+			return err
+		}
+		d.MACer = auth.NewMACer(macKey, previous...)
+	}
+	idKey, err := configuredKey(cfg.IDKey, cfg.Dev, cfg.KeyDir, auth.ParseIDKey, auth.DevIDKey)
+	if err != nil {
+		return err
+	}
+	if idKey != nil {
+		d.IDs = auth.NewMACer(idKey)
 	}
 	if cfg.Dev && cfg.OperatorKey == "" {
 		cfg.OperatorKey = config.DevOperatorKey
@@ -202,6 +210,37 @@ func (d *Deps) loadKeys() error {
 		cfg.SendGridKey = "dev-sendgrid-key" // the local sink only checks that one is sent
 	}
 	return nil
+}
+
+// configuredKey parses a configured key, or in dev mode without one reads
+// (or makes) the dev key; nil if neither.
+func configuredKey[K any](value string, dev bool, dir string, parse func(string) (K, error), devKey func(string) (K, error)) (K, error) {
+	var none K
+	switch {
+	case value != "":
+		return parse(value)
+	case dev:
+		return devKey(dir)
+	}
+	return none, nil
+}
+
+// previousKey parses the optional previous key of a rotation.
+func previousKey(name, value string, parse func(string) ([]byte, error)) ([][]byte, error) {
+	if value == "" {
+		return nil, nil
+	}
+	k, err := parse(value)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return [][]byte{k}, nil
+}
+
+// optional are the secrets a function may list and run without: the
+// previous keys of a rotation.
+var optional = map[string]bool{
+	"WORKGATE_JWT_KEY_PREVIOUS": true, "WORKGATE_SEAL_KEY_PREVIOUS": true, "WORKGATE_MAC_KEY_PREVIOUS": true,
 }
 
 // checkSecrets refuses to start outside dev mode when a secret the function
@@ -214,6 +253,7 @@ func checkSecrets(cfg *config.Config, secrets []string) error {
 		"WORKGATE_JWT_KEY":  cfg.JWTKey,
 		"WORKGATE_SEAL_KEY": cfg.SealKey,
 		"WORKGATE_MAC_KEY":  cfg.MACKey,
+		"WORKGATE_ID_KEY":   cfg.IDKey,
 		"SENDGRID_API_KEY":  cfg.SendGridKey,
 
 		"WORKGATE_OPERATOR_KEY": cfg.OperatorKey,
@@ -221,6 +261,9 @@ func checkSecrets(cfg *config.Config, secrets []string) error {
 	var missing []error
 	for _, s := range secrets {
 		v, known := set[s]
+		if optional[s] {
+			continue // a rotation's previous key
+		}
 		if !known {
 			missing = append(missing, fmt.Errorf("unknown secret %s in the topology", s))
 		} else if v == "" {

@@ -32,10 +32,8 @@ const (
 	keepRotated = 20
 )
 
-// Issuer is the iss of every access token.
-const Issuer = "workgate"
-
-// Claims are an access token's claims: sub is the account.
+// Claims are an access token's claims: sub is the account; iss is the
+// deployment's PUBLIC_URL and aud its API, PUBLIC_URL/v1 (auth.Signer).
 type Claims struct {
 	jwt.RegisteredClaims
 	WorkspaceID string `json:"ws"`
@@ -84,7 +82,7 @@ func (s *Service) Respond(sess *domain.Session, refreshToken string) (*Response,
 	now := s.Clock.Now()
 	access, err := s.Signer.Sign(Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: Issuer, Subject: sess.AccountID, ID: domain.NewID(),
+			Issuer: s.Signer.Issuer(), Audience: jwt.ClaimStrings{s.Signer.Audience()}, Subject: sess.AccountID, ID: domain.NewID(),
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(AccessTTL)),
 		},
 		WorkspaceID: sess.WorkspaceID, SessionID: sess.ID, DeviceID: sess.DeviceID,
@@ -124,7 +122,7 @@ func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
 	if err := s.Signer.Verify(token, &c); err != nil {
 		return nil, err
 	}
-	if c.Subject == "" || c.SessionID == "" || domain.CheckWorkspaceID(c.WorkspaceID) != nil {
+	if !domain.IsID(c.Subject) || !domain.IsID(c.SessionID) || domain.CheckWorkspaceID(c.WorkspaceID) != nil {
 		return nil, errUnauthenticated
 	}
 	caller, err := s.Store.Caller(r.Context(), c.SessionID, c.WorkspaceID, c.Subject)

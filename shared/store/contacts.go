@@ -14,7 +14,7 @@ import (
 )
 
 func (s *Store) contact(col, workspaceID, accountID, otherID string) *firestore.DocumentRef {
-	return s.member(workspaceID, accountID).Collection(col).Doc(otherID)
+	return s.member(workspaceID, accountID).Collection(col).Doc(docID(otherID))
 }
 
 // Relation is how one member (the viewer) stands to another account, from

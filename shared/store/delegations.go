@@ -16,7 +16,7 @@ import (
 const colDelegations = "superAdminDelegations"
 
 func (s *Store) delegation(hash string) *firestore.DocumentRef {
-	return s.fs.Collection(colDelegations).Doc(hash)
+	return s.fs.Collection(colDelegations).Doc(docID(hash))
 }
 
 // OfferDelegation stores a new delegation and makes it the workspace's

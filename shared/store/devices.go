@@ -26,15 +26,15 @@ const (
 var ErrExists = errs.E(errs.Conflict, "it exists already")
 
 func (s *Store) presence(workspaceID, accountID string) *firestore.DocumentRef {
-	return s.fs.Collection(colWorkspaces).Doc(workspaceID).Collection(colPresence).Doc(accountID)
+	return s.fs.Collection(colWorkspaces).Doc(docID(workspaceID)).Collection(colPresence).Doc(docID(accountID))
 }
 
 func (s *Store) notification(workspaceID, accountID, id string) *firestore.DocumentRef {
-	return s.member(workspaceID, accountID).Collection(colNotifications).Doc(id)
+	return s.member(workspaceID, accountID).Collection(colNotifications).Doc(docID(id))
 }
 
 func (s *Store) approval(id string) *firestore.DocumentRef {
-	return s.fs.Collection(colApprovals).Doc(id)
+	return s.fs.Collection(colApprovals).Doc(docID(id))
 }
 
 // MarkPresent records that a member was seen at now.

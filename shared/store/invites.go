@@ -20,7 +20,7 @@ import (
 // it; a limited link's uses are documents uses/{n} under it.
 
 func (s *Store) inviteLink(workspaceID, id string) *firestore.DocumentRef {
-	return s.fs.Collection(colWorkspaces).Doc(workspaceID).Collection(colInviteLinks).Doc(id)
+	return s.fs.Collection(colWorkspaces).Doc(docID(workspaceID)).Collection(colInviteLinks).Doc(docID(id))
 }
 
 // CreateInviteLink stores a new link and its token's lookup, in one commit.

@@ -18,7 +18,7 @@ import (
 const colOrgLinks = "orgLinks"
 
 func (s *Store) orgLinkRef(orgID string) *firestore.DocumentRef {
-	return s.fs.Collection(colOrgLinks).Doc(orgID)
+	return s.fs.Collection(colOrgLinks).Doc(docID(orgID))
 }
 
 // OrgLink returns an organisation link and the update time it was read

@@ -120,7 +120,7 @@ func (s *Store) ReleaseEvent(ctx context.Context, consumer, eventID string) erro
 }
 
 func (s *Store) processed(consumer, eventID string) *firestore.DocumentRef {
-	return s.fs.Collection(colProcessed).Doc(consumer + "_" + eventID)
+	return s.fs.Collection(colProcessed).Doc(docID(consumer + "_" + eventID))
 }
 
 // updateUnchanged updates a document together with events, in one

@@ -22,7 +22,7 @@ const (
 )
 
 func (s *Store) profileLink(id string) *firestore.DocumentRef {
-	return s.fs.Collection(colProfileLinks).Doc(id)
+	return s.fs.Collection(colProfileLinks).Doc(docID(id))
 }
 
 func (s *Store) qrLink(workspaceID, accountID string) *firestore.DocumentRef {

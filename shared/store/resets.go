@@ -54,7 +54,7 @@ func (s *Store) resetSends(email string) *firestore.DocumentRef {
 }
 
 func (s *Store) passwordReset(tokenHash string) *firestore.DocumentRef {
-	return s.fs.Collection(colPasswordResets).Doc(tokenHash)
+	return s.fs.Collection(colPasswordResets).Doc(docID(tokenHash))
 }
 
 // ResetTarget is what a reset request reads about an address.

@@ -26,10 +26,12 @@ const (
 	colReads    = "reads"    // under a room, by member key: read positions
 )
 
-func (s *Store) room(id string) *firestore.DocumentRef { return s.fs.Collection(colRooms).Doc(id) }
+func (s *Store) room(id string) *firestore.DocumentRef {
+	return s.fs.Collection(colRooms).Doc(docID(id))
+}
 
 func (s *Store) message(roomID, id string) *firestore.DocumentRef {
-	return s.room(roomID).Collection(colMessages).Doc(id)
+	return s.room(roomID).Collection(colMessages).Doc(docID(id))
 }
 
 // CreateRoom stores a new room, with the workspaces of its members (so a

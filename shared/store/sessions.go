@@ -64,7 +64,7 @@ type Caller struct {
 // the member's presence; errs.NotFound if the session does not exist.
 func (s *Store) Caller(ctx context.Context, sessionID, workspaceID, accountID string) (*Caller, error) {
 	snaps, err := s.fs.GetAll(ctx, []*firestore.DocumentRef{
-		s.fs.Collection(colSessions).Doc(sessionID),
+		s.session(sessionID),
 		s.member(workspaceID, accountID),
 		s.fs.Collection(colWorkspaces).Doc(workspaceID),
 		s.presence(workspaceID, accountID),
@@ -170,7 +170,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 		if err := tx.Set(s.presence(n.Session.WorkspaceID, n.Session.AccountID), domain.Presence{AccountID: n.Session.AccountID, LastSeenAt: n.Now}); err != nil {
 			return err
 		}
-		if err := tx.Create(s.fs.Collection(colSessions).Doc(n.Session.ID), n.Session); err != nil {
+		if err := tx.Create(s.session(n.Session.ID), n.Session); err != nil {
 			return err
 		}
 		return s.addEvents(tx, n.Events)
@@ -189,7 +189,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 // Session returns a session and the update time it was read at.
 func (s *Store) Session(ctx context.Context, id string) (*domain.Session, time.Time, error) {
 	var sess domain.Session
-	t, err := s.get(ctx, s.fs.Collection(colSessions).Doc(id), &sess)
+	t, err := s.get(ctx, s.session(id), &sess)
 	if err != nil {
 		return nil, time.Time{}, wrap("store.Session", err)
 	}
@@ -200,7 +200,7 @@ func (s *Store) Session(ctx context.Context, id string) (*domain.Session, time.T
 // unchanged since it was read; errs.Gone if it changed (a concurrent
 // rotation or revocation won).
 func (s *Store) RotateRefresh(ctx context.Context, sess *domain.Session, seen time.Time) error {
-	_, err := s.fs.Collection(colSessions).Doc(sess.ID).Update(ctx, []firestore.Update{
+	_, err := s.session(sess.ID).Update(ctx, []firestore.Update{
 		{Path: "refreshHash", Value: sess.RefreshHash},
 		{Path: "rotated", Value: sess.Rotated},
 		{Path: "refreshedAt", Value: sess.RefreshedAt},
@@ -217,7 +217,7 @@ func (s *Store) RotateRefresh(ctx context.Context, sess *domain.Session, seen ti
 // reused refresh token is still recognised). Revoking a revoked session
 // changes nothing.
 func (s *Store) RevokeSession(ctx context.Context, id, why string, now time.Time) error {
-	_, err := s.fs.Collection(colSessions).Doc(id).Update(ctx, revoke(why, now))
+	_, err := s.session(id).Update(ctx, revoke(why, now))
 	if code(err) == codes.NotFound {
 		return nil
 	}
@@ -278,5 +278,9 @@ func (s *Store) TrustedDevice(ctx context.Context, accountID, deviceID string) (
 }
 
 func (s *Store) device(accountID, deviceID string) *firestore.DocumentRef {
-	return s.fs.Collection(colAccounts).Doc(accountID).Collection(colDevices).Doc(deviceID)
+	return s.fs.Collection(colAccounts).Doc(docID(accountID)).Collection(colDevices).Doc(docID(deviceID))
+}
+
+func (s *Store) session(id string) *firestore.DocumentRef {
+	return s.fs.Collection(colSessions).Doc(docID(id))
 }

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/grpc/codes"
@@ -78,6 +79,25 @@ func (s *Store) Close() error { return s.fs.Close() }
 // Firestore returns the underlying client, for tests and benchmarks that
 // inspect documents or measure the raw floor.
 func (s *Store) Firestore() *firestore.Client { return s.fs }
+
+// invalidID stands in, in a document path, for an ID that is not one path
+// segment. The services check every ID they are given (domain.IsID and
+// the like) and answer 404; this is the store's own guard for one that
+// was not: "a/b/c" would name a document below the intended one (ServeMux
+// decodes %2F in a path value into "/"). Firestore refuses to read or
+// write an ID of the reserved form __…__, so such a call fails and touches
+// nothing.
+const invalidID = "__invalid_id__"
+
+// docID returns id if it is one document-path segment, else invalidID.
+// The reference builders (approval, device, member, room, session, …)
+// pass every ID they are given through it.
+func docID(id string) string {
+	if id == "" || strings.Contains(id, "/") {
+		return invalidID
+	}
+	return id
+}
 
 // emailKey is the document ID of an address in accountEmails: a hash, so
 // addresses never appear in document paths (or in logs of them).

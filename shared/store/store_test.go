@@ -245,3 +245,48 @@ func TestClockOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestDocIDBackstop: an ID given to the store that is not one path segment
+// ("a/b/c", as %2F in a URL decodes) names no document below the intended
+// one: the call fails, reads nothing and writes nothing. The services
+// answer 404 before this; the store is the guard for one that forgot.
+func TestDocIDBackstop(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	acc, dev := domain.NewID(), domain.NewID()
+	// A document that a crafted device ID would reach: below the device.
+	below := s.fs.Doc("accounts/" + acc + "/devices/" + dev + "/x/" + dev)
+	if _, err := below.Create(ctx, map[string]any{"id": dev, "accountId": acc, "revokedAt": time.Time{}}); err != nil {
+		t.Fatal(err)
+	}
+	nudge := s.fs.Doc("deviceApprovals/" + dev + "/nudges/" + acc)
+	if _, err := nudge.Create(ctx, map[string]any{"at": t0}); err != nil {
+		t.Fatal(err)
+	}
+	crafted := dev + "/x/" + dev
+	if err := s.RevokeDevice(ctx, acc, crafted, t0); err == nil {
+		t.Error("RevokeDevice with a crafted ID succeeded")
+	}
+	if _, _, err := s.TrustedDevice(ctx, acc, crafted); err == nil {
+		t.Error("TrustedDevice read a document below the intended one")
+	}
+	if _, _, err := s.Approval(ctx, dev+"/nudges/"+acc); err == nil {
+		t.Error("Approval read a nudge as an approval request")
+	}
+	if _, _, err := s.Session(ctx, ""); err == nil {
+		t.Error("Session read an empty ID")
+	}
+	snap, err := below.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at, _ := snap.Data()["revokedAt"].(time.Time); !at.IsZero() {
+		t.Errorf("the document below the device was written: %v", snap.Data())
+	}
+	for id, want := range map[string]string{"abc": "abc", "a/b": invalidID, "": invalidID, "a.b": "a.b"} {
+		if got := docID(id); got != want {
+			t.Errorf("docID(%q) = %q, want %q", id, got, want)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 const colWithdrawals = "withdrawals"
 
 func (s *Store) withdrawal(id string) *firestore.DocumentRef {
-	return s.fs.Collection(colWithdrawals).Doc(id)
+	return s.fs.Collection(colWithdrawals).Doc(docID(id))
 }
 
 // Withdrawal is what withdrawing a workspace commits: the workspace turns

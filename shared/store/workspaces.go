@@ -194,7 +194,7 @@ func (s *Store) createAccount(tx *firestore.Transaction, a *domain.Account) erro
 }
 
 func (s *Store) member(workspaceID, accountID string) *firestore.DocumentRef {
-	return s.fs.Collection(colWorkspaces).Doc(workspaceID).Collection(colMembers).Doc(accountID)
+	return s.fs.Collection(colWorkspaces).Doc(docID(workspaceID)).Collection(colMembers).Doc(docID(accountID))
 }
 
 // get reads one document into v and returns its update time; a missing
