@@ -14,8 +14,9 @@ import (
 // that a forgotten return after an error cannot happen.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// handle adapts h: an *apiError is answered as SendGrid would, any other
-// error is logged and answered 500.
+// handle adapts h: an *apiError is answered as SendGrid would, a
+// *statusError as Google APIs would, any other error is logged and
+// answered 500.
 func handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
@@ -52,6 +53,12 @@ func newError(status int, message string) *apiError {
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if se, ok := errors.AsType[*statusError](err); ok {
+		if err := writeJSON(w, se.Code, statusResponse{Error: se}); err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+		return
+	}
 	var ae *apiError
 	if !errors.As(err, &ae) {
 		logging.From(r.Context()).ErrorContext(r.Context(), "mailsink: internal error", "error", err.Error())
@@ -90,6 +97,23 @@ func (s *Sink) list(w http.ResponseWriter, r *http.Request) error {
 // deleteAll answers DELETE /api/messages.
 func (s *Sink) deleteAll(w http.ResponseWriter, _ *http.Request) error {
 	s.Reset()
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type pushListResponse struct {
+	Pushes []Push `json:"pushes"`
+}
+
+// listPushes answers GET /api/pushes?token=T.
+func (s *Sink) listPushes(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusOK, pushListResponse{Pushes: s.Pushes(r.URL.Query().Get("token"))})
+}
+
+// deletePushes answers DELETE /api/pushes.
+func (s *Sink) deletePushes(w http.ResponseWriter, _ *http.Request) error {
+	s.ResetPushes()
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

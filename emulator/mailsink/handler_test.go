@@ -154,6 +154,9 @@ func TestRoutes(t *testing.T) {
 		{name: "post messages", method: http.MethodPost, path: "/api/messages", want: http.StatusMethodNotAllowed},
 		{name: "unknown", method: http.MethodGet, path: "/nope", want: http.StatusNotFound},
 		{name: "unknown message", method: http.MethodGet, path: "/messages/nope", want: http.StatusNotFound},
+		{name: "get push send", method: http.MethodGet, path: "/v1/projects/p/messages:send", want: http.StatusMethodNotAllowed},
+		{name: "push send without project", method: http.MethodPost, path: "/v1/messages:send", want: http.StatusNotFound},
+		{name: "post pushes", method: http.MethodPost, path: "/api/pushes", want: http.StatusMethodNotAllowed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

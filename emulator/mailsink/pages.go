@@ -10,7 +10,7 @@ import (
 )
 
 // The pages use html/template, which escapes everything that comes from a
-// mail; a mail's HTML is shown only inside a sandboxed iframe (no scripts,
+// mail or a push; a mail's HTML is shown only inside a sandboxed iframe (no scripts,
 // no forms, its own origin), and the CSP keeps the page itself script-free.
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
@@ -21,16 +21,19 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.}} · mail sink</title>
+<title>{{.}} · mail and push sink</title>
 <style>
-body { font: 15px/1.45 system-ui, sans-serif; color: #1f2328; background: #f6f8fa; margin: 0; }
+body { font: 15px/1.45 system-ui, "Apple SD Gothic Neo", "Noto Sans KR", "Malgun Gothic", sans-serif; color: #1f2328; background: #f6f8fa; margin: 0; word-break: keep-all; }
 main { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
+main:has(.columns) { max-width: 100rem; }
+.columns { display: grid; gap: 0 1.5rem; }
+@media (min-width: 64rem) { .columns { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); } }
 h1 { font-size: 1.3rem; margin: 0 0 1rem; }
 h2 { font-size: 1rem; margin: 1.5rem 0 .5rem; }
 a { color: #0969da; }
 .muted { color: #59636e; }
 table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid #d1d9e0; }
-th, td { text-align: left; padding: .45rem .7rem; border-bottom: 1px solid #d1d9e0; vertical-align: top; }
+th, td { text-align: left; padding: .45rem .7rem; border-bottom: 1px solid #d1d9e0; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f0f3f6; font-weight: 600; }
 td.when { white-space: nowrap; color: #59636e; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; background: #fff; border: 1px solid #d1d9e0; padding: .8rem 1rem; margin: 0; }
@@ -39,6 +42,8 @@ dd { margin: 0; overflow-wrap: anywhere; }
 pre { background: #fff; border: 1px solid #d1d9e0; padding: .8rem 1rem; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 iframe { width: 100%; height: 32rem; background: #fff; border: 1px solid #d1d9e0; }
 ul { margin: 0; padding-left: 1.2rem; overflow-wrap: anywhere; }
+td.data div + div { margin-top: .2rem; }
+code { font-size: .9em; background: #f0f3f6; padding: 0 .25rem; border-radius: 3px; }
 </style>
 </head>
 <body><main>
@@ -49,15 +54,31 @@ ul { margin: 0; padding-left: 1.2rem; overflow-wrap: anywhere; }
 {{end}}
 
 {{define "inbox"}}{{template "head" "Inbox"}}
-<h1>Inbox <span class="muted">({{len .}})</span></h1>
-{{if .}}<table>
+<h1>Inbox</h1>
+<div class="columns">
+<section>
+<h2>Mail <span class="muted">({{len .Messages}})</span></h2>
+{{if .Messages}}<table>
 <thead><tr><th>Received</th><th>To</th><th>Subject</th></tr></thead>
 <tbody>
-{{range .}}<tr><td class="when">{{when .ReceivedAt}}</td><td>{{join .To}}</td><td><a href="/messages/{{.ID}}">{{or .Subject "(no subject)"}}</a></td></tr>
+{{range .Messages}}<tr><td class="when">{{when .ReceivedAt}}</td><td>{{join .To}}</td><td><a href="/messages/{{.ID}}">{{or .Subject "(no subject)"}}</a></td></tr>
 {{end}}</tbody>
 </table>
 {{else}}<p class="muted">No mail yet. Send some to POST /v3/mail/send.</p>
 {{end}}<p class="muted">JSON: GET /api/messages?to=ADDR · forget all: DELETE /api/messages</p>
+</section>
+<section>
+<h2>Push <span class="muted">({{len .Pushes}})</span></h2>
+{{if .Pushes}}<table>
+<thead><tr><th>Received</th><th>Token</th><th>Notification</th><th>Data</th></tr></thead>
+<tbody>
+{{range .Pushes}}<tr><td class="when">{{when .ReceivedAt}}</td><td>{{.Token}}</td><td>{{if or .Title .Body}}<strong>{{.Title}}</strong><br>{{.Body}}{{else}}<span class="muted">(data only)</span>{{end}}</td><td class="data">{{range $k, $v := .Data}}<div><code>{{$k}}</code> {{$v}}</div>{{end}}</td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p class="muted">No push yet. Send some to POST /v1/projects/PROJECT/messages:send (FCM HTTP v1).</p>
+{{end}}<p class="muted">JSON: GET /api/pushes?token=T · forget all: DELETE /api/pushes</p>
+</section>
+</div>
 {{template "foot"}}{{end}}
 
 {{define "message"}}{{template "head" (or .Subject "(no subject)")}}
@@ -79,9 +100,12 @@ ul { margin: 0; padding-left: 1.2rem; overflow-wrap: anywhere; }
 {{template "foot"}}{{end}}
 `))
 
-// inbox answers GET / with the list of mails, newest first.
+// inbox answers GET / with the mails and the pushes, newest first.
 func (s *Sink) inbox(w http.ResponseWriter, _ *http.Request) error {
-	return writePage(w, http.StatusOK, "inbox", s.Messages(""))
+	return writePage(w, http.StatusOK, "inbox", struct {
+		Messages []Message
+		Pushes   []Push
+	}{s.Messages(""), s.Pushes("")})
 }
 
 // message answers GET /messages/{id} with one mail.

@@ -22,6 +22,11 @@ func TestPagesEscape(t *testing.T) {
 		t.Fatalf("send: status %d body %q", resp.StatusCode, resp.Body)
 	}
 	id := s.Messages("")[0].ID
+	_, err := fcmSend(t, fcmService(t, srv.URL), notify(`tok-<i>"x"</i>`, `<script>alert("push")</script>`, "김민수: 회의는 <b>3시</b>",
+		map[string]string{`<img src=x onerror="y()">`: `<script>alert('data')</script>`, "roomId": "회의실"}))
+	if err != nil {
+		t.Fatalf("push: %v", err)
+	}
 
 	cases := []struct {
 		name string
@@ -35,6 +40,11 @@ func TestPagesEscape(t *testing.T) {
 				"&lt;script&gt;alert(&#34;subject&#34;)&lt;/script&gt;",
 				`href="/messages/` + id + `"`,
 				"xss@example.com",
+				"tok-&lt;i&gt;&#34;x&#34;&lt;/i&gt;",
+				"<strong>&lt;script&gt;alert(&#34;push&#34;)&lt;/script&gt;</strong>",
+				"김민수: 회의는 &lt;b&gt;3시&lt;/b&gt;",
+				"<code>&lt;img src=x onerror=&#34;y()&#34;&gt;</code> &lt;script&gt;alert(&#39;data&#39;)&lt;/script&gt;",
+				"<code>roomId</code> 회의실",
 			},
 		},
 		{
@@ -66,7 +76,7 @@ func TestPagesEscape(t *testing.T) {
 			if strings.Contains(strings.ToLower(body), "<script") {
 				t.Errorf("page contains an unescaped <script:\n%s", body)
 			}
-			if strings.Contains(body, `onclick="`) {
+			if strings.Contains(body, `onclick="`) || strings.Contains(body, `onerror="`) {
 				t.Errorf("page contains an unescaped attribute from the mail:\n%s", body)
 			}
 			for _, w := range tc.want {
@@ -82,11 +92,34 @@ func TestInboxNewestFirst(t *testing.T) {
 	t.Parallel()
 	_, srv := newServer(t)
 	sendAll(t, srv.URL, [][2]string{{"a@example.com", "older-mail"}, {"b@example.com", "newer-mail"}})
+	sendPushes(t, srv.URL, [][2]string{{"tok-a", "older-push"}, {"tok-b", "newer-push"}})
 
 	_, _, body := do(t, http.MethodGet, srv.URL+"/")
 
-	older, newer := strings.Index(body, "older-mail"), strings.Index(body, "newer-mail")
-	if older < 0 || newer < 0 || newer > older {
-		t.Errorf("inbox does not list newer-mail before older-mail:\n%s", body)
+	for _, kind := range []string{"mail", "push"} {
+		older, newer := strings.Index(body, "older-"+kind), strings.Index(body, "newer-"+kind)
+		if older < 0 || newer < 0 || newer > older {
+			t.Errorf("inbox does not list newer-%s before older-%s:\n%s", kind, kind, body)
+		}
+	}
+	mails, pushes := strings.Index(body, "<h2>Mail "), strings.Index(body, "<h2>Push ")
+	if mails < 0 || pushes < 0 || strings.Index(body, "newer-mail") > pushes || strings.Index(body, "newer-push") < pushes {
+		t.Errorf("inbox does not show the mails under Mail and the pushes under Push:\n%s", body)
+	}
+}
+
+func TestInboxEmpty(t *testing.T) {
+	t.Parallel()
+	_, srv := newServer(t)
+
+	status, _, body := do(t, http.MethodGet, srv.URL+"/")
+
+	if status != http.StatusOK {
+		t.Fatalf("status %d, want 200", status)
+	}
+	for _, w := range []string{"No mail yet", "No push yet", "GET /api/pushes?token=T", `<span class="muted">(0)</span>`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("empty inbox lacks %q:\n%s", w, body)
+		}
 	}
 }

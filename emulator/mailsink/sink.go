@@ -1,13 +1,18 @@
-// Package mailsink is a local stand-in for SendGrid: it accepts
-// POST /v3/mail/send exactly as SendGrid's v3 API does (same validation, same
-// error shape, 202 with X-Message-Id), delivers nothing, and keeps every
-// accepted mail so that tests and developers can read it, through
-// GET /api/messages, an HTML inbox at /, or the Go API of Sink.
+// Package mailsink is a local stand-in for SendGrid and for Firebase Cloud
+// Messaging. It accepts POST /v3/mail/send exactly as SendGrid's v3 API does
+// (same validation, same error shape, 202 with X-Message-Id) and
+// POST /v1/projects/{project}/messages:send as FCM HTTP v1 does (same
+// validation, same google.rpc.Status errors, UNREGISTERED for tokens that
+// start with "invalid-"), delivers nothing, and keeps every accepted mail
+// and push so that tests and developers can read them, through
+// GET /api/messages and GET /api/pushes, an HTML inbox at /, or the Go API
+// of Sink.
 package mailsink
 
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,8 +21,12 @@ import (
 	"time"
 )
 
-// maxMessages bounds memory in long local runs; the oldest mails go first.
-const maxMessages = 10_000
+// maxMessages and maxPushes bound memory in long local runs; the oldest
+// mails and pushes go first.
+const (
+	maxMessages = 10_000
+	maxPushes   = 10_000
+)
 
 // Message is one delivered mail: one per personalization of a send request,
 // addressed to all of its to, cc and bcc recipients.
@@ -44,8 +53,10 @@ type Sink struct {
 
 	mu        sync.Mutex
 	msgs      []Message     // oldest first
-	changed   chan struct{} // closed and replaced whenever msgs grows
+	pushes    []Push        // oldest first
+	changed   chan struct{} // closed and replaced whenever msgs or pushes grow
 	onReceive func(Message)
+	onPush    func(Push)
 }
 
 // LinkPath returns what follows pathPrefix in the path of the first link
@@ -68,11 +79,15 @@ func New() *Sink {
 	mux.Handle("DELETE /api/messages", handle(s.deleteAll))
 	mux.Handle("GET /{$}", handle(s.inbox))
 	mux.Handle("GET /messages/{id}", handle(s.message))
+	mux.Handle("POST /v1/projects/{project}/messages:send", handle(s.sendPush))
+	mux.Handle("GET /api/pushes", handle(s.listPushes))
+	mux.Handle("DELETE /api/pushes", handle(s.deletePushes))
 	s.mux = mux
 	return s
 }
 
-// ServeHTTP serves the SendGrid API, the messages API and the inbox pages.
+// ServeHTTP serves the SendGrid API, the FCM API, the messages and pushes
+// APIs and the inbox pages.
 func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
@@ -137,11 +152,7 @@ func (s *Sink) messageByID(id string) (Message, bool) {
 // store keeps msgs, wakes waiters and then calls the OnReceive function.
 func (s *Sink) store(msgs []Message) {
 	s.mu.Lock()
-	s.msgs = append(s.msgs, msgs...)
-	if over := len(s.msgs) - maxMessages; over > 0 {
-		clear(s.msgs[:over]) // let the collector have them
-		s.msgs = s.msgs[over:]
-	}
+	s.msgs = appendBounded(s.msgs, maxMessages, msgs...)
 	close(s.changed)
 	s.changed = make(chan struct{})
 	f := s.onReceive
@@ -152,6 +163,17 @@ func (s *Sink) store(msgs []Message) {
 			f(clone(m))
 		}
 	}
+}
+
+// appendBounded appends add to list and drops the oldest entries beyond
+// limit, clearing them so that the collector can have them.
+func appendBounded[T any](list []T, limit int, add ...T) []T {
+	list = append(list, add...)
+	if over := len(list) - limit; over > 0 {
+		clear(list[:over])
+		list = list[over:]
+	}
+	return list
 }
 
 func (s *Sink) matchLocked(to string) []Message {
@@ -170,4 +192,81 @@ func clone(m Message) Message {
 	m.To = slices.Clone(m.To)
 	m.Links = append([]string{}, m.Links...)
 	return m
+}
+
+// SetOnPush sets a function called, synchronously and after storing, for
+// each stored push, before the sender gets its answer. Set it before
+// serving; nil removes it.
+func (s *Sink) SetOnPush(f func(Push)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onPush = f
+}
+
+// Pushes returns the pushes to the device token, newest first. An empty
+// token returns all.
+func (s *Sink) Pushes(token string) []Push {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.matchPushesLocked(token)
+}
+
+// ResetPushes forgets every push.
+func (s *Sink) ResetPushes() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.pushes)
+	s.pushes = nil
+}
+
+// WaitPushes blocks until at least n pushes to the device token exist (all
+// pushes if token is empty) or ctx ends. It returns the pushes newest
+// first; when ctx ends first, it returns those there are and an error.
+func (s *Sink) WaitPushes(ctx context.Context, token string, n int) ([]Push, error) {
+	for {
+		s.mu.Lock()
+		pushes := s.matchPushesLocked(token)
+		changed := s.changed
+		s.mu.Unlock()
+		if len(pushes) >= n {
+			return pushes, nil
+		}
+		select {
+		case <-ctx.Done():
+			return pushes, fmt.Errorf("mailsink.WaitPushes: %d of %d pushes: %w", len(pushes), n, context.Cause(ctx))
+		case <-changed:
+		}
+	}
+}
+
+// storePush keeps p, wakes waiters and then calls the OnPush function.
+func (s *Sink) storePush(p Push) {
+	s.mu.Lock()
+	s.pushes = appendBounded(s.pushes, maxPushes, p)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	f := s.onPush
+	s.mu.Unlock()
+
+	if f != nil {
+		f(clonePush(p))
+	}
+}
+
+func (s *Sink) matchPushesLocked(token string) []Push {
+	out := []Push{}
+	for _, p := range slices.Backward(s.pushes) {
+		if token == "" || p.Token == token {
+			out = append(out, clonePush(p))
+		}
+	}
+	return out
+}
+
+// clonePush copies p's data, so that callers cannot change stored pushes.
+func clonePush(p Push) Push {
+	data := make(map[string]string, len(p.Data))
+	maps.Copy(data, p.Data)
+	p.Data = data
+	return p
 }

@@ -1,9 +1,9 @@
 // Package stack runs workgate's whole local stack in one process, against
-// running Firestore and Pub/Sub emulators: the SendGrid-compatible mail
-// sink, every function behind the topology's router, the topology's topics
-// and push subscriptions (pointing at the router), and the outbox relay on
-// a ticker. `make run` uses it on fixed ports; end-to-end tests and
-// benchmarks use it on free ports with a project of their own.
+// running Firestore and Pub/Sub emulators: the SendGrid- and FCM-compatible
+// mail and push sink, every function behind the topology's router, the
+// topology's topics and push subscriptions (pointing at the router), and the
+// outbox relay on a ticker. `make run` uses it on fixed ports; end-to-end
+// tests and benchmarks use it on free ports with a project of their own.
 package stack
 
 import (
@@ -35,8 +35,8 @@ type Options struct {
 	// Project isolates the stack's data (one Firestore database, one set of
 	// topics per project).
 	Project string
-	// Addr and MailAddr are where the router and the mail sink listen;
-	// "127.0.0.1:0" picks free ports.
+	// Addr and MailAddr are where the router and the mail and push sink
+	// listen; "127.0.0.1:0" picks free ports.
 	Addr, MailAddr string
 	// RelayEvery is the relay's period (default 1s).
 	RelayEvery time.Duration
@@ -58,9 +58,9 @@ type Options struct {
 type Stack struct {
 	// URL is the router's base URL (also PUBLIC_URL: links in mails).
 	URL string
-	// MailURL is the mail sink's base URL.
+	// MailURL is the mail and push sink's base URL.
 	MailURL string
-	// Sink holds the mails sent.
+	// Sink holds the mails and pushes sent.
 	Sink *mailsink.Sink
 	// Deps are the functions' dependencies (store, outbox, clock).
 	Deps *server.Deps

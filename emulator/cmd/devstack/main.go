@@ -1,7 +1,7 @@
 // Command devstack is `make run`: it starts the Firestore and Pub/Sub
-// emulators, the mail sink and every workgate function behind one router
-// (with WORKGATE_DEV=1), creates the topics and push subscriptions, prints
-// the URLs, and on Ctrl-C stops everything it started.
+// emulators, the mail and push sink and every workgate function behind one
+// router (with WORKGATE_DEV=1), creates the topics and push subscriptions,
+// prints the URLs, and on Ctrl-C stops everything it started.
 //
 // Addresses and the project come from the environment (README.md):
 // WORKGATE_HTTP_ADDR (127.0.0.1:8080), WORKGATE_MAILSINK_ADDR
@@ -108,16 +108,17 @@ func realMain() (err error) {
 	fmt.Printf(`
 workgate is running (project %s, WORKGATE_DEV=1)
 
-  API and pages      %s          (every function behind one router)
-  OpenAPI            %s/openapi.yaml
-  mail sink inbox    %s
-  Firestore emulator %s
-  Pub/Sub emulator   %s
-  emulator output    %s
+  API and pages       %s          (every function behind one router)
+  OpenAPI             %s/openapi.yaml
+  mail and push inbox %s
+  push sink (FCM v1)  %s/v1/projects/%s/messages:send
+  Firestore emulator  %s
+  Pub/Sub emulator    %s
+  emulator output     %s
 
 Ctrl-C stops everything.
 
-`, project, s.URL, s.URL, s.MailURL, os.Getenv("FIRESTORE_EMULATOR_HOST"), os.Getenv("PUBSUB_EMULATOR_HOST"), logPath)
+`, project, s.URL, s.URL, s.MailURL, s.MailURL, project, os.Getenv("FIRESTORE_EMULATOR_HOST"), os.Getenv("PUBSUB_EMULATOR_HOST"), logPath)
 	<-ctx.Done()
 	fmt.Println("\nstopping…")
 	return nil

@@ -1,6 +1,7 @@
-// Command mailsink serves the SendGrid-compatible mail sink on its own:
-// point the SendGrid client at it, read the mails at GET /api/messages or in
-// a browser at /.
+// Command mailsink serves the SendGrid-compatible mail sink and the
+// FCM-compatible push sink on their own: point the SendGrid client and the
+// FCM client at it, read the mails at GET /api/messages, the pushes at
+// GET /api/pushes, or both in a browser at /.
 //
 // MAILSINK_ADDR sets the address to listen on (default 127.0.0.1:8025).
 // SIGINT or SIGTERM stops it.
