@@ -294,10 +294,10 @@ const noAccount = "no-account"
 
 var errCredentials = errs.E(errs.InvalidCredentials, "The e-mail or password is not right.")
 
-// checkPassword judges a password for an address under the lockout: the
-// attempt is counted first, then the password hashed, the same work for an
-// unknown account (accountID "") as for a known one. It returns the account
-// and the update time it was read at.
+// checkPassword reads the account with an ID ("" for an address without
+// one, at the same cost) and judges a password for its address under the
+// lockout (judgePassword). It returns the account and the update time it
+// was read at.
 func (s *Service) checkPassword(ctx context.Context, email, accountID, password string, locale i18n.Locale) (*domain.Account, time.Time, error) {
 	var (
 		acc  *domain.Account
@@ -315,6 +315,14 @@ func (s *Service) checkPassword(ctx context.Context, email, accountID, password 
 	} else if err != nil {
 		return nil, time.Time{}, err
 	}
+	return s.judgePassword(ctx, email, acc, seen, password, locale)
+}
+
+// judgePassword judges a password for an address under the lockout, that
+// of the account acc (read at seen; nil if the address has none): the
+// attempt is counted first, then the password hashed, the same work for
+// no account as for one.
+func (s *Service) judgePassword(ctx context.Context, email string, acc *domain.Account, seen time.Time, password string, locale i18n.Locale) (*domain.Account, time.Time, error) {
 	now := s.Clock.Now()
 	a, err := s.Store.CountAttempt(ctx, store.CounterPassword, email, now)
 	if err != nil {
