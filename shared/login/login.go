@@ -80,12 +80,14 @@ func (s *Service) RequestCode(ctx context.Context, rawEmail string, locale i18n.
 			wait := recent[0].Add(CodeWindow).Sub(now)
 			return &errs.Error{Kind: errs.RateLimited, Message: "Too many codes were requested for this e-mail. Try again later.", RetryAfter: wait}
 		}
+		// The codes sent before stay valid until their own expiry: their
+		// mails may arrive after this one's.
 		code := auth.NewCode()
+		sent := domain.SentCode{MAC: s.codeMAC(email, code), ExpiresAt: now.Add(CodeTTL)}
 		next := &domain.LoginCode{
-			CodeMAC: s.codeMAC(email, code), ExpiresAt: now.Add(CodeTTL),
-			Sends: append(recent, now), PurgeAt: now.Add(CodeWindow + CodeRestriction),
+			Codes: append(lc.LiveCodes(now), sent), Sends: append(recent, now), PurgeAt: now.Add(CodeWindow + CodeRestriction),
 		}
-		ev, err := events.NewMailIfAccount(s.Sealer, mail.LoginCode, locale, email, mail.Data{Code: code, ExpiresAt: next.ExpiresAt}, now)
+		ev, err := events.NewMailIfAccount(s.Sealer, mail.LoginCode, locale, email, mail.Data{Code: code, ExpiresAt: sent.ExpiresAt}, now)
 		if err != nil {
 			return fmt.Errorf("login.RequestCode: %w", err)
 		}
@@ -114,8 +116,10 @@ type Ticket struct {
 
 // VerifyCode exchanges a right code for a login ticket. Every attempt is
 // counted (per address, whichever code it tries) before the code is
-// checked; the CodeAttempts-th wrong one voids the code and restricts code
-// login for CodeRestriction.
+// checked; the CodeAttempts-th wrong one voids every code and restricts
+// code login for CodeRestriction. Any live code of the address is right
+// (the newest mail may not be the last read); a right one consumes them
+// all.
 func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticket, error) {
 	email, err := domain.NormalizeEmail(rawEmail)
 	if err != nil {
@@ -132,43 +136,76 @@ func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticke
 	if err := s.checkLock(ctx, store.CounterCode, email, nil, a, CodeAttempts, CodeRestriction, "", now); err != nil {
 		return nil, err
 	}
-	lc, seen, err := s.Store.LoginCode(ctx, email)
-	if err != nil {
-		return nil, err
-	}
-	if !lc.Live(now) {
-		return nil, errs.E(errs.Gone, "There is no valid code for this e-mail. Request a new one.")
-	}
-	if !s.MACer.Equal(lc.CodeMAC, "login-code", email, code) {
-		remaining := max(CodeAttempts-a.N, 0)
-		if remaining == 0 {
-			if err := s.Store.VoidLoginCode(ctx, email); err != nil {
-				return nil, err
-			}
-			if err := s.lock(ctx, store.CounterCode, email, nil, now.Add(CodeRestriction), "", now); err != nil {
-				return nil, err
-			}
-		}
-		return nil, errs.E(errs.InvalidCode, "The code is not right.").With("remainingAttempts", remaining)
-	}
 	token := auth.NewToken()
 	t := &domain.LoginTicket{Email: email, CreatedAt: now, ExpiresAt: now.Add(TicketTTL), PurgeAt: now.Add(TicketTTL + time.Hour)}
-	if t.AccountID, err = s.Store.AccountIDByEmail(ctx, email); err != nil && !errs.Is(err, errs.NotFound) {
-		return nil, err
-	}
-	if err := s.Store.ExchangeLoginCode(ctx, email, seen, auth.HashToken(token), t); err != nil {
-		return nil, err
-	}
-	if err := s.Store.ResetAttempts(ctx, store.CounterCode, email); err != nil {
-		return nil, err
-	}
-	out := &Ticket{Token: token, ExpiresAt: t.ExpiresAt}
-	if t.AccountID != "" {
-		if out.Workspaces, err = s.Store.Workspaces(ctx, t.AccountID); err != nil {
+	for try := range 3 {
+		lc, seen, err := s.Store.LoginCode(ctx, email)
+		if err != nil {
 			return nil, err
 		}
+		live := lc.LiveCodes(now)
+		if len(live) == 0 {
+			return nil, errNoCode
+		}
+		if !s.rightCode(live, email, code) {
+			if try > 0 {
+				return nil, errNoCode // it was right, and a concurrent use consumed it
+			}
+			return nil, s.wrongCode(ctx, email, a, now)
+		}
+		if try == 0 {
+			if t.AccountID, err = s.Store.AccountIDByEmail(ctx, email); err != nil && !errs.Is(err, errs.NotFound) {
+				return nil, err
+			}
+		}
+		err = s.Store.ExchangeLoginCode(ctx, email, seen, auth.HashToken(token), t)
+		if errs.Is(err, errs.Gone) {
+			continue // used by a concurrent attempt, or a new code was sent: read again
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.Store.ResetAttempts(ctx, store.CounterCode, email); err != nil {
+			return nil, err
+		}
+		out := &Ticket{Token: token, ExpiresAt: t.ExpiresAt}
+		if t.AccountID != "" {
+			if out.Workspaces, err = s.Store.Workspaces(ctx, t.AccountID); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	}
-	return out, nil
+	return nil, errNoCode
+}
+
+var errNoCode = errs.E(errs.Gone, "There is no valid code for this e-mail. Request a new one.")
+
+// rightCode reports whether code is one of the live codes, comparing with
+// each in constant time.
+func (s *Service) rightCode(live []domain.SentCode, email, code string) bool {
+	right := false
+	for _, sc := range live {
+		if s.MACer.Equal(sc.MAC, "login-code", email, code) {
+			right = true
+		}
+	}
+	return right
+}
+
+// wrongCode answers a wrong code, counted as attempt a: the last allowed
+// one voids every code of the address and restricts code login.
+func (s *Service) wrongCode(ctx context.Context, email string, a store.Attempt, now time.Time) error {
+	remaining := max(CodeAttempts-a.N, 0)
+	if remaining == 0 {
+		if err := s.Store.VoidLoginCode(ctx, email); err != nil {
+			return err
+		}
+		if err := s.lock(ctx, store.CounterCode, email, nil, now.Add(CodeRestriction), "", now); err != nil {
+			return err
+		}
+	}
+	return errs.E(errs.InvalidCode, "The code is not right.").With("remainingAttempts", remaining)
 }
 
 // checkLock refuses an attempt while a lock holds, or when more than limit
