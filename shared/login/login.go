@@ -542,9 +542,30 @@ func (s *Service) trustedDevice(ctx context.Context, accountID, token string) (s
 	return d.ID, seen, nil
 }
 
+// The cap on pending approval requests (F9). A login ticket and the
+// password (or the password alone, on an organisation's login screen)
+// could otherwise make any number of requests, each asking every online
+// member to decide it. While an account has MaxPendingApprovals live,
+// undecided requests, or MaxPendingPerDevice of them from a device of the
+// same name and platform, a new one is refused (429) until the oldest of
+// them expires (or is decided). A live request is not handed out again
+// instead: its poll token and match code are kept only as MACs.
+const (
+	MaxPendingApprovals = 10
+	MaxPendingPerDevice = 3
+)
+
+// tooManyPending refuses a new approval request for wait.
+func tooManyPending(wait time.Duration) error {
+	return &errs.Error{Kind: errs.RateLimited, Message: "Too many logins of this account are waiting for approval. Try again later.", RetryAfter: wait}
+}
+
 // requestApproval stores a pending approval for a login from an untrusted
 // device, with the event that has the approval job ask the members who may
-// decide it (shared/device).
+// decide it (shared/device), within the cap on pending requests. The
+// account's pending requests are counted after reading its approval gate,
+// and the request is created only if the gate is unchanged, so concurrent
+// logins cannot exceed the cap.
 func (s *Service) requestApproval(ctx context.Context, acc *domain.Account, in PasswordLogin, now time.Time) (*Approval, error) {
 	now = now.Truncate(time.Microsecond) // as Firestore keeps it: the answer and the lists show the same expiresAt
 	poll, match := auth.NewToken(), auth.NewCode()
@@ -559,11 +580,64 @@ func (s *Service) requestApproval(ctx context.Context, acc *domain.Account, in P
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateApproval(ctx, a, []events.Event{ev}); err != nil {
-		return nil, err
+	for range 5 {
+		gateSeen, err := s.Store.ApprovalGate(ctx, acc.ID)
+		if err != nil {
+			return nil, err
+		}
+		pending, err := s.Store.PendingApprovalsOf(ctx, acc.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := approvalCap(pending, a.Device, now); err != nil {
+			return nil, err
+		}
+		err = s.Store.CreateApproval(ctx, a, gateSeen, []events.Event{ev})
+		if errors.Is(err, store.ErrRaced) {
+			continue // another request of the account was created: count again
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.Outbox.Dispatch(ctx, ev)
+		return &Approval{Status: "device_approval_required", ApprovalID: a.ID, PollToken: poll, MatchCode: match, ExpiresAt: a.ExpiresAt}, nil
 	}
-	s.Outbox.Dispatch(ctx, ev)
-	return &Approval{Status: "device_approval_required", ApprovalID: a.ID, PollToken: poll, MatchCode: match, ExpiresAt: a.ExpiresAt}, nil
+	return nil, tooManyPending(time.Second) // so many at once that they kept racing
+}
+
+// approvalCap refuses a new request of a device when the account's live
+// pending requests are at the cap, overall or from a device of the same
+// name and platform, saying when enough of them will have expired.
+func approvalCap(pending []*domain.Approval, d domain.Device, now time.Time) error {
+	var all, same []time.Time
+	for _, p := range pending {
+		all = append(all, p.ExpiresAt)
+		if sameDevice(p.Device, d) {
+			same = append(same, p.ExpiresAt)
+		}
+	}
+	free := freeAt(all, MaxPendingApprovals)
+	if t := freeAt(same, MaxPendingPerDevice); t.After(free) {
+		free = t
+	}
+	if !free.After(now) {
+		return nil
+	}
+	return tooManyPending(free.Sub(now))
+}
+
+// freeAt returns when fewer than limit of the requests expiring at
+// expiries will be live (zero if already).
+func freeAt(expiries []time.Time, limit int) time.Time {
+	if len(expiries) < limit {
+		return time.Time{}
+	}
+	slices.SortFunc(expiries, time.Time.Compare)
+	return expiries[len(expiries)-limit]
+}
+
+func sameDevice(a, b domain.Device) bool {
+	return a.Platform == b.Platform && strings.EqualFold(a.Name, b.Name)
 }
 
 func cleanDevice(d domain.Device) domain.Device {
