@@ -171,22 +171,22 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 	if key == "" || len(key) > 64 {
 		return nil, errs.E(errs.Invalid, "recoveryKey is required")
 	}
-	acc, accSeen, m, keySeen, err := s.recoveryHolder(ctx, in.WorkspaceID, email, key)
+	h, err := s.keyHolder(ctx, in.WorkspaceID, email, key)
 	if err != nil {
 		return nil, err
 	}
-	if acc == nil {
+	if h == nil {
 		s.Hasher.VerifyDummy(ctx, in.Password)
 		return nil, errRecovery
 	}
-	if acc, accSeen, err = s.judgePassword(ctx, email, acc, accSeen, in.Password, in.Locale); err != nil {
+	if _, _, err = s.judgePassword(ctx, email, h.account, h.accountSeen, in.Password, in.Locale); err != nil {
 		if errs.Is(err, errs.InvalidCredentials) {
 			return nil, errRecovery
 		}
 		return nil, err
 	}
 	for range 3 {
-		now := s.Clock.Now()
+		acc, m, now := h.account, h.membership, s.Clock.Now()
 		dev, deviceToken := NewTrustedDevice(acc.ID, domain.NewID(), in.Device, now)
 		sess, refresh := s.Sessions.New(acc.ID, in.WorkspaceID, dev.ID)
 		ev, err := events.NewMail(s.Sealer, mail.RecoveryLogin, in.Locale, acc.Email, mail.Data{
@@ -197,21 +197,19 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 			return nil, fmt.Errorf("login.Recovery: %w", err)
 		}
 		err = s.Store.CreateSession(ctx, store.NewSession{
-			Session: sess, Device: dev, AccountSeen: accSeen, FirstDevice: acc.FirstDeviceAt.IsZero(),
-			RecoveryKeySeen: keySeen, Events: []events.Event{ev}, Now: now,
+			Session: sess, Device: dev, AccountSeen: h.accountSeen, FirstDevice: acc.FirstDeviceAt.IsZero(),
+			RecoveryKeySeen: h.keySeen, Events: []events.Event{ev}, Now: now,
 		})
 		if errors.Is(err, store.ErrRaced) {
 			// The key was used or replaced, or the account changed: judge
 			// the key again (a used one is the one answer), and refuse if
 			// the password changed.
-			fresh, freshSeen, freshM, freshKeySeen, err := s.recoveryHolder(ctx, in.WorkspaceID, email, key)
-			if err != nil {
+			if h, err = s.keyHolder(ctx, in.WorkspaceID, email, key); err != nil {
 				return nil, err
 			}
-			if fresh == nil || fresh.PasswordHash != acc.PasswordHash {
+			if h == nil || h.account.PasswordHash != acc.PasswordHash {
 				return nil, errRecovery
 			}
-			acc, accSeen, m, keySeen = fresh, freshSeen, freshM, freshKeySeen
 			continue
 		}
 		if err != nil {
@@ -223,21 +221,27 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 	return nil, store.ErrRaced
 }
 
-// recoveryHolder judges a recovery key for a workspace and an address: it
-// returns the account (with the update time it was read at), its
-// membership and the key's update time if the key is the workspace's
-// unused key and the address is the account of its active super admin;
-// a nil account otherwise. It reads the same documents whatever the
-// outcome, so timing tells no more than the answer.
-func (s *Service) recoveryHolder(ctx context.Context, workspaceID, email, key string) (*domain.Account, time.Time, *store.Membership, time.Time, error) {
-	none := func(err error) (*domain.Account, time.Time, *store.Membership, time.Time, error) {
-		return nil, time.Time{}, nil, time.Time{}, err
-	}
+// keyHolder is the super admin a recovery key was judged to be for: the
+// account and its membership, with the update times the account and the
+// key were read at.
+type keyHolder struct {
+	account     *domain.Account
+	accountSeen time.Time
+	membership  *store.Membership
+	keySeen     time.Time
+}
+
+// keyHolder judges a recovery key for a workspace and an address: it
+// returns the holder if the key is the workspace's unused key and the
+// address is the account of its active super admin, nil otherwise. It
+// reads the same documents whatever the outcome, so the time it takes
+// tells no more than the answer.
+func (s *Service) keyHolder(ctx context.Context, workspaceID, email, key string) (*keyHolder, error) {
 	k, keySeen, err := s.Store.RecoveryKey(ctx, workspaceID)
 	if errs.Is(err, errs.NotFound) {
 		k = &domain.RecoveryKey{}
 	} else if err != nil {
-		return none(err)
+		return nil, err
 	}
 	// Compare even with no key stored, for the same work.
 	keyOK := s.MACer.Equal(k.KeyMAC, "recovery-key", workspaceID, key) && k.KeyMAC != ""
@@ -245,20 +249,20 @@ func (s *Service) recoveryHolder(ctx context.Context, workspaceID, email, key st
 	if errs.Is(err, errs.NotFound) {
 		accountID = noAccount // a read that finds nothing, as for a known one
 	} else if err != nil {
-		return none(err)
+		return nil, err
 	}
 	acc, accSeen, err := s.Store.Account(ctx, accountID)
 	if errs.Is(err, errs.NotFound) {
 		acc = nil
 	} else if err != nil {
-		return none(err)
+		return nil, err
 	}
 	m, err := s.Store.Membership(ctx, workspaceID, accountID)
 	if err != nil {
-		return none(err)
+		return nil, err
 	}
 	if !keyOK || acc == nil || !superAdmin(m, acc.ID) {
-		return none(nil)
+		return nil, nil
 	}
-	return acc, accSeen, m, keySeen, nil
+	return &keyHolder{account: acc, accountSeen: accSeen, membership: m, keySeen: keySeen}, nil
 }
