@@ -156,6 +156,12 @@ type Member struct {
 	// MutedUntil is when the member's muting of message notifications
 	// ends (F14); zero when not muted.
 	MutedUntil time.Time `firestore:"mutedUntil,omitempty"`
+	// LoginPhone is the mobile number (E.164) the member logs in with on
+	// the organisation login screen (F6): the one an admin registered
+	// (F3), never the profile's Mobile, which the member edits freely (a
+	// member typing a colleague's number into their profile must neither
+	// log in with it nor make it name no one).
+	LoginPhone string `firestore:"loginPhone"`
 }
 
 // Verification purposes.

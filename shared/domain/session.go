@@ -264,17 +264,34 @@ func Recent(times []time.Time, now time.Time, window time.Duration) []time.Time 
 	return out
 }
 
-// LoginCode is the e-mail login state of one address (F5): the live code's
-// MAC and the times codes were sent, for the hourly limit. Stored under the
-// address's key, for known and unknown addresses alike.
+// LoginCode is the e-mail login state of one address (F5): the codes sent
+// and still live, as MACs, and the times codes were sent, for the hourly
+// limit. Stored under the address's key, for known and unknown addresses
+// alike.
+//
+// Each code is valid until its own expiry, even after a newer one was
+// sent: code mails go through Pub/Sub push, which keeps no order, so the
+// mail read last may hold the code sent first. A right code consumes them
+// all; wrong ones count per address, whichever code they try.
 type LoginCode struct {
-	CodeMAC   string      `firestore:"codeMac"`
-	ExpiresAt time.Time   `firestore:"expiresAt"`
-	Sends     []time.Time `firestore:"sends"`
-	PurgeAt   time.Time   `firestore:"purgeAt"`
+	Codes   []SentCode  `firestore:"codes"`
+	Sends   []time.Time `firestore:"sends"`
+	PurgeAt time.Time   `firestore:"purgeAt"`
 }
 
-// Live reports whether a code can be checked at now.
-func (c *LoginCode) Live(now time.Time) bool {
-	return c.CodeMAC != "" && now.Before(c.ExpiresAt)
+// SentCode is one code mailed: its MAC and when it stops working.
+type SentCode struct {
+	MAC       string    `firestore:"mac"`
+	ExpiresAt time.Time `firestore:"expiresAt"`
+}
+
+// LiveCodes returns the codes that can be checked at now.
+func (c *LoginCode) LiveCodes(now time.Time) []SentCode {
+	out := []SentCode{}
+	for _, sc := range c.Codes {
+		if sc.MAC != "" && now.Before(sc.ExpiresAt) {
+			out = append(out, sc)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -46,5 +47,24 @@ func TestApprovalNotification(t *testing.T) {
 	// twice writes one notification.
 	if again := ApprovalNotification(a, "other", now.Add(time.Minute)); again.ID != n.ID {
 		t.Fatalf("IDs %q and %q", n.ID, again.ID)
+	}
+}
+
+// TestLiveCodes: each code sent is live until its own expiry; voided
+// (empty) ones never are.
+func TestLiveCodes(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	c := &LoginCode{Codes: []SentCode{{MAC: "a", ExpiresAt: t0.Add(10 * time.Minute)}, {MAC: "b", ExpiresAt: t0.Add(16 * time.Minute)}, {ExpiresAt: t0.Add(time.Hour)}}}
+	for _, tc := range []struct {
+		at   time.Duration
+		want []string
+	}{{0, []string{"a", "b"}}, {10 * time.Minute, []string{"b"}}, {16 * time.Minute, nil}} {
+		var got []string
+		for _, sc := range c.LiveCodes(t0.Add(tc.at)) {
+			got = append(got, sc.MAC)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("live at +%s = %v, want %v", tc.at, got, tc.want)
+		}
 	}
 }

@@ -80,12 +80,14 @@ func (s *Service) RequestCode(ctx context.Context, rawEmail string, locale i18n.
 			wait := recent[0].Add(CodeWindow).Sub(now)
 			return &errs.Error{Kind: errs.RateLimited, Message: "Too many codes were requested for this e-mail. Try again later.", RetryAfter: wait}
 		}
+		// The codes sent before stay valid until their own expiry: their
+		// mails may arrive after this one's.
 		code := auth.NewCode()
+		sent := domain.SentCode{MAC: s.codeMAC(email, code), ExpiresAt: now.Add(CodeTTL)}
 		next := &domain.LoginCode{
-			CodeMAC: s.codeMAC(email, code), ExpiresAt: now.Add(CodeTTL),
-			Sends: append(recent, now), PurgeAt: now.Add(CodeWindow + CodeRestriction),
+			Codes: append(lc.LiveCodes(now), sent), Sends: append(recent, now), PurgeAt: now.Add(CodeWindow + CodeRestriction),
 		}
-		ev, err := events.NewMailIfAccount(s.Sealer, mail.LoginCode, locale, email, mail.Data{Code: code, ExpiresAt: next.ExpiresAt}, now)
+		ev, err := events.NewMailIfAccount(s.Sealer, mail.LoginCode, locale, email, mail.Data{Code: code, ExpiresAt: sent.ExpiresAt}, now)
 		if err != nil {
 			return fmt.Errorf("login.RequestCode: %w", err)
 		}
@@ -114,8 +116,10 @@ type Ticket struct {
 
 // VerifyCode exchanges a right code for a login ticket. Every attempt is
 // counted (per address, whichever code it tries) before the code is
-// checked; the CodeAttempts-th wrong one voids the code and restricts code
-// login for CodeRestriction.
+// checked; the CodeAttempts-th wrong one voids every code and restricts
+// code login for CodeRestriction. Any live code of the address is right
+// (the newest mail may not be the last read); a right one consumes them
+// all.
 func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticket, error) {
 	email, err := domain.NormalizeEmail(rawEmail)
 	if err != nil {
@@ -132,43 +136,76 @@ func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticke
 	if err := s.checkLock(ctx, store.CounterCode, email, nil, a, CodeAttempts, CodeRestriction, "", now); err != nil {
 		return nil, err
 	}
-	lc, seen, err := s.Store.LoginCode(ctx, email)
-	if err != nil {
-		return nil, err
-	}
-	if !lc.Live(now) {
-		return nil, errs.E(errs.Gone, "There is no valid code for this e-mail. Request a new one.")
-	}
-	if !s.MACer.Equal(lc.CodeMAC, "login-code", email, code) {
-		remaining := max(CodeAttempts-a.N, 0)
-		if remaining == 0 {
-			if err := s.Store.VoidLoginCode(ctx, email); err != nil {
-				return nil, err
-			}
-			if err := s.lock(ctx, store.CounterCode, email, nil, now.Add(CodeRestriction), "", now); err != nil {
-				return nil, err
-			}
-		}
-		return nil, errs.E(errs.InvalidCode, "The code is not right.").With("remainingAttempts", remaining)
-	}
 	token := auth.NewToken()
 	t := &domain.LoginTicket{Email: email, CreatedAt: now, ExpiresAt: now.Add(TicketTTL), PurgeAt: now.Add(TicketTTL + time.Hour)}
-	if t.AccountID, err = s.Store.AccountIDByEmail(ctx, email); err != nil && !errs.Is(err, errs.NotFound) {
-		return nil, err
-	}
-	if err := s.Store.ExchangeLoginCode(ctx, email, seen, auth.HashToken(token), t); err != nil {
-		return nil, err
-	}
-	if err := s.Store.ResetAttempts(ctx, store.CounterCode, email); err != nil {
-		return nil, err
-	}
-	out := &Ticket{Token: token, ExpiresAt: t.ExpiresAt}
-	if t.AccountID != "" {
-		if out.Workspaces, err = s.Store.Workspaces(ctx, t.AccountID); err != nil {
+	for try := range 3 {
+		lc, seen, err := s.Store.LoginCode(ctx, email)
+		if err != nil {
 			return nil, err
 		}
+		live := lc.LiveCodes(now)
+		if len(live) == 0 {
+			return nil, errNoCode
+		}
+		if !s.rightCode(live, email, code) {
+			if try > 0 {
+				return nil, errNoCode // it was right, and a concurrent use consumed it
+			}
+			return nil, s.wrongCode(ctx, email, a, now)
+		}
+		if try == 0 {
+			if t.AccountID, err = s.Store.AccountIDByEmail(ctx, email); err != nil && !errs.Is(err, errs.NotFound) {
+				return nil, err
+			}
+		}
+		err = s.Store.ExchangeLoginCode(ctx, email, seen, auth.HashToken(token), t)
+		if errs.Is(err, errs.Gone) {
+			continue // used by a concurrent attempt, or a new code was sent: read again
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.Store.ResetAttempts(ctx, store.CounterCode, email); err != nil {
+			return nil, err
+		}
+		out := &Ticket{Token: token, ExpiresAt: t.ExpiresAt}
+		if t.AccountID != "" {
+			if out.Workspaces, err = s.Store.Workspaces(ctx, t.AccountID); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	}
-	return out, nil
+	return nil, errNoCode
+}
+
+var errNoCode = errs.E(errs.Gone, "There is no valid code for this e-mail. Request a new one.")
+
+// rightCode reports whether code is one of the live codes, comparing with
+// each in constant time.
+func (s *Service) rightCode(live []domain.SentCode, email, code string) bool {
+	right := false
+	for _, sc := range live {
+		if s.MACer.Equal(sc.MAC, "login-code", email, code) {
+			right = true
+		}
+	}
+	return right
+}
+
+// wrongCode answers a wrong code, counted as attempt a: the last allowed
+// one voids every code of the address and restricts code login.
+func (s *Service) wrongCode(ctx context.Context, email string, a store.Attempt, now time.Time) error {
+	remaining := max(CodeAttempts-a.N, 0)
+	if remaining == 0 {
+		if err := s.Store.VoidLoginCode(ctx, email); err != nil {
+			return err
+		}
+		if err := s.lock(ctx, store.CounterCode, email, nil, now.Add(CodeRestriction), "", now); err != nil {
+			return err
+		}
+	}
+	return errs.E(errs.InvalidCode, "The code is not right.").With("remainingAttempts", remaining)
 }
 
 // checkLock refuses an attempt while a lock holds, or when more than limit
@@ -294,10 +331,10 @@ const noAccount = "no-account"
 
 var errCredentials = errs.E(errs.InvalidCredentials, "The e-mail or password is not right.")
 
-// checkPassword judges a password for an address under the lockout: the
-// attempt is counted first, then the password hashed, the same work for an
-// unknown account (accountID "") as for a known one. It returns the account
-// and the update time it was read at.
+// checkPassword reads the account with an ID ("" for an address without
+// one, at the same cost) and judges a password for its address under the
+// lockout (judgePassword). It returns the account and the update time it
+// was read at.
 func (s *Service) checkPassword(ctx context.Context, email, accountID, password string, locale i18n.Locale) (*domain.Account, time.Time, error) {
 	var (
 		acc  *domain.Account
@@ -315,6 +352,14 @@ func (s *Service) checkPassword(ctx context.Context, email, accountID, password 
 	} else if err != nil {
 		return nil, time.Time{}, err
 	}
+	return s.judgePassword(ctx, email, acc, seen, password, locale)
+}
+
+// judgePassword judges a password for an address under the lockout, that
+// of the account acc (read at seen; nil if the address has none): the
+// attempt is counted first, then the password hashed, the same work for
+// no account as for one.
+func (s *Service) judgePassword(ctx context.Context, email string, acc *domain.Account, seen time.Time, password string, locale i18n.Locale) (*domain.Account, time.Time, error) {
 	now := s.Clock.Now()
 	a, err := s.Store.CountAttempt(ctx, store.CounterPassword, email, now)
 	if err != nil {
@@ -497,9 +542,30 @@ func (s *Service) trustedDevice(ctx context.Context, accountID, token string) (s
 	return d.ID, seen, nil
 }
 
+// The cap on pending approval requests (F9). A login ticket and the
+// password (or the password alone, on an organisation's login screen)
+// could otherwise make any number of requests, each asking every online
+// member to decide it. While an account has MaxPendingApprovals live,
+// undecided requests, or MaxPendingPerDevice of them from a device of the
+// same name and platform, a new one is refused (429) until the oldest of
+// them expires (or is decided). A live request is not handed out again
+// instead: its poll token and match code are kept only as MACs.
+const (
+	MaxPendingApprovals = 10
+	MaxPendingPerDevice = 3
+)
+
+// tooManyPending refuses a new approval request for wait.
+func tooManyPending(wait time.Duration) error {
+	return &errs.Error{Kind: errs.RateLimited, Message: "Too many logins of this account are waiting for approval. Try again later.", RetryAfter: wait}
+}
+
 // requestApproval stores a pending approval for a login from an untrusted
 // device, with the event that has the approval job ask the members who may
-// decide it (shared/device).
+// decide it (shared/device), within the cap on pending requests. The
+// account's pending requests are counted after reading its approval gate,
+// and the request is created only if the gate is unchanged, so concurrent
+// logins cannot exceed the cap.
 func (s *Service) requestApproval(ctx context.Context, acc *domain.Account, in PasswordLogin, now time.Time) (*Approval, error) {
 	now = now.Truncate(time.Microsecond) // as Firestore keeps it: the answer and the lists show the same expiresAt
 	poll, match := auth.NewToken(), auth.NewCode()
@@ -514,11 +580,64 @@ func (s *Service) requestApproval(ctx context.Context, acc *domain.Account, in P
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateApproval(ctx, a, []events.Event{ev}); err != nil {
-		return nil, err
+	for range 5 {
+		gateSeen, err := s.Store.ApprovalGate(ctx, acc.ID)
+		if err != nil {
+			return nil, err
+		}
+		pending, err := s.Store.PendingApprovalsOf(ctx, acc.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := approvalCap(pending, a.Device, now); err != nil {
+			return nil, err
+		}
+		err = s.Store.CreateApproval(ctx, a, gateSeen, []events.Event{ev})
+		if errors.Is(err, store.ErrRaced) {
+			continue // another request of the account was created: count again
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.Outbox.Dispatch(ctx, ev)
+		return &Approval{Status: "device_approval_required", ApprovalID: a.ID, PollToken: poll, MatchCode: match, ExpiresAt: a.ExpiresAt}, nil
 	}
-	s.Outbox.Dispatch(ctx, ev)
-	return &Approval{Status: "device_approval_required", ApprovalID: a.ID, PollToken: poll, MatchCode: match, ExpiresAt: a.ExpiresAt}, nil
+	return nil, tooManyPending(time.Second) // so many at once that they kept racing
+}
+
+// approvalCap refuses a new request of a device when the account's live
+// pending requests are at the cap, overall or from a device of the same
+// name and platform, saying when enough of them will have expired.
+func approvalCap(pending []*domain.Approval, d domain.Device, now time.Time) error {
+	var all, same []time.Time
+	for _, p := range pending {
+		all = append(all, p.ExpiresAt)
+		if sameDevice(p.Device, d) {
+			same = append(same, p.ExpiresAt)
+		}
+	}
+	free := freeAt(all, MaxPendingApprovals)
+	if t := freeAt(same, MaxPendingPerDevice); t.After(free) {
+		free = t
+	}
+	if !free.After(now) {
+		return nil
+	}
+	return tooManyPending(free.Sub(now))
+}
+
+// freeAt returns when fewer than limit of the requests expiring at
+// expiries will be live (zero if already).
+func freeAt(expiries []time.Time, limit int) time.Time {
+	if len(expiries) < limit {
+		return time.Time{}
+	}
+	slices.SortFunc(expiries, time.Time.Compare)
+	return expiries[len(expiries)-limit]
+}
+
+func sameDevice(a, b domain.Device) bool {
+	return a.Platform == b.Platform && strings.EqualFold(a.Name, b.Name)
 }
 
 func cleanDevice(d domain.Device) domain.Device {

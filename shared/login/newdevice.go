@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/domain"
@@ -95,8 +96,6 @@ func (s *Service) recoveryKeyMAC(workspaceID, key string) string {
 	return s.IDs.MAC("recovery-key", workspaceID, auth.NormalizeRecoveryKey(key))
 }
 
-var errSuperAdminOnly = errs.E(errs.Forbidden, "Only the super admin can do this.")
-
 // superAdmin reports whether a membership is the active super admin's of an
 // active workspace.
 func superAdmin(m *store.Membership, accountID string) bool {
@@ -139,12 +138,29 @@ type RecoveryLogin struct {
 	Locale      i18n.Locale
 }
 
-var errRecoveryKey = errs.E(errs.InvalidCredentials, "The recovery key is not right, or it was used already.")
+// errRecovery is the one answer to any recovery login that does not
+// succeed on its merits: a wrong, used or replaced key, a workspace with no
+// key, an account that is not the workspace's super admin or does not
+// exist, and a wrong password with the right key. So the endpoint tells a
+// caller nothing they could not know without it: not whether a password is
+// right, nor whether an account exists, nor whether it is locked (as long
+// as they do not hold the key).
+var errRecovery = errs.E(errs.InvalidCredentials, "The recovery key, e-mail address or password is not right, or the key was used already.")
 
 // Recovery logs the super admin in with the workspace's recovery key and
 // their password, with no e-mail code and no approval: the device becomes
 // trusted and the key is used up in the same commit (of two concurrent
 // uses, one succeeds). The account is mailed.
+//
+// The key, and that the address is the active super admin's of that
+// active workspace, are judged before the password: with any of them
+// wrong the password is hashed against nothing (so every refusal costs one
+// hash, as a login does) and the call touches no lockout counter, so it
+// can neither test a password nor lock anyone out. Only the holder of the
+// super admin's own key has the password judged, under the lockout as any
+// login: a wrong one counts toward the lock (a stolen key must not buy
+// unlimited guesses), is answered as a wrong key is, and a lock is then
+// answered 423 (the caller proved they hold the key).
 func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Response, error) {
 	email, err := domain.NormalizeEmail(in.Email)
 	if err != nil {
@@ -157,33 +173,22 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 	if key == "" || len(key) > 64 {
 		return nil, errs.E(errs.Invalid, "recoveryKey is required")
 	}
-	accountID, err := s.Store.AccountIDByEmail(ctx, email)
-	if err != nil && !errs.Is(err, errs.NotFound) {
-		return nil, err
-	}
-	acc, accSeen, err := s.checkPassword(ctx, email, accountID, in.Password, in.Locale)
+	h, err := s.keyHolder(ctx, in.WorkspaceID, email, key)
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.Store.Membership(ctx, in.WorkspaceID, acc.ID)
-	if err != nil {
-		return nil, err
+	if h == nil {
+		s.Hasher.VerifyDummy(ctx, in.Password)
+		return nil, errRecovery
 	}
-	if !superAdmin(m, acc.ID) {
-		return nil, errSuperAdminOnly
+	if _, _, err = s.judgePassword(ctx, email, h.account, h.accountSeen, in.Password, in.Locale); err != nil {
+		if errs.Is(err, errs.InvalidCredentials) {
+			return nil, errRecovery
+		}
+		return nil, err
 	}
 	for range 3 {
-		k, keySeen, err := s.Store.RecoveryKey(ctx, in.WorkspaceID)
-		if errs.Is(err, errs.NotFound) {
-			return nil, errRecoveryKey
-		}
-		if err != nil {
-			return nil, err
-		}
-		if k.KeyMAC == "" || !s.IDs.Equal(k.KeyMAC, "recovery-key", in.WorkspaceID, key) {
-			return nil, errRecoveryKey
-		}
-		now := s.Clock.Now()
+		acc, m, now := h.account, h.membership, s.Clock.Now()
 		dev, deviceToken := NewTrustedDevice(acc.ID, domain.NewID(), in.Device, now)
 		sess, refresh := s.Sessions.New(acc.ID, in.WorkspaceID, dev.ID)
 		ev, err := events.NewMail(s.Sealer, mail.RecoveryLogin, in.Locale, acc.Email, mail.Data{
@@ -194,17 +199,19 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 			return nil, fmt.Errorf("login.Recovery: %w", err)
 		}
 		err = s.Store.CreateSession(ctx, store.NewSession{
-			Session: sess, Device: dev, AccountSeen: accSeen, FirstDevice: acc.FirstDeviceAt.IsZero(),
-			RecoveryKeySeen: keySeen, Events: []events.Event{ev}, Now: now,
+			Session: sess, Device: dev, AccountSeen: h.accountSeen, FirstDevice: acc.FirstDeviceAt.IsZero(),
+			RecoveryKeySeen: h.keySeen, Events: []events.Event{ev}, Now: now,
 		})
 		if errors.Is(err, store.ErrRaced) {
-			// The key was used or replaced, or the account changed: read
-			// both again.
-			fresh, seen, err := s.reread(ctx, acc)
-			if err != nil {
+			// The key was used or replaced, or the account changed: judge
+			// the key again (a used one is the one answer), and refuse if
+			// the password changed.
+			if h, err = s.keyHolder(ctx, in.WorkspaceID, email, key); err != nil {
 				return nil, err
 			}
-			acc, accSeen = fresh, seen
+			if h == nil || h.account.PasswordHash != acc.PasswordHash {
+				return nil, errRecovery
+			}
 			continue
 		}
 		if err != nil {
@@ -214,4 +221,50 @@ func (s *Service) Recovery(ctx context.Context, in RecoveryLogin) (*session.Resp
 		return s.respond(sess, refresh, deviceToken)
 	}
 	return nil, store.ErrRaced
+}
+
+// keyHolder is the super admin a recovery key was judged to be for: the
+// account and its membership, with the update times the account and the
+// key were read at.
+type keyHolder struct {
+	account     *domain.Account
+	accountSeen time.Time
+	membership  *store.Membership
+	keySeen     time.Time
+}
+
+// keyHolder judges a recovery key for a workspace and an address: it
+// returns the holder if the key is the workspace's unused key and the
+// address is the account of its active super admin, nil otherwise. It
+// reads the same documents whatever the outcome, so the time it takes
+// tells no more than the answer.
+func (s *Service) keyHolder(ctx context.Context, workspaceID, email, key string) (*keyHolder, error) {
+	k, keySeen, err := s.Store.RecoveryKey(ctx, workspaceID)
+	if errs.Is(err, errs.NotFound) {
+		k = &domain.RecoveryKey{}
+	} else if err != nil {
+		return nil, err
+	}
+	// Compare even with no key stored, for the same work.
+	keyOK := s.IDs.Equal(k.KeyMAC, "recovery-key", workspaceID, key) && k.KeyMAC != ""
+	accountID, err := s.Store.AccountIDByEmail(ctx, email)
+	if errs.Is(err, errs.NotFound) {
+		accountID = noAccount // a read that finds nothing, as for a known one
+	} else if err != nil {
+		return nil, err
+	}
+	acc, accSeen, err := s.Store.Account(ctx, accountID)
+	if errs.Is(err, errs.NotFound) {
+		acc = nil
+	} else if err != nil {
+		return nil, err
+	}
+	m, err := s.Store.Membership(ctx, workspaceID, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if !keyOK || acc == nil || !superAdmin(m, acc.ID) {
+		return nil, nil
+	}
+	return &keyHolder{account: acc, accountSeen: accSeen, membership: m, keySeen: keySeen}, nil
 }

@@ -106,8 +106,9 @@ func phoneKey(e164 string) string { return "phone:" + e164 }
 // password, and a trusted device gets a session while any other gets a
 // pending approval.
 //
-// A phone number names the workspace's one active member with that
-// mobile number; none, or several, is an unknown login ID.
+// A phone number names the workspace's one active member whose login
+// phone it is (the number an admin registered, not the profile's, which
+// the member edits); none, or several, is an unknown login ID.
 func (s *Service) OrgLogin(ctx context.Context, in OrgLogin) (*Result, error) {
 	if err := domain.CheckOrgID(in.OrgID); err != nil {
 		return nil, err
@@ -132,7 +133,7 @@ func (s *Service) OrgLogin(ctx context.Context, in OrgLogin) (*Result, error) {
 			return nil, err
 		}
 	} else {
-		ms, err := s.Store.ActiveMembersByMobile(ctx, org.WorkspaceID, id.Phone, 2)
+		ms, err := s.Store.ActiveMembersByLoginPhone(ctx, org.WorkspaceID, id.Phone, 2)
 		if err != nil {
 			return nil, err
 		}

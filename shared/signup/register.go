@@ -77,6 +77,7 @@ func checkNewMember(in NewMember) (domain.Member, error) {
 	if m.Mobile, err = domain.NormalizePhone("mobile", in.Mobile); err != nil {
 		return m, err
 	}
+	m.LoginPhone = m.Mobile // the admin's number is the login ID (F6); the profile's is the member's to edit
 	return m, nil
 }
 

@@ -20,6 +20,7 @@ const (
 	colNotifications = "notifications" // under a member
 	colNudges        = "nudges"        // under an approval, by member
 	colRecoveryKeys  = "recoveryKeys"  // by workspace
+	colApprovalGate  = "approvalGate"  // under an account: one document, "current"
 )
 
 // ErrExists reports that what a call would create exists already.
@@ -130,14 +131,55 @@ func (s *Store) notifications(ctx context.Context, q firestore.Query) ([]*domain
 	return out, wrap("store.Notifications", err)
 }
 
-// CreateApproval stores a pending device approval and its events.
-func (s *Store) CreateApproval(ctx context.Context, a *domain.Approval, evs []events.Event) error {
+// approvalGate is the document every approval request of an account
+// changes in the commit that creates it, so that requests judged against
+// the same count of pending ones cannot all be created: the cap on pending
+// requests holds under concurrent logins.
+func (s *Store) approvalGate(accountID string) *firestore.DocumentRef {
+	return s.fs.Collection(colAccounts).Doc(accountID).Collection(colApprovalGate).Doc("current")
+}
+
+// ApprovalGate returns the update time of an account's approval gate
+// (zero if it never requested an approval): read it before counting the
+// account's pending requests, and pass it to CreateApproval.
+func (s *Store) ApprovalGate(ctx context.Context, accountID string) (time.Time, error) {
+	snap, err := s.approvalGate(accountID).Get(ctx)
+	if code(err) == codes.NotFound {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, wrap("store.ApprovalGate", err)
+	}
+	return snap.UpdateTime, nil
+}
+
+// CreateApproval stores a pending device approval and its events, if no
+// other request of the account was created since its gate was read at
+// gateSeen (zero: it did not exist); ErrRaced otherwise, and the caller
+// counts again.
+func (s *Store) CreateApproval(ctx context.Context, a *domain.Approval, gateSeen time.Time, evs []events.Event) error {
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		// The request's ID changes the gate (a write that changes nothing
+		// would keep its update time, and the precondition of a
+		// concurrent request would hold).
+		var err error
+		if gateSeen.IsZero() {
+			err = tx.Create(s.approvalGate(a.AccountID), map[string]any{"accountId": a.AccountID, "lastApprovalId": a.ID})
+		} else {
+			err = tx.Update(s.approvalGate(a.AccountID), []firestore.Update{{Path: "lastApprovalId", Value: a.ID}}, firestore.LastUpdateTime(gateSeen))
+		}
+		if err != nil {
+			return err
+		}
 		if err := tx.Create(s.approval(a.ID), a); err != nil {
 			return err
 		}
 		return s.addEvents(tx, evs)
 	}, firestore.MaxAttempts(1))
+	switch code(err) {
+	case codes.AlreadyExists, codes.FailedPrecondition, codes.NotFound:
+		return ErrRaced
+	}
 	return wrap("store.CreateApproval", err)
 }
 

@@ -42,8 +42,7 @@ func (s *Store) PutLoginCode(ctx context.Context, email string, c *domain.LoginC
 			err = tx.Create(ref, c)
 		} else {
 			err = tx.Update(ref, []firestore.Update{
-				{Path: "codeMac", Value: c.CodeMAC}, {Path: "expiresAt", Value: c.ExpiresAt},
-				{Path: "sends", Value: c.Sends}, {Path: "purgeAt", Value: c.PurgeAt},
+				{Path: "codes", Value: c.Codes}, {Path: "sends", Value: c.Sends}, {Path: "purgeAt", Value: c.PurgeAt},
 			}, firestore.LastUpdateTime(seen))
 		}
 		if err != nil {
@@ -60,21 +59,26 @@ func (s *Store) PutLoginCode(ctx context.Context, email string, c *domain.LoginC
 	return wrap("store.PutLoginCode", err)
 }
 
-// VoidLoginCode makes an address's code unusable (too many wrong codes).
+// noCodes is what consuming or voiding an address's codes leaves.
+var noCodes = []firestore.Update{{Path: "codes", Value: []domain.SentCode{}}}
+
+// VoidLoginCode makes every code of an address unusable (too many wrong
+// codes).
 func (s *Store) VoidLoginCode(ctx context.Context, email string) error {
-	_, err := s.loginCode(email).Update(ctx, []firestore.Update{{Path: "codeMac", Value: ""}})
+	_, err := s.loginCode(email).Update(ctx, noCodes)
 	if code(err) == codes.NotFound {
 		return nil
 	}
 	return wrap("store.VoidLoginCode", err)
 }
 
-// ExchangeLoginCode consumes the code read at seen and creates a login
-// ticket under ticketHash, in one commit; errs.Gone if the code changed
-// since it was read (used, voided or replaced).
+// ExchangeLoginCode consumes every code of an address, as read at seen,
+// and creates a login ticket under ticketHash, in one commit; errs.Gone if
+// the codes changed since they were read (used, voided, or a new one
+// sent).
 func (s *Store) ExchangeLoginCode(ctx context.Context, email string, seen time.Time, ticketHash string, t *domain.LoginTicket) error {
 	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		if err := tx.Update(s.loginCode(email), []firestore.Update{{Path: "codeMac", Value: ""}}, firestore.LastUpdateTime(seen)); err != nil {
+		if err := tx.Update(s.loginCode(email), noCodes, firestore.LastUpdateTime(seen)); err != nil {
 			return err
 		}
 		return tx.Create(s.fs.Collection(colLoginTickets).Doc(ticketHash), t)

@@ -29,6 +29,7 @@ func memberFields(m *domain.Member) []firestore.Update {
 		{Path: "title", Value: m.Title},
 		{Path: "position", Value: m.Position},
 		{Path: "mobile", Value: m.Mobile},
+		{Path: "loginPhone", Value: m.LoginPhone},
 		{Path: "role", Value: m.Role},
 		{Path: "permissions", Value: perms},
 		{Path: "status", Value: m.Status},

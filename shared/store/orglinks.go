@@ -132,13 +132,14 @@ func (s *Store) SetPlan(ctx context.Context, workspaceID, plan string, seen time
 	return wrap("store.SetPlan", err)
 }
 
-// ActiveMembersByMobile returns up to limit active members of a
-// workspace whose mobile number (E.164) is mobile: an organisation login
-// by phone number (F6) finds its member with it.
-func (s *Store) ActiveMembersByMobile(ctx context.Context, workspaceID, mobile string, limit int) ([]*domain.Member, error) {
+// ActiveMembersByLoginPhone returns up to limit active members of a
+// workspace whose login phone number (E.164, the one an admin registered)
+// is phone: an organisation login by phone number (F6) finds its member
+// with it. The number members put in their profiles plays no part.
+func (s *Store) ActiveMembersByLoginPhone(ctx context.Context, workspaceID, phone string, limit int) ([]*domain.Member, error) {
 	q := s.fs.Collection(colWorkspaces).Doc(workspaceID).Collection(colMembers).
-		Where("mobile", "==", mobile).Where("status", "==", domain.MemberActive).
-		Select("accountId", "email", "status", "mobile").Limit(limit)
+		Where("loginPhone", "==", phone).Where("status", "==", domain.MemberActive).
+		Select("accountId", "email", "status", "loginPhone").Limit(limit)
 	out, err := queried[domain.Member](ctx, q)
-	return out, wrap("store.ActiveMembersByMobile", err)
+	return out, wrap("store.ActiveMembersByLoginPhone", err)
 }

@@ -92,6 +92,7 @@ const (
 var leafCollections = map[string]bool{
 	colMessages: true, colSeqs: true, colReads: true, colPresence: true, colInviteUses: true, colNudges: true,
 	colNotifications: true, colExternalMembers: true, colAddedBy: true, colBlocks: true, colQRLink: true, colDevices: true,
+	colApprovalGate: true,
 }
 
 // subcollections names the subcollections that documents of a collection
@@ -102,7 +103,7 @@ var leafCollections = map[string]bool{
 // rest (the workspace's own document, rooms) is asked.
 var subcollections = map[string][]string{
 	colMembers:   {colNotifications, colExternalMembers, colAddedBy, colBlocks, colQRLink},
-	colAccounts:  {colDevices},
+	colAccounts:  {colDevices, colApprovalGate},
 	colApprovals: {colNudges},
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
+
+	"github.com/workgate/workgate/shared/domain"
 )
 
 // since returns a function that reports the cost of a route's requests
@@ -155,7 +157,7 @@ func (b *bench) plantedTicket(ctx context.Context, email string) (string, error)
 	d := b.s.Deps
 	key := d.Store.EmailKey(email)
 	if _, err := d.Store.Firestore().Collection("loginCodes").Doc(key).Set(ctx, map[string]any{
-		"codeMac": d.MACer.MAC("login-code", email, code), "expiresAt": d.Clock.Now().Add(5 * time.Minute),
+		"codes": []domain.SentCode{{MAC: d.MACer.MAC("login-code", email, code), ExpiresAt: d.Clock.Now().Add(5 * time.Minute)}},
 	}, firestore.MergeAll); err != nil {
 		return "", err
 	}

@@ -87,7 +87,7 @@ func TestRegistrationAndSetPassword(t *testing.T) {
 	want := map[string]any{
 		"accountId": out.MemberID, "workspaceId": "acme", "name": "Jung Hoseok", "email": "jung@example.com",
 		"department": "Sales", "title": "Team lead", "position": "Manager", "mobile": "+821012345678",
-		"role": "member", "permissions": []any{}, "status": "invited",
+		"loginPhone": "+821012345678", "role": "member", "permissions": []any{}, "status": "invited",
 		"nickname": "", "landline": "", "workLocation": "", "birthday": "", "statusMessage": "", "photoUrl": "",
 		"sortKey": "jung hoseok",
 	}

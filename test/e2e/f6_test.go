@@ -86,10 +86,11 @@ func TestF6OrgLogin(t *testing.T) {
 			t.Fatalf("%s: remainingAttempts %v, want 9", id, p.Remaining)
 		}
 	}
-	// A number two active members share names no one.
-	e.updateDoc("workspaces/acme/members/"+owner.AccountID, firestore.Update{Path: "mobile", Value: "+821012345678"})
+	// A login number two active members share (as an admin registered
+	// them) names no one.
+	e.updateDoc("workspaces/acme/members/"+owner.AccountID, firestore.Update{Path: "loginPhone", Value: "+821012345678"})
 	refused(t, e.orgLogin("acme-corp", "010-1234-5678", testPassword, first.DeviceToken, nil), http.StatusUnauthorized, "invalid_credentials")
-	e.updateDoc("workspaces/acme/members/"+owner.AccountID, firestore.Update{Path: "mobile", Value: ""})
+	e.updateDoc("workspaces/acme/members/"+owner.AccountID, firestore.Update{Path: "loginPhone", Value: ""})
 	orgSession(t, e.orgLogin("acme-corp", "010-1234-5678", testPassword, first.DeviceToken, nil), park, "acme")
 
 	// The right password of a member of another workspace: 403.

@@ -404,10 +404,9 @@ func TestF9RecoveryLogin(t *testing.T) {
 }
 
 // TestF9RecoveryKeyRules: a new key voids the old, and a key opens only its
-// own workspace; the key works only for
-// the super admin (a member or an admin with the right password and a
-// valid key is 403, and the key stays usable); case, dashes and spaces do
-// not matter.
+// own workspace; the key works only for the super admin (a member or an
+// admin with the right password and a valid key gets the one 401 answer,
+// and the key stays usable); case, dashes and spaces do not matter.
 func TestF9RecoveryKeyRules(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -427,7 +426,7 @@ func TestF9RecoveryKeyRules(t *testing.T) {
 
 	for _, email := range []string{"park@example.com", "lee@example.com"} {
 		t.Run(email, func(t *testing.T) {
-			refused(t, e.f9Recover("acme", email, testPassword, key), http.StatusForbidden, "forbidden")
+			refused(t, e.f9Recover("acme", email, testPassword, key), http.StatusUnauthorized, "invalid_credentials")
 		})
 	}
 	requireStatus(t, e.f9Recover("acme", kim, testPassword, key), http.StatusOK)
