@@ -64,7 +64,7 @@ func (h *handler) requestCode(w http.ResponseWriter, r *http.Request) error {
 	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
-	if err := h.login.RequestCode(r.Context(), req.Email, i18n.Negotiate(r.Header.Get("Accept-Language"))); err != nil {
+	if err := h.login.RequestCode(r.Context(), req.Email, h.d.ClientIP(r), i18n.Negotiate(r.Header.Get("Accept-Language"))); err != nil {
 		return err
 	}
 	return web.JSON(w, http.StatusAccepted, codeSent{Status: "code_sent"})

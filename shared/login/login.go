@@ -21,6 +21,7 @@ import (
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/store"
 )
@@ -54,6 +55,8 @@ type Service struct {
 	MACer    *auth.MACer
 	Clock    clock.Clock
 	Sessions *session.Service
+	// Limiter keeps code requests within their rate per client IP.
+	Limiter *ratelimit.Limiter
 	// IDs MACs recovery keys, with the ID key that never rotates.
 	IDs *auth.MACer
 }
@@ -63,10 +66,15 @@ type Service struct {
 // (an unknown address's is never sent, so checking codes behaves alike
 // too), counts it against the hourly limit, and records the mail event
 // marked IfAccount; the mailer drops the mail for an unknown address. So
-// neither the answer nor its timing tells.
-func (s *Service) RequestCode(ctx context.Context, rawEmail string, locale i18n.Locale) error {
+// neither the answer nor its timing tells. A client (clientIP) over its
+// rate over all addresses (ratelimit.CodeIP) is refused before anything is
+// stored.
+func (s *Service) RequestCode(ctx context.Context, rawEmail, clientIP string, locale i18n.Locale) error {
 	email, err := domain.NormalizeEmail(rawEmail)
 	if err != nil {
+		return err
+	}
+	if err := s.Limiter.Take(ctx, ratelimit.Use{Rule: ratelimit.CodeIP, Key: clientIP}); err != nil {
 		return err
 	}
 	for range 3 {

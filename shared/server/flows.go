@@ -50,7 +50,7 @@ func (d *Deps) Sessions() *session.Service {
 func (d *Deps) Login() *login.Service {
 	return &login.Service{
 		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, MACer: d.MACer, IDs: d.IDs,
-		Clock: d.Clock, Sessions: d.Sessions(),
+		Clock: d.Clock, Sessions: d.Sessions(), Limiter: d.Limiter(),
 	}
 }
 

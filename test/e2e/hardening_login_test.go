@@ -343,3 +343,42 @@ func hlCount(n *int) string {
 	}
 	return strconv.Itoa(*n)
 }
+
+// TestHardeningCodeRequestsPerClient: one client can request login codes
+// for at most 30 addresses an hour, whatever it claims in
+// X-Forwarded-For before the balancer's entry; a refused request stores
+// no code and sends nothing; another client is unaffected, and the limit
+// lifts with the window.
+func TestHardeningCodeRequestsPerClient(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(o *stackOptions) {
+		configure := o.Configure
+		o.Configure = func(c *configT) {
+			if configure != nil {
+				configure(c)
+			}
+			c.TrustedProxyHops = 1
+		}
+	})
+	request := func(email, forwardedFor string) response {
+		return e.call("POST", "/v1/login/email-code", map[string]string{"email": email}, "X-Forwarded-For", forwardedFor)
+	}
+	for i := range 30 {
+		// The client makes up a new address to the left each time; only
+		// the balancer's entry (the last) counts.
+		r := request(fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("10.9.9.%d, 203.0.113.7", i))
+		requireStatus(t, r, http.StatusAccepted)
+	}
+	codes := e.count("loginCodes")
+	r := request("victim@example.com", "198.51.100.1, 203.0.113.7")
+	refused(t, r, http.StatusTooManyRequests, "rate_limited")
+	if secs, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || secs <= 0 || secs > 3600 {
+		t.Fatalf("Retry-After %q, want within the hour", r.Header.Get("Retry-After"))
+	}
+	if got := e.count("loginCodes"); got != codes {
+		t.Fatalf("a refused request stored a code: %d login-code documents, want %d", got, codes)
+	}
+	requireStatus(t, request("victim@example.com", "203.0.113.8"), http.StatusAccepted)
+	e.advance(3600)
+	requireStatus(t, request("user0@example.com", "203.0.113.7"), http.StatusAccepted)
+}
