@@ -44,7 +44,11 @@ func TestServiceEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signed, err := e.s.Deps.Signer.Sign(jwt.RegisteredClaims{Subject: "acc", ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Minute))})
+	signer := e.s.Deps.Signer
+	signed, err := signer.Sign(jwt.RegisteredClaims{
+		Issuer: signer.Issuer(), Audience: jwt.ClaimStrings{signer.Audience()},
+		Subject: "acc", ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Minute)),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
