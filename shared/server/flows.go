@@ -26,7 +26,7 @@ import (
 func (d *Deps) Signup() *signup.Service {
 	return &signup.Service{
 		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock,
-		Link: d.Config.PublicLink, AppURL: d.Config.AppURL,
+		Limiter: d.Limiter(), Link: d.Config.PublicLink, AppURL: d.Config.AppURL,
 	}
 }
 

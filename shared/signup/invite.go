@@ -121,13 +121,18 @@ type InviteSignUp struct {
 	Email    string
 	Password string
 	Locale   i18n.Locale
+	// ClientIP is the address of the client that signs up, as rate limits
+	// count it.
+	ClientIP string
 }
 
 // AcceptInvite takes one use of an invite link and mails the address a
 // verification link; following it makes the address a member (Verify).
 // What it does and answers does not depend on whether the address has an
 // account or is a member already (no enumeration): every acceptance hashes
-// the password, takes a use and sends the mail.
+// the password, takes a use and sends the mail. Valid input for a usable
+// link is checked against the sign-up rates (errs.RateLimited) before the
+// password is hashed or anything is written.
 func (s *Service) AcceptInvite(ctx context.Context, in InviteSignUp) error {
 	name, err := domain.CheckName("name", in.Name, maxPersonName)
 	if err != nil {
@@ -144,8 +149,11 @@ func (s *Service) AcceptInvite(ctx context.Context, in InviteSignUp) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limit(ctx, email, in.ClientIP); err != nil {
+		return err
+	}
 	// Hashed now, so the password never rests in clear; it is used only if
-	// the address has no password when the link is followed.
+	// the address has no account when the link is followed.
 	hash, err := s.Hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return fmt.Errorf("signup.AcceptInvite: %w", err)
