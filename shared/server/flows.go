@@ -57,7 +57,8 @@ func (d *Deps) Login() *login.Service {
 // Devices returns the approvers' side of F9 and the trusted devices.
 func (d *Deps) Devices() *device.Service {
 	return &device.Service{
-		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock, LoginURL: d.Config.AppURL,
+		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock, Limiter: d.Limiter(),
+		LoginURL: d.Config.AppURL,
 	}
 }
 
