@@ -28,6 +28,8 @@ type handler struct {
 	sessions *session.Service
 	login    *login.Service
 	devices  *device.Service
+	// clientIP is the client of a request, as rate limits count it.
+	clientIP func(*http.Request) string
 }
 
 // New builds the function's handler.
@@ -36,7 +38,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handler{sessions: d.Sessions(), login: d.Login(), devices: d.Devices()}
+	h := &handler{sessions: d.Sessions(), login: d.Login(), devices: d.Devices(), clientIP: d.ClientIP}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/device-approvals/{id}", h.poll)
 	mux.Handle("POST /v1/device-approvals/{id}/nudge", h.nudge)
@@ -74,7 +76,7 @@ func (h *handler) nudge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
-	if err := h.devices.Nudge(r.Context(), r.PathValue("id"), req.PollToken, req.MemberID, locale); err != nil {
+	if err := h.devices.Nudge(r.Context(), r.PathValue("id"), req.PollToken, req.MemberID, h.clientIP(r), locale); err != nil {
 		return err
 	}
 	return web.JSON(w, http.StatusAccepted, nudged{Status: "nudged"})

@@ -15,7 +15,8 @@ import (
 func (h *handler) resetRoutes(mux *web.Mux) {
 	rh := &resetHandler{svc: &reset.Service{
 		Store: h.d.Store, Outbox: h.d.Outbox, Hasher: h.d.Hasher, Sealer: h.d.Sealer, Clock: h.d.Clock,
-	}}
+		Limiter: h.d.Limiter(),
+	}, clientIP: h.d.ClientIP}
 	mux.Handle("POST /v1/password-resets", rh.request)
 	mux.Handle("POST /v1/password-resets/confirm", rh.confirm)
 	mux.Handle("GET "+reset.Path+"{token}", rh.page)
@@ -24,6 +25,8 @@ func (h *handler) resetRoutes(mux *web.Mux) {
 
 type resetHandler struct {
 	svc *reset.Service
+	// clientIP is the client of a request, as rate limits count it.
+	clientIP func(*http.Request) string
 }
 
 type resetRequest struct {
@@ -44,7 +47,7 @@ func (rh *resetHandler) request(w http.ResponseWriter, r *http.Request) error {
 	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
-	if err := rh.svc.Request(r.Context(), req.Name, req.Email, i18n.Negotiate(r.Header.Get("Accept-Language"))); err != nil {
+	if err := rh.svc.Request(r.Context(), req.Name, req.Email, rh.clientIP(r), i18n.Negotiate(r.Header.Get("Accept-Language"))); err != nil {
 		return err
 	}
 	return web.JSON(w, http.StatusAccepted, resetRequested)

@@ -74,7 +74,7 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	}
 	err := h.svc.AcceptInvite(r.Context(), signup.InviteSignUp{
 		Token: r.PathValue("token"), Name: req.Name, Email: req.Email, Password: req.Password,
-		Locale: i18n.Negotiate(r.Header.Get("Accept-Language")),
+		Locale: i18n.Negotiate(r.Header.Get("Accept-Language")), ClientIP: h.clientIP(r),
 	})
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func (h *handler) inviteForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	err := h.svc.AcceptInvite(r.Context(), signup.InviteSignUp{
 		Token: token, Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"),
-		Locale: locale,
+		Locale: locale, ClientIP: h.clientIP(r),
 	})
 	if errs.Is(err, errs.Invalid) {
 		// The link was not checked yet if the input was refused: show the
@@ -135,9 +135,13 @@ func (h *handler) inviteForm(w http.ResponseWriter, r *http.Request) error {
 	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "invite.sent.title", Message: "invite.sent.message", OK: true})
 }
 
-// inviteFailure answers an invite page whose link cannot be used, saying
-// why; other failures go to failurePage.
+// inviteFailure answers an invite page whose link cannot be used, or a
+// sign-up over its rate, saying why; other failures go to failurePage.
 func inviteFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {
+	if e, ok := errs.As(err); ok && e.Kind == errs.RateLimited {
+		web.SetRetryAfter(w, e.RetryAfter)
+		return pages.Render(w, http.StatusTooManyRequests, pages.Page{Locale: locale, Name: "result", Title: "invite.ratelimited.title", Message: "invite.ratelimited"})
+	}
 	message := ""
 	switch {
 	case errors.Is(err, domain.ErrInviteRevoked):

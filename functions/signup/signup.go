@@ -24,11 +24,13 @@ func init() { server.Register(Name, New) }
 
 type handler struct {
 	svc *signup.Service
+	// clientIP is the client of a request, as rate limits count it.
+	clientIP func(*http.Request) string
 }
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	h := &handler{svc: d.Signup()}
+	h := &handler{svc: d.Signup(), clientIP: d.ClientIP}
 	mux := web.NewMux()
 	mux.Handle("POST /v1/workspaces", h.createWorkspace)
 	mux.Handle("POST /v1/email-verifications", h.verify)
@@ -62,7 +64,7 @@ func (h *handler) createWorkspace(w http.ResponseWriter, r *http.Request) error 
 	err := h.svc.CreateWorkspace(r.Context(), signup.NewWorkspace{
 		WorkspaceID: req.WorkspaceID, Name: req.Name,
 		OwnerName: req.Owner.Name, OwnerEmail: req.Owner.Email, OwnerPassword: req.Owner.Password,
-		Locale: i18n.Negotiate(r.Header.Get("Accept-Language")),
+		Locale: i18n.Negotiate(r.Header.Get("Accept-Language")), ClientIP: h.clientIP(r),
 	})
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/store"
 )
@@ -32,6 +33,8 @@ type Service struct {
 		Equal(mac string, parts ...string) bool
 	}
 	Clock clock.Clock
+	// Limiter keeps nudges within their rate per client IP.
+	Limiter *ratelimit.Limiter
 }
 
 // Ask is the approval job (topic device-approval-requested): it sends a

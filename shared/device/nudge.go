@@ -10,6 +10,7 @@ import (
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/store"
 )
@@ -19,8 +20,10 @@ var errNoMember = errs.E(errs.NotFound, "There is no such member in this workspa
 // Nudge is "ask someone": the new device, with its poll token, has one
 // named member of the workspace mailed to open workgate, and asks them to
 // decide (their notification). Each member is mailed once per request, and
-// at most domain.MaxNudges members per request.
-func (s *Service) Nudge(ctx context.Context, id, pollToken, memberID string, locale i18n.Locale) error {
+// at most domain.MaxNudges members per request. Every well-formed call
+// counts against the rate of its client (clientIP), before anything is
+// read: nobody holding poll tokens can mail members without bound.
+func (s *Service) Nudge(ctx context.Context, id, pollToken, memberID, clientIP string, locale i18n.Locale) error {
 	if !domain.IsID(id) || pollToken == "" || len(pollToken) > 128 {
 		return errNoRequest
 	}
@@ -29,6 +32,9 @@ func (s *Service) Nudge(ctx context.Context, id, pollToken, memberID string, loc
 	}
 	if !domain.IsID(memberID) {
 		return errNoMember
+	}
+	if err := s.Limiter.Take(ctx, ratelimit.Use{Rule: ratelimit.NudgeIP, Key: clientIP}); err != nil {
+		return err
 	}
 	for range 5 {
 		a, seen, err := s.request(ctx, id)

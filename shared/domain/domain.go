@@ -121,6 +121,13 @@ type Workspace struct {
 	WithdrawalID string `firestore:"withdrawalId,omitempty"`
 }
 
+// HoldsID reports whether the workspace keeps its ID from a new creation
+// at now: any workspace does, but a pending one only until PendingUntil
+// (then a creation reclaims the ID, and the pending one's link dies).
+func (w *Workspace) HoldsID(now time.Time) bool {
+	return w.Status != WorkspacePending || now.Before(w.PendingUntil)
+}
+
 // Member is an account's membership of a workspace. Its ID is the account ID.
 // Title (직책), Position (직위) and Mobile are profile fields an admin may
 // fill in when registering the member (F3).

@@ -22,6 +22,7 @@ import (
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/store"
 )
 
@@ -61,20 +62,33 @@ type Service struct {
 	Hasher *auth.Hasher
 	Sealer *auth.Sealer
 	Clock  clock.Clock
+	// Limiter keeps reset requests within their rate per client IP.
+	Limiter *ratelimit.Limiter
 }
 
 // Request mails a reset link if the name matches the account of the
 // address (see SameName), unless MaxSends were mailed to it within
 // SendWindow. Its answer is the same whatever the outcome, and so is its
 // work: the same reads, and one commit that records the address's recent
-// mails, whether or not it also stores a link (no enumeration). Only a
-// malformed name or address is an error.
-func (s *Service) Request(ctx context.Context, rawName, rawEmail string, locale i18n.Locale) error {
+// mails, whether or not it also stores a link (no enumeration). A client
+// (clientIP) over its rate (ratelimit.ResetIP) gets the same answer too,
+// and the request does nothing more: nothing is read, written or mailed
+// (the rate does not depend on the address, so skipping the work reveals
+// nothing about it). Only a malformed name or address is an error.
+func (s *Service) Request(ctx context.Context, rawName, rawEmail, clientIP string, locale i18n.Locale) error {
 	name, err := domain.CheckName("name", rawName, maxName)
 	if err != nil {
 		return err
 	}
 	email, err := domain.NormalizeEmail(rawEmail)
+	if err != nil {
+		return err
+	}
+	err = s.Limiter.Take(ctx, ratelimit.Use{Rule: ratelimit.ResetIP, Key: clientIP})
+	if errs.Is(err, errs.RateLimited) {
+		logging.From(ctx).Info("password reset request over its client's rate: nothing sent")
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ import (
 func (d *Deps) Signup() *signup.Service {
 	return &signup.Service{
 		Store: d.Store, Outbox: d.Outbox, Hasher: d.Hasher, Sealer: d.Sealer, Clock: d.Clock,
-		Link: d.Config.PublicLink,
+		Limiter: d.Limiter(), Link: d.Config.PublicLink,
 	}
 }
 
@@ -57,7 +57,7 @@ func (d *Deps) Login() *login.Service {
 // Devices returns the approvers' side of F9 and the trusted devices.
 func (d *Deps) Devices() *device.Service {
 	return &device.Service{
-		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock,
+		Store: d.Store, Outbox: d.Outbox, Sealer: d.Sealer, MACer: d.MACer, Clock: d.Clock, Limiter: d.Limiter(),
 	}
 }
 

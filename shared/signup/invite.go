@@ -121,13 +121,18 @@ type InviteSignUp struct {
 	Email    string
 	Password string
 	Locale   i18n.Locale
+	// ClientIP is the address of the client that signs up, as rate limits
+	// count it.
+	ClientIP string
 }
 
 // AcceptInvite takes one use of an invite link and mails the address a
 // verification link; following it makes the address a member (Verify).
 // What it does and answers does not depend on whether the address has an
 // account or is a member already (no enumeration): every acceptance hashes
-// the password, takes a use and sends the mail.
+// the password, takes a use and sends the mail. Valid input for a usable
+// link is checked against the sign-up rates (errs.RateLimited) before the
+// password is hashed or anything is written.
 func (s *Service) AcceptInvite(ctx context.Context, in InviteSignUp) error {
 	name, err := domain.CheckName("name", in.Name, maxPersonName)
 	if err != nil {
@@ -144,8 +149,11 @@ func (s *Service) AcceptInvite(ctx context.Context, in InviteSignUp) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limit(ctx, email, in.ClientIP); err != nil {
+		return err
+	}
 	// Hashed now, so the password never rests in clear; it is used only if
-	// the address has no password when the link is followed.
+	// the address has no account when the link is followed.
 	hash, err := s.Hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return fmt.Errorf("signup.AcceptInvite: %w", err)
@@ -175,10 +183,13 @@ func (s *Service) AcceptInvite(ctx context.Context, in InviteSignUp) error {
 }
 
 // joinByInvite makes a verified invite-link sign-up an active member: it
-// creates the account if the address has none (with the password given at
-// sign-up), sets that password on an account that has none yet (a member
-// registered elsewhere who never set one), and keeps an existing password.
-// An address already an active member only uses the token up.
+// creates the account if the address has none when the link is followed
+// (with the password given at sign-up). An account that exists by then is
+// never changed, whether or not it has a password: a sign-up form is open
+// to anyone who knows the address, so the password it carries must not
+// become an existing account's. A member registered by an admin who has
+// not set a password yet keeps none (the set-password link or a reset
+// sets it). An address already an active member only uses the token up.
 func (s *Service) joinByInvite(ctx context.Context, tokenHash string, v *domain.Verification, seen time.Time) (Verified, error) {
 	// A link revoked after the sign-up voids it: revoking is how an admin
 	// stops a link that leaked.
@@ -195,15 +206,15 @@ func (s *Service) joinByInvite(ctx context.Context, tokenHash string, v *domain.
 	}
 	now := s.Clock.Now()
 	j := store.Joining{VerificationHash: tokenHash, VerificationSeen: seen, Now: now}
-	acc, accSeen, err := s.accountByEmail(ctx, v.Email)
-	switch {
-	case err != nil:
+	acc, err := s.accountByEmail(ctx, v.Email)
+	if err != nil {
 		return Verified{}, err
-	case acc == nil:
+	}
+	if acc == nil {
+		// Created only if still absent at the commit (ErrRaced otherwise,
+		// and the retry finds the account and leaves it alone).
 		acc = &domain.Account{ID: domain.NewID(), Email: v.Email, Name: v.Name, PasswordHash: v.PasswordHash, CreatedAt: now}
 		j.NewAccount = true
-	case !acc.HasPassword():
-		j.PasswordHash, j.AccountSeen = v.PasswordHash, accSeen
 	}
 	j.Account = acc
 	fresh := &domain.Member{
@@ -278,19 +289,19 @@ func (s *Service) activeWorkspace(ctx context.Context, id string) (*domain.Works
 	return ws, nil
 }
 
-// accountByEmail returns the account of an address and the update time it
-// was read at, or nil if the address has none.
-func (s *Service) accountByEmail(ctx context.Context, email string) (*domain.Account, time.Time, error) {
+// accountByEmail returns the account of an address, or nil if the address
+// has none.
+func (s *Service) accountByEmail(ctx context.Context, email string) (*domain.Account, error) {
 	id, err := s.Store.AccountIDByEmail(ctx, email)
 	if errs.Is(err, errs.NotFound) {
-		return nil, time.Time{}, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, err
 	}
-	acc, seen, err := s.Store.Account(ctx, id)
+	acc, _, err := s.Store.Account(ctx, id)
 	if err != nil {
-		return nil, time.Time{}, err // an index without its account is a defect, not "no account"
+		return nil, err // an index without its account is a defect, not "no account"
 	}
-	return acc, seen, nil
+	return acc, nil
 }

@@ -86,7 +86,7 @@ var errAlreadyMember = errs.E(errs.Conflict, "This e-mail address is already a m
 func (s *Service) register(ctx context.Context, in NewMember, m domain.Member) (string, error) {
 	now := s.Clock.Now()
 	r := store.Registration{Member: &m}
-	acc, _, err := s.accountByEmail(ctx, m.Email)
+	acc, err := s.accountByEmail(ctx, m.Email)
 	if err != nil {
 		return "", err
 	}

@@ -19,12 +19,18 @@ import (
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/store"
 )
 
-// VerificationTTL is how long a verification link works; a pending
-// workspace holds its ID as long.
+// VerificationTTL is how long a verification link works.
 const VerificationTTL = 24 * time.Hour
+
+// PendingHold is how long a pending workspace holds its ID: after that a
+// creation by anyone may reclaim the ID, so nobody can squat free IDs for
+// a day with unverified creations. Until then the owner's link still
+// works; once the ID is reclaimed it is gone (410).
+const PendingHold = time.Hour
 
 // purgeAfter is how long expired verifications are kept before the TTL
 // policy deletes them (for support questions about a link).
@@ -49,6 +55,9 @@ type Service struct {
 	Hasher *auth.Hasher
 	Sealer *auth.Sealer
 	Clock  clock.Clock
+	// Limiter keeps the sign-up mails within their rates (per address and
+	// per client IP).
+	Limiter *ratelimit.Limiter
 	// Link returns the public URL of a path (an invite link's URL).
 	Link func(path string) string
 }
@@ -61,11 +70,16 @@ type NewWorkspace struct {
 	OwnerEmail    string
 	OwnerPassword string
 	Locale        i18n.Locale
+	// ClientIP is the address of the client that asks, as rate limits
+	// count it.
+	ClientIP string
 }
 
 // CreateWorkspace creates a pending workspace and mails its owner a
 // verification link. The answer does not depend on whether the e-mail has
-// an account (no enumeration); the ID being taken is errs.Conflict.
+// an account (no enumeration); the ID being taken is errs.Conflict. Valid
+// input is checked against the sign-up rates (errs.RateLimited) before
+// the password is hashed or anything is written.
 func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) error {
 	if err := domain.CheckWorkspaceID(in.WorkspaceID); err != nil {
 		return err
@@ -85,6 +99,14 @@ func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) error {
 	if err := auth.CheckPassword(in.OwnerPassword); err != nil {
 		return err
 	}
+	// A taken ID is refused before the rates count it or a hash is spent
+	// (the store checks again when it creates).
+	if err := s.checkFreeID(ctx, in.WorkspaceID); err != nil {
+		return err
+	}
+	if err := s.limit(ctx, email, in.ClientIP); err != nil {
+		return err
+	}
 	// Hashed now, so the password never rests in clear; it is used only if
 	// the e-mail has no account yet when the link is followed.
 	hash, err := s.Hasher.Hash(ctx, in.OwnerPassword)
@@ -97,7 +119,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) error {
 	ws := &domain.Workspace{
 		ID: in.WorkspaceID, Name: name, Color: defaultColor, ColorTone: defaultColorTone,
 		Plan: domain.PlanFree, Status: domain.WorkspacePending, ProfileFields: domain.DefaultProfileFields(),
-		CreatedAt: now, PendingUntil: now.Add(VerificationTTL), PendingVerification: tokenHash,
+		CreatedAt: now, PendingUntil: now.Add(PendingHold), PendingVerification: tokenHash,
 		PurgeAt: now.Add(VerificationTTL + purgeAfter),
 	}
 	v := &domain.Verification{
@@ -119,11 +141,67 @@ func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) error {
 	return nil
 }
 
+var errIDTaken = errs.E(errs.Conflict, "this workspace ID is taken")
+
+// checkFreeID returns errs.Conflict if a workspace holds the ID.
+func (s *Service) checkFreeID(ctx context.Context, id string) error {
+	ws, _, err := s.Store.Workspace(ctx, id)
+	switch {
+	case errs.Is(err, errs.NotFound):
+		return nil
+	case err != nil:
+		return err
+	case ws.HoldsID(s.Clock.Now()):
+		return errIDTaken
+	}
+	return nil
+}
+
+// limit counts one sign-up mail to email asked by clientIP, or refuses it
+// with errs.RateLimited, counting nothing. Both workspace creation and
+// invite acceptance count against the same rules: each mails the address
+// a name of the asker's choice and costs a password hash.
+func (s *Service) limit(ctx context.Context, email, clientIP string) error {
+	return s.Limiter.Take(ctx,
+		ratelimit.Use{Rule: ratelimit.SignupAddress, Key: email},
+		ratelimit.Use{Rule: ratelimit.SignupIP, Key: clientIP},
+	)
+}
+
 // Pending returns the live verification behind a token, without consuming
-// it (the page a link opens shows it); errs.Gone if it is not live.
+// it (the page a link opens shows it); errs.Gone if it is not live, or if
+// it would activate a workspace whose ID was reclaimed since.
 func (s *Service) Pending(ctx context.Context, token string) (*domain.Verification, error) {
 	v, _, err := s.live(ctx, token, domain.VerifyOwner, domain.VerifyInvite)
-	return v, err
+	if err != nil {
+		return nil, err
+	}
+	if v.Purpose == domain.VerifyOwner {
+		if _, _, err := s.pendingWorkspace(ctx, v.WorkspaceID, auth.HashToken(token)); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+var errNotPending = errs.E(errs.Gone, "this workspace no longer waits for verification")
+
+// pendingWorkspace returns the workspace that the owner verification of
+// tokenHash activates, and the update time it was read at; errs.Gone if
+// there is none: it was activated, or its ID reclaimed by a later creation
+// (PendingHold).
+func (s *Service) pendingWorkspace(ctx context.Context, id, tokenHash string) (*domain.Workspace, time.Time, error) {
+	ws, seen, err := s.Store.Workspace(ctx, id)
+	if errs.Is(err, errs.NotFound) {
+		return nil, time.Time{}, errNotPending
+	}
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if ws.Status != domain.WorkspacePending || ws.PendingVerification != tokenHash {
+		return nil, time.Time{}, errNotPending
+	}
+	return ws, seen, nil
 }
 
 // live returns the live verification behind a token and the update time
@@ -183,18 +261,15 @@ func (s *Service) Verify(ctx context.Context, token string) (Verified, error) {
 }
 
 // activate makes the verified owner the super admin of the pending
-// workspace, creating their account unless the e-mail already has one (then
-// the password given at creation is ignored, as F1 says).
+// workspace, creating their account unless the e-mail already has one:
+// then the password given at creation is ignored, as F1 says, whether or
+// not the account has a password (one registered by an admin that has
+// none sets it through its set-password link or a reset, never through a
+// sign-up form).
 func (s *Service) activate(ctx context.Context, tokenHash string, v *domain.Verification, seen time.Time) (Verified, error) {
-	ws, wsSeen, err := s.Store.Workspace(ctx, v.WorkspaceID)
-	if errs.Is(err, errs.NotFound) {
-		return Verified{}, errs.E(errs.Gone, "this workspace no longer waits for verification")
-	}
+	ws, wsSeen, err := s.pendingWorkspace(ctx, v.WorkspaceID, tokenHash)
 	if err != nil {
 		return Verified{}, err
-	}
-	if ws.Status != domain.WorkspacePending || ws.PendingVerification != tokenHash {
-		return Verified{}, errs.E(errs.Gone, "this workspace no longer waits for verification")
 	}
 	now := s.Clock.Now()
 	acc, isNew, err := s.accountFor(ctx, v, now)

@@ -113,7 +113,9 @@ type Joining struct {
 	Account    *domain.Account
 	NewAccount bool
 	// PasswordHash, if set, becomes the existing account's password,
-	// provided the account is unchanged since AccountSeen.
+	// provided the account is unchanged since AccountSeen. Only a
+	// set-password link sets it: an invite verification never changes an
+	// existing account.
 	PasswordHash string
 	AccountSeen  time.Time
 	// Member, if set, is the membership after the change: created if

@@ -10,7 +10,9 @@ import (
 
 // Rate counters (ratelimit) count uses of a rule by a key in fixed
 // windows: one document per rule, key and window, at
-// rateCounters/{rule}-{hash of key}-{window start}. A use is counted with
+// rateCounters/{rule}-{hash of key}-{window start}. Each holds the hash of
+// its key too, so that a withdrawal finds and deletes the counters of the
+// addresses and accounts it deletes. A use is counted with
 // an increment and read back, as the attempt counters are (no transaction,
 // no lock): the n-th increment reads at least n. A counter already at its
 // limit is not written again, so a caller hammering a limit costs reads,
@@ -30,6 +32,8 @@ type RateUse struct {
 
 type rateCounter struct {
 	Count int `firestore:"count"`
+	// Key is the hash of the key counted (as in the document's ID).
+	Key string `firestore:"key"`
 	// PurgeAt is when the TTL policy may delete the counter.
 	PurgeAt time.Time `firestore:"purgeAt"`
 }
@@ -55,7 +59,7 @@ func (s *Store) CountUses(ctx context.Context, uses []RateUse) (int, error) {
 	for i, u := range uses {
 		// Plain writes, not a transaction: the emulator serialises
 		// transactions on one document, and an increment needs none.
-		_, err := refs[i].Set(ctx, map[string]any{"count": firestore.Increment(1), "purgeAt": u.WindowEnd}, firestore.MergeAll)
+		_, err := refs[i].Set(ctx, map[string]any{"count": firestore.Increment(1), "key": emailKey(u.Key), "purgeAt": u.WindowEnd}, firestore.MergeAll)
 		if err != nil {
 			return -1, wrap("store.CountUses", err)
 		}

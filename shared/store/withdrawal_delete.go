@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -640,8 +641,9 @@ func (x *deleter) leaving(ctx context.Context, ids []string) (map[string]*leaver
 // their accounts and addresses lead to: their sessions, password resets,
 // login tickets, profile links and approval requests, their addresses'
 // verifications in other workspaces (those used or expired), login codes,
-// attempt counters and locks, the index of the address, and the one-time
-// profile links of others they used (which forget who used them).
+// attempt counters and locks, rate counters, the index of the address, and
+// the one-time profile links of others they used (which forget who used
+// them).
 func (x *deleter) accounts(ctx context.Context, members []*firestore.DocumentSnapshot, leaving map[string]*leaver) error {
 	if len(leaving) == 0 {
 		return nil
@@ -716,6 +718,9 @@ func (x *deleter) accounts(ctx context.Context, members []*firestore.DocumentSna
 			l.ops = append(l.ops, op{ref: snap.Ref, seen: snap.UpdateTime, update: []firestore.Update{{Path: "usedBy", Value: ""}}})
 		}
 	}
+	if err := x.rateCounters(ctx, ids, emails, leaving, owner, incomplete); err != nil {
+		return err
+	}
 	var keyed []*firestore.DocumentRef
 	for chunk := range slices.Chunk(emails, 30) {
 		tickets, err := x.s.fs.Collection(colLoginTickets).Where("email", "in", chunk).Select("email").Limit(listOps).Documents(ctx).GetAll()
@@ -776,6 +781,34 @@ func (x *deleter) accounts(ctx context.Context, members []*firestore.DocumentSna
 			}
 		}
 		l.ops = append(l.ops, del(snap.Ref))
+	}
+	return nil
+}
+
+// rateCounters lists the rate counters (ratelimit) of the leaving accounts'
+// addresses and IDs, found by the hashed key each counter holds: in
+// whichever windows they are, whatever the rule.
+func (x *deleter) rateCounters(ctx context.Context, ids, emails []string, leaving, owner map[string]*leaver, incomplete func(int)) error {
+	byKey := map[string]*leaver{}
+	for _, id := range ids {
+		byKey[emailKey(id)] = leaving[id]
+	}
+	for _, e := range emails {
+		byKey[emailKey(e)] = owner[e]
+	}
+	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(byKey)), 30) {
+		snaps, err := x.s.fs.Collection(colRateCounters).Where("key", "in", chunk).Select("key").Limit(listOps).Documents(ctx).GetAll()
+		if err != nil {
+			return err
+		}
+		incomplete(len(snaps))
+		for _, snap := range snaps {
+			v, _ := snap.DataAt("key")
+			k, _ := v.(string)
+			if l := byKey[k]; l != nil {
+				l.ops = append(l.ops, del(snap.Ref))
+			}
+		}
 	}
 	return nil
 }

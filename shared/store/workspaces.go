@@ -50,7 +50,7 @@ func (s *Store) CreateWorkspace(ctx context.Context, ws *domain.Workspace, verif
 	if err := snap.DataTo(&old); err != nil {
 		return wrap("store.CreateWorkspace", err)
 	}
-	if old.Status != domain.WorkspacePending || now.Before(old.PendingUntil) {
+	if old.HoldsID(now) {
 		return taken
 	}
 	// Reclaim: delete the stale pending workspace if nobody else changed it,

@@ -70,6 +70,14 @@ func Status(k errs.Kind) int {
 	return http.StatusInternalServerError
 }
 
+// SetRetryAfter sets the Retry-After header to d in whole seconds, rounded
+// up, and returns them.
+func SetRetryAfter(w http.ResponseWriter, d time.Duration) int {
+	secs := int((d + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
+}
+
 // Problem writes err as an RFC 9457 problem+json response. Errors without a
 // kind are internal: logged with their text, answered with a generic 500.
 func Problem(w http.ResponseWriter, r *http.Request, err error) {
@@ -89,9 +97,7 @@ func Problem(w http.ResponseWriter, r *http.Request, err error) {
 	body["code"] = string(e.Kind)
 	body["detail"] = e.Message
 	if e.RetryAfter > 0 {
-		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		body["retryAfterSeconds"] = secs
+		body["retryAfterSeconds"] = SetRetryAfter(w, e.RetryAfter)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -352,9 +352,10 @@ func TestRegistrationExistingAccount(t *testing.T) {
 }
 
 // TestInviteForRegisteredMember: a registered member who joins through an
-// invite link instead becomes active with the password given there and
-// gets one joined mail; the set-password link still works afterwards, as
-// a reset, without a second joined mail.
+// invite link instead becomes active and gets one joined mail, but the
+// password given there is not set (a sign-up form never sets an existing
+// account's password: issue 15); the set-password link sets it afterwards,
+// without a second joined mail, and nothing says a password was replaced.
 func TestInviteForRegisteredMember(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -368,14 +369,19 @@ func TestInviteForRegisteredMember(t *testing.T) {
 	if m["status"] != domain.MemberActive || m["name"] != "Registered Name" {
 		t.Fatalf("member = %v; want active with the name the admin gave", m)
 	}
-	s := e.login("acme", "reg@example.com", "")
+	if r := e.passwordLogin(e.ticket("reg@example.com"), "acme", "reg@example.com", testPassword, ""); r.Status != http.StatusUnauthorized {
+		t.Fatalf("login with the invite form's password = %d %s, want 401", r.Status, r.Body)
+	}
 	requireStatus(t, e.setPassword(setup, "another fine password"), http.StatusOK)
-	if r := e.passwordLogin(e.ticket("reg@example.com"), "acme", "reg@example.com", "another fine password", s.DeviceToken); r.Status != http.StatusOK {
+	if r := e.passwordLogin(e.ticket("reg@example.com"), "acme", "reg@example.com", "another fine password", ""); r.Status != http.StatusOK {
 		t.Fatalf("login with the password set later = %d %s", r.Status, r.Body)
 	}
 	e.settle()
 	if n := len(e.mailsMatching("reg@example.com", joinedSubjects...)); n != 1 {
 		t.Fatalf("%d joined mails, want 1", n)
+	}
+	if n := len(e.mailsMatching("reg@example.com", passwordChangedSubjects...)); n != 0 {
+		t.Fatalf("%d password-changed mails, want none (there was no password to change)", n)
 	}
 }
 
