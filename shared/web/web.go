@@ -238,28 +238,43 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// ClientIP is the address of the client that sent r, as rate limits count
-// it: behind a proxy that appends trustedHops entries to X-Forwarded-For,
-// the leftmost of those entries (what the client put before them is its
-// own claim, and ignored); with no proxy, the connection's address.
+// ClientIP is the client that sent r, as rate limits count it: behind a
+// proxy that appends trustedHops entries to X-Forwarded-For, the leftmost
+// of those entries (what the client put before them is its own claim, and
+// ignored); with no proxy, the connection's address. An IPv6 client is
+// counted by its /64, the block one subscriber usually holds whole.
 func ClientIP(r *http.Request, trustedHops int) string {
-	if trustedHops > 0 {
-		var hops []string
-		for _, h := range r.Header.Values("X-Forwarded-For") {
-			for part := range strings.SplitSeq(h, ",") {
-				hops = append(hops, strings.TrimSpace(part))
-			}
+	ip, ok := forwardedFor(r, trustedHops)
+	if !ok {
+		ap, err := netip.ParseAddrPort(r.RemoteAddr)
+		if err != nil {
+			return r.RemoteAddr
 		}
-		if len(hops) >= trustedHops {
-			if ip, err := netip.ParseAddr(hops[len(hops)-trustedHops]); err == nil {
-				return ip.String()
-			}
+		ip = ap.Addr()
+	}
+	if ip = ip.Unmap(); ip.Is6() {
+		return netip.PrefixFrom(ip, 64).Masked().String()
+	}
+	return ip.String()
+}
+
+// forwardedFor returns the X-Forwarded-For entry trustedHops from the
+// right, if there is one and it is an address.
+func forwardedFor(r *http.Request, trustedHops int) (netip.Addr, bool) {
+	if trustedHops <= 0 {
+		return netip.Addr{}, false
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		for part := range strings.SplitSeq(h, ",") {
+			hops = append(hops, strings.TrimSpace(part))
 		}
 	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
+	if len(hops) < trustedHops {
+		return netip.Addr{}, false
 	}
-	return r.RemoteAddr
+	ip, err := netip.ParseAddr(hops[len(hops)-trustedHops])
+	return ip, err == nil
 }
 
 // Optional is a text field of a partial update (PATCH) that tells absent

@@ -170,7 +170,9 @@ func TestClientIP(t *testing.T) {
 		want   string
 	}{
 		{"no proxy ignores the header", []string{"1.2.3.4"}, "10.0.0.9:5000", 0, "10.0.0.9"},
-		{"no proxy, IPv6", nil, "[::1]:5000", 0, "::1"},
+		{"no proxy, IPv6 by its /64", nil, "[2001:db8:1:2:aaaa::1]:5000", 0, "2001:db8:1:2::/64"},
+		{"IPv4 mapped in IPv6", nil, "[::ffff:10.0.0.9]:5000", 0, "10.0.0.9"},
+		{"forwarded IPv6 by its /64", []string{"2001:db8:1:2:bbbb::7"}, "10.0.0.9:5000", 1, "2001:db8:1:2::/64"},
 		{"one hop: the last entry", []string{"6.6.6.6, 1.2.3.4"}, "10.0.0.9:5000", 1, "1.2.3.4"},
 		{"two hops: the client before the balancer", []string{"6.6.6.6, 1.2.3.4, 35.1.1.1"}, "10.0.0.9:5000", 2, "1.2.3.4"},
 		{"two headers count as one list", []string{"6.6.6.6", "1.2.3.4, 35.1.1.1"}, "10.0.0.9:5000", 2, "1.2.3.4"},
