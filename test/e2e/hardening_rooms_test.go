@@ -216,6 +216,9 @@ func TestHardeningRoomListPages(t *testing.T) {
 
 	e.step(t, "refused page sizes and tokens", func(t *testing.T) {
 		first := e.roomsPage(amy, 20, "")
+		if first.NextPageToken == nil {
+			t.Fatal("amy's first page has no next page token")
+		}
 		token := *first.NextPageToken
 		b64 := base64.RawURLEncoding.EncodeToString
 		for _, q := range []url.Values{
@@ -233,6 +236,9 @@ func TestHardeningRoomListPages(t *testing.T) {
 	e.step(t, "a token only positions the caller's own list", func(t *testing.T) {
 		bobs := hrByActivity(bobRooms)
 		first := e.roomsPage(amy, 20, "")
+		if first.NextPageToken == nil {
+			t.Fatal("amy's first page has no next page token")
+		}
 		forged := base64.RawURLEncoding.EncodeToString([]byte("9999999999999999." + made[0].RoomID))
 		for name, token := range map[string]string{"amy's token": *first.NextPageToken, "a forged token": forged} {
 			p := e.roomsPage(bob, 50, token)
