@@ -74,11 +74,13 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 		}
 		active = append(slices.Clone(batch), m.SenderKey)
 	}
+	// The notifications first (they carry the pushes), then the room's
+	// move up, so that its writes do not compete with theirs. The
+	// message's seq is when it was accepted, in microseconds
+	// (domain.NextSeq): the room's activity.
 	if err := s.notify(ctx, m, batch); err != nil {
 		return err
 	}
-	// The message's seq is when it was accepted, in microseconds
-	// (domain.NextSeq): the room's activity.
 	if err := s.Store.ActivateRoom(ctx, m.RoomID, active, m.Seq); err != nil {
 		return fmt.Errorf("rooms.FanOut: %w", err)
 	}

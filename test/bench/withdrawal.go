@@ -17,8 +17,8 @@ import (
 )
 
 // only runs one part of the bench, after the floors:
-// `go run ./test/bench -only withdrawal`.
-var only = flag.String("only", "", "run only this part, after the floors: withdrawal")
+// `go run ./test/bench -only withdrawal` (or rooms).
+var only = flag.String("only", "", "run only this part, after the floors: withdrawal or rooms")
 
 // Sizes of F18's figures: a workspace of nWdMembers members (its super
 // admin, made through the API, and the rest written straight to
