@@ -87,11 +87,12 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vs, err := h.rooms.List(r.Context(), p)
+	q := r.URL.Query()
+	page, err := h.rooms.List(r.Context(), p, q.Get("pageSize"), q.Get("pageToken"))
 	if err != nil {
 		return err
 	}
-	return web.JSON(w, http.StatusOK, rooms.NewRoomListJSON(vs))
+	return web.JSON(w, http.StatusOK, rooms.NewRoomPageJSON(page))
 }
 
 type postRequest struct {

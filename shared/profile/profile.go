@@ -15,6 +15,7 @@ import (
 	"github.com/workgate/workgate/shared/clock"
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/store"
 )
@@ -25,6 +26,9 @@ type Service struct {
 	Clock clock.Clock
 	// Link makes an absolute URL of a path (config.PublicLink).
 	Link func(path string) string
+	// Limiter keeps each member within ratelimit.ProfileLinkMember links
+	// created.
+	Limiter *ratelimit.Limiter
 }
 
 // Edit applies an edit to the caller's own profile and returns the profile
@@ -88,10 +92,15 @@ type Created struct {
 }
 
 // CreateLink creates a profile link of the caller's. A new QR link
-// replaces the caller's old one, which stops working.
+// replaces the caller's old one, which stops working. Each creation counts
+// towards the caller's ratelimit.ProfileLinkMember.
 func (s *Service) CreateLink(ctx context.Context, p *session.Principal, linkType string) (*Created, error) {
 	if linkType != domain.LinkOneTime && linkType != domain.LinkQR {
 		return nil, errs.E(errs.Invalid, `type must be "one_time" or "qr"`)
+	}
+	use := ratelimit.Use{Rule: ratelimit.ProfileLinkMember, Key: domain.MemberKey(p.WorkspaceID, p.AccountID)}
+	if err := s.Limiter.Take(ctx, use); err != nil {
+		return nil, err
 	}
 	now := s.Clock.Now().Truncate(time.Microsecond) // as Firestore keeps it: the answer and the list agree
 	l := &domain.ProfileLink{ID: domain.NewID(), Type: linkType, WorkspaceID: p.WorkspaceID, AccountID: p.AccountID, CreatedAt: now}

@@ -3,6 +3,7 @@ package rooms
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -31,6 +32,11 @@ const keepMessageNotes = 30 * 24 * time.Hour
 // notification's ID derives from the message, and is created only if it
 // does not exist, so a redelivered event — or a batch published twice —
 // notifies nobody twice.
+//
+// Each run also moves the room's activity forward in the entries of the
+// members it visits (batch 0 also the sender's: a self room has no one
+// else), so the room goes to the top of their room lists; a maximum
+// transform, so a redelivered or late run never moves it back.
 func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 	var m events.MessagePosted
 	if err := ev.Decode(&m); err != nil || !domain.IsID(m.RoomID) || !domain.IsID(m.MessageID) || m.SenderKey == "" {
@@ -54,16 +60,31 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 		}
 	}
 	batches := (len(recipients) + FanOutBatch - 1) / FanOutBatch
+	if m.Batch < 0 || m.Batch >= max(batches, 1) {
+		return nil
+	}
+	var batch []string
+	if m.Batch < batches {
+		batch = recipients[m.Batch*FanOutBatch : min((m.Batch+1)*FanOutBatch, len(recipients))]
+	}
+	active := batch
 	if m.Batch == 0 {
 		if err := s.publishBatches(ctx, ev, m, batches); err != nil {
 			return err
 		}
+		active = append(slices.Clone(batch), m.SenderKey)
 	}
-	if m.Batch < 0 || m.Batch >= batches {
-		return nil
+	// The notifications first (they carry the pushes), then the room's
+	// move up, so that its writes do not compete with theirs. The
+	// message's seq is when it was accepted, in microseconds
+	// (domain.NextSeq): the room's activity.
+	if err := s.notify(ctx, m, batch); err != nil {
+		return err
 	}
-	batch := recipients[m.Batch*FanOutBatch : min((m.Batch+1)*FanOutBatch, len(recipients))]
-	return s.notify(ctx, m, batch)
+	if err := s.Store.ActivateRoom(ctx, m.RoomID, active, m.Seq); err != nil {
+		return fmt.Errorf("rooms.FanOut: %w", err)
+	}
+	return nil
 }
 
 // publishBatches publishes the events of batches 1 and on of a message.
@@ -86,6 +107,9 @@ func (s *Service) publishBatches(ctx context.Context, ev events.Event, m events.
 
 // notify notifies the members keys of a message, as the job's rules say.
 func (s *Service) notify(ctx context.Context, m events.MessagePosted, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
 	rs, err := s.Store.Recipients(ctx, keys, m.SenderKey)
 	if err != nil {
 		return fmt.Errorf("rooms.FanOut: %w", err)

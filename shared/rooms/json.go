@@ -65,3 +65,15 @@ func NewRoomListJSON(vs []View) RoomListJSON {
 	}
 	return out
 }
+
+// RoomPageJSON is a page of the room list; NextPageToken is null on the
+// last page.
+type RoomPageJSON struct {
+	Rooms         []RoomJSON `json:"rooms"`
+	NextPageToken *string    `json:"nextPageToken"`
+}
+
+// NewRoomPageJSON returns the API's form of a page of the room list.
+func NewRoomPageJSON(p *Page) RoomPageJSON {
+	return RoomPageJSON{Rooms: NewRoomListJSON(p.Rooms).Rooms, NextPageToken: domain.NullIfEmpty(p.NextPageToken)}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/events"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/store"
 )
@@ -27,6 +28,9 @@ const maxSeqAttempts = 10
 // so of two posts that chose the same seq one commits and the other tries
 // again. Nothing every post writes is shared: the cost of a post is the
 // same in any room.
+//
+// A new message counts towards the sender's ratelimit.PostMember; a
+// repeat of a message posted before is answered even past the limit.
 func (s *Service) Post(ctx context.Context, p *session.Principal, roomID, text, clientID string) (m *domain.Message, created bool, err error) {
 	if err := domain.CheckMessage(text, clientID); err != nil {
 		return nil, false, err
@@ -40,6 +44,14 @@ func (s *Service) Post(ctx context.Context, p *session.Principal, roomID, text, 
 	}
 	k := key(p)
 	id := s.derivedID("message", r.ID, k, clientID)
+	if err := s.Limiter.Take(ctx, ratelimit.Use{Rule: ratelimit.PostMember, Key: k}); err != nil {
+		if errs.Is(err, errs.RateLimited) {
+			if first, ferr := s.Store.Message(ctx, r.ID, id); ferr == nil {
+				return first, false, nil // posted before
+			}
+		}
+		return nil, false, err
+	}
 	var tried int64
 	for range maxSeqAttempts {
 		latest, err := s.Store.LatestSeq(ctx, r.ID)

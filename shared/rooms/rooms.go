@@ -23,6 +23,7 @@ import (
 	"github.com/workgate/workgate/shared/clock"
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/store"
 )
@@ -36,6 +37,9 @@ type Service struct {
 	// that nobody can tell from an ID who talks to whom. Its key never
 	// rotates (config.IDKey): a room's ID must stay the same for good.
 	IDs *auth.MACer
+	// Limiter keeps each member within ratelimit.RoomMember rooms created
+	// and ratelimit.PostMember messages posted.
+	Limiter *ratelimit.Limiter
 }
 
 var (
@@ -99,7 +103,9 @@ type NewRoom struct {
 
 // Create creates a direct or a group room of the caller and the members
 // named. A direct room is one per pair: if it exists, Create returns it
-// with created false.
+// with created false. Creating a room counts towards the caller's
+// ratelimit.RoomMember (so nobody can grow another member's room list
+// without bound); opening the existing room of a pair does not.
 func (s *Service) Create(ctx context.Context, p *session.Principal, n NewRoom) (v *View, created bool, err error) {
 	others, name, err := checkNew(p, n)
 	if err != nil {
@@ -115,20 +121,37 @@ func (s *Service) Create(ctx context.Context, p *session.Principal, n NewRoom) (
 		pair := []string{k, keys[0]}
 		slices.Sort(pair)
 		r.ID = s.derivedID("room", domain.RoomDirect, pair[0], pair[1])
+		if v, err := s.existing(ctx, k, r.ID); v != nil || err != nil {
+			return v, false, err
+		}
 	} else {
 		r.ID = domain.NewID()
 	}
+	if err := s.Limiter.Take(ctx, ratelimit.Use{Rule: ratelimit.RoomMember, Key: k}); err != nil {
+		return nil, false, err
+	}
 	err = s.Store.CreateRoom(ctx, r)
 	if errors.Is(err, store.ErrExists) {
-		if r, err = s.Store.Room(ctx, r.ID); err == nil {
-			v, err = s.view(ctx, k, r)
-		}
+		v, err := s.existing(ctx, k, r.ID) // the pair's room, created meanwhile
 		return v, false, err
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("rooms.Create: %w", err)
 	}
 	return &View{Room: r}, true, nil
+}
+
+// existing returns the room id as the member k sees it; nil if there is
+// no such room.
+func (s *Service) existing(ctx context.Context, k, id string) (*View, error) {
+	r, err := s.Store.Room(ctx, id)
+	if errs.Is(err, errs.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rooms.Create: %w", err)
+	}
+	return s.view(ctx, k, r)
 }
 
 // checkNew checks a room request's form and returns the other members
@@ -220,15 +243,6 @@ func (s *Service) reach(ctx context.Context, p *session.Principal, ids []string)
 		out[i] = keys[id]
 	}
 	return out, nil
-}
-
-// List returns the caller's rooms, the most recently active first.
-func (s *Service) List(ctx context.Context, p *session.Principal) ([]View, error) {
-	rs, err := s.Store.RoomsOf(ctx, key(p), "")
-	if err != nil {
-		return nil, fmt.Errorf("rooms.List: %w", err)
-	}
-	return s.views(ctx, key(p), rs)
 }
 
 // Shared returns the group rooms that the caller and the account

@@ -68,7 +68,7 @@ func (d *Deps) Contacts() *contacts.Service {
 
 // Profiles returns profiles and profile links (F11, F12).
 func (d *Deps) Profiles() *profile.Service {
-	return &profile.Service{Store: d.Store, Clock: d.Clock, Link: d.Config.PublicLink}
+	return &profile.Service{Store: d.Store, Clock: d.Clock, Link: d.Config.PublicLink, Limiter: d.Limiter()}
 }
 
 // Workspace returns a workspace's settings and members as its admins
@@ -79,7 +79,7 @@ func (d *Deps) Workspace() *workspace.Service {
 
 // Rooms returns rooms, messages, muting and the fan-out of messages (F14).
 func (d *Deps) Rooms() *rooms.Service {
-	return &rooms.Service{Store: d.Store, Outbox: d.Outbox, Clock: d.Clock, IDs: d.IDs}
+	return &rooms.Service{Store: d.Store, Outbox: d.Outbox, Clock: d.Clock, IDs: d.IDs, Limiter: d.Limiter()}
 }
 
 // Delegations returns the super admin delegation (F16).

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -19,11 +20,20 @@ import (
 // Collections of rooms (F14). A room's document is written once, when it
 // is created; a post writes only documents of its own (the message, the
 // claim of its seq, its outbox event), so a busy room has no hot document.
+//
+// Each member has an entry of their own in each of their rooms (reads/,
+// by member key): their read position, and when the room was last active
+// (its creation, then its latest message), which orders their room list.
+// The entries are created with the room, in its commit; the fan-out job
+// moves each member's activity forward as it visits them, with Firestore's
+// maximum transform, so a redelivered or late run never moves it back. A
+// member's room list is one query of their entries, a page at a time: its
+// cost follows the page, not how many rooms the member is in.
 const (
 	colRooms    = "rooms"
 	colMessages = "messages" // under a room, by message ID
 	colSeqs     = "seqs"     // under a room, by seq: each seq claimed once
-	colReads    = "reads"    // under a room, by member key: read positions
+	colReads    = "reads"    // under a room, by member key: each member's entry
 )
 
 func (s *Store) room(id string) *firestore.DocumentRef {
@@ -34,12 +44,39 @@ func (s *Store) message(roomID, id string) *firestore.DocumentRef {
 	return s.room(roomID).Collection(colMessages).Doc(docID(id))
 }
 
+func (s *Store) entry(roomID, key string) *firestore.DocumentRef {
+	return s.room(roomID).Collection(colReads).Doc(key)
+}
+
+// roomEntry is a member's own entry of a room.
+type roomEntry struct {
+	MemberKey string `firestore:"memberKey"`
+	RoomID    string `firestore:"roomId"`
+	// ActiveAt is when the room was last active, in microseconds since
+	// the Unix epoch (Firestore's maximum transform takes numbers only).
+	ActiveAt int64 `firestore:"activeAt"`
+	ReadSeq  int64 `firestore:"readSeq"`
+}
+
 // CreateRoom stores a new room, with the workspaces of its members (so a
-// withdrawal finds it); ErrExists if a room with its ID exists (the self
-// room or the direct room of a pair, created concurrently).
+// withdrawal finds it) and each member's entry, in one commit (a room of
+// 1,000 members is 1,001 writes, well within a commit's 10 MiB); ErrExists
+// if a room with its ID exists (the self room or the direct room of a
+// pair, created concurrently).
 func (s *Store) CreateRoom(ctx context.Context, r *domain.Room) error {
 	r.WorkspaceIDs = roomWorkspaces(r.MemberKeys)
-	_, err := s.room(r.ID).Create(ctx, r)
+	err := s.fs.RunTransaction(ctx, func(_ context.Context, tx *firestore.Transaction) error {
+		if err := tx.Create(s.room(r.ID), r); err != nil {
+			return err
+		}
+		for _, k := range r.MemberKeys {
+			e := roomEntry{MemberKey: k, RoomID: r.ID, ActiveAt: r.CreatedAt.UnixMicro()}
+			if err := tx.Create(s.entry(r.ID, k), e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, firestore.MaxAttempts(1))
 	if code(err) == codes.AlreadyExists {
 		return ErrExists
 	}
@@ -141,20 +178,102 @@ func (s *Store) Messages(ctx context.Context, roomID string, afterSeq int64, lim
 	return out, wrap("store.Messages", err)
 }
 
-// readMark is a member's read position in a room.
-type readMark struct {
-	ReadSeq   int64     `firestore:"readSeq"`
-	UpdatedAt time.Time `firestore:"updatedAt"`
-}
-
 // MarkRead moves a member's read position in a room up to seq; a lower
 // seq than the position leaves it (Firestore's maximum transform, so two
 // devices marking at once cannot move it back).
 func (s *Store) MarkRead(ctx context.Context, roomID, key string, seq int64, now time.Time) error {
-	_, err := s.room(roomID).Collection(colReads).Doc(key).Set(ctx, map[string]any{
+	_, err := s.entry(roomID, key).Set(ctx, map[string]any{
 		"readSeq": firestore.FieldTransformMaximum(seq), "updatedAt": now,
 	}, firestore.MergeAll)
 	return wrap("store.MarkRead", err)
+}
+
+// ActivateRoom moves the last activity of a room forward to at
+// (microseconds since the Unix epoch) in the entries of the members keys:
+// an entry already later keeps its time (Firestore's maximum transform, so
+// a redelivered or late fan-out never moves it back), and a member without
+// an entry (one a withdrawal took out of the room) gets none.
+func (s *Store) ActivateRoom(ctx context.Context, roomID string, keys []string, at int64) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	bw := s.fs.BulkWriter(ctx)
+	jobs := make([]*firestore.BulkWriterJob, 0, len(keys))
+	var errAll error
+	for _, k := range keys {
+		j, err := bw.Update(s.entry(roomID, k), []firestore.Update{{Path: "activeAt", Value: firestore.FieldTransformMaximum(at)}})
+		if err != nil {
+			errAll = errors.Join(errAll, err)
+			continue
+		}
+		jobs = append(jobs, j)
+	}
+	bw.End()
+	for _, j := range jobs {
+		if _, err := j.Results(); code(err) != codes.OK && code(err) != codes.NotFound {
+			errAll = errors.Join(errAll, err)
+		}
+	}
+	return wrap("store.ActivateRoom", errAll)
+}
+
+// RoomCursor is a position in a member's room list: the last activity
+// (microseconds since the Unix epoch) and the ID of a room.
+type RoomCursor struct {
+	ActiveAt int64
+	RoomID   string
+}
+
+// RoomEntry is a room as a member's list holds it: its position, and the
+// member's read position in it.
+type RoomEntry struct {
+	RoomCursor
+	ReadSeq int64
+}
+
+// RoomPage returns up to limit of a member's (by key) room entries after
+// the cursor (nil: from the start), the most recently active first, then
+// by room ID descending. It is one query: limit reads, however many rooms
+// the member is in. The query names the member, so a cursor only
+// positions it within their own entries.
+func (s *Store) RoomPage(ctx context.Context, key string, after *RoomCursor, limit int) ([]RoomEntry, error) {
+	q := s.fs.CollectionGroup(colReads).Where("memberKey", "==", key).
+		OrderBy("activeAt", firestore.Desc).OrderBy("roomId", firestore.Desc)
+	if after != nil {
+		q = q.StartAfter(after.ActiveAt, after.RoomID)
+	}
+	es, err := queried[roomEntry](ctx, q.Limit(limit))
+	if err != nil {
+		return nil, wrap("store.RoomPage", err)
+	}
+	out := make([]RoomEntry, len(es))
+	for i, e := range es {
+		out[i] = RoomEntry{RoomCursor: RoomCursor{ActiveAt: e.ActiveAt, RoomID: e.RoomID}, ReadSeq: e.ReadSeq}
+	}
+	return out, nil
+}
+
+// Rooms returns rooms by ID in one round trip, in order; nil for a room
+// that does not exist.
+func (s *Store) Rooms(ctx context.Context, ids []string) ([]*domain.Room, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	refs := make([]*firestore.DocumentRef, len(ids))
+	for i, id := range ids {
+		refs[i] = s.room(id)
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return nil, wrap("store.Rooms", err)
+	}
+	out := make([]*domain.Room, len(ids))
+	for i, snap := range snaps {
+		if out[i], err = decoded[domain.Room](snap); err != nil {
+			return nil, wrap("store.Rooms", err)
+		}
+	}
+	return out, nil
 }
 
 // RoomState is how a room stands for one member: its latest message (nil
@@ -167,35 +286,47 @@ type RoomState struct {
 // roomStateWorkers bounds the rooms whose state is read at once.
 const roomStateWorkers = 16
 
-// RoomStates reads, for a member (by key), the state of each room. The
-// unread count comes from the member's read position: the messages above
-// it, less the member's own; no counter is kept per member.
+// RoomStates reads, for a member (by key), the state of each room: their
+// read positions, then RoomStatesFrom.
 func (s *Store) RoomStates(ctx context.Context, key string, rooms []*domain.Room) ([]RoomState, error) {
 	refs := make([]*firestore.DocumentRef, len(rooms))
 	for i, r := range rooms {
-		refs[i] = s.room(r.ID).Collection(colReads).Doc(key)
+		refs[i] = s.entry(r.ID, key)
 	}
-	marks, err := s.fs.GetAll(ctx, refs)
+	snaps, err := s.fs.GetAll(ctx, refs)
 	if err != nil {
 		return nil, wrap("store.RoomStates", err)
 	}
+	readSeqs := make([]int64, len(rooms))
+	for i, snap := range snaps {
+		e, err := decoded[roomEntry](snap)
+		if err != nil {
+			return nil, wrap("store.RoomStates", err)
+		}
+		if e != nil {
+			readSeqs[i] = e.ReadSeq
+		}
+	}
+	return s.RoomStatesFrom(ctx, key, rooms, readSeqs)
+}
+
+// RoomStatesFrom reads, for a member (by key) whose read positions in
+// rooms are readSeqs, the state of each room: its latest message (one
+// query) and, if the member has not read it, the messages above the read
+// position less the member's own (two count aggregations); no counter is
+// kept per member.
+func (s *Store) RoomStatesFrom(ctx context.Context, key string, rooms []*domain.Room, readSeqs []int64) ([]RoomState, error) {
 	out := make([]RoomState, len(rooms))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(roomStateWorkers)
 	for i, r := range rooms {
-		var mark readMark
-		if marks[i].Exists() {
-			if err := marks[i].DataTo(&mark); err != nil {
-				return nil, wrap("store.RoomStates", err)
-			}
-		}
 		g.Go(func() error {
 			last, err := s.LatestMessage(gctx, r.ID)
-			if err != nil || last == nil || last.Seq <= mark.ReadSeq {
+			if err != nil || last == nil || last.Seq <= readSeqs[i] {
 				out[i] = RoomState{Last: last}
 				return err
 			}
-			after := s.room(r.ID).Collection(colMessages).Where("seq", ">", mark.ReadSeq)
+			after := s.room(r.ID).Collection(colMessages).Where("seq", ">", readSeqs[i])
 			all, err := count(gctx, after)
 			if err != nil {
 				return err
@@ -205,7 +336,7 @@ func (s *Store) RoomStates(ctx context.Context, key string, rooms []*domain.Room
 			return err
 		})
 	}
-	return out, wrap("store.RoomStates", g.Wait())
+	return out, wrap("store.RoomStatesFrom", g.Wait())
 }
 
 // count runs a count aggregation.

@@ -17,9 +17,9 @@ import (
 )
 
 // only runs one part of the bench, after the floors:
-// `go run ./test/bench -only withdrawal`, or `-only login` for F1, the
-// login (F5, F7, F10) and device approval (F9).
-var only = flag.String("only", "", "run only this part, after the floors: withdrawal, or login (F1, F5, F7, F10, F9)")
+// `go run ./test/bench -only withdrawal`, `-only login` for F1, the login
+// (F5, F7, F10) and device approval (F9), or `-only rooms` for F14.
+var only = flag.String("only", "", "run only this part, after the floors: withdrawal, login (F1, F5, F7, F10, F9) or rooms (F14)")
 
 // Sizes of F18's figures: a workspace of nWdMembers members (its super
 // admin, made through the API, and the rest written straight to

@@ -571,16 +571,18 @@ func TestF14FanoutRedelivery(t *testing.T) {
 		deliver func() // publishes or pushes
 		pushes  int    // pushes to wait for
 		// runs are the writes of each push that ran the job: its claim and
-		// its mark as done, and the notifications it created.
+		// its mark as done, the notifications it created, and the room's
+		// activity in the entries of the 3 members (a maximum transform:
+		// written again, moved back never).
 		runs []int64
 	}{
 		{"the same event published again", func() { e.publish(ev) }, 1, nil},
-		{"published again after its claim was lost", func() { e.dropClaim(f14Fanout, ev.ID); e.publish(ev) }, 1, []int64{2}},
+		{"published again after its claim was lost", func() { e.dropClaim(f14Fanout, ev.ID); e.publish(ev) }, 1, []int64{2 + 3}},
 		{"under a new event ID", func() {
 			again := ev
 			again.ID = events.NewID()
 			e.publish(again)
-		}, 1, []int64{2}},
+		}, 1, []int64{2 + 3}},
 		{"a new event ID pushed 4 times at once", func() {
 			again := ev
 			again.ID = events.NewID()
@@ -590,7 +592,7 @@ func TestF14FanoutRedelivery(t *testing.T) {
 					t.Errorf("push answered %d", s)
 				}
 			}
-		}, 4, []int64{2}},
+		}, 4, []int64{2 + 3}},
 	}
 	for _, tc := range cases {
 		e.step(t, tc.name, func(t *testing.T) {
@@ -621,8 +623,8 @@ func TestF14FanoutRedelivery(t *testing.T) {
 		mark := log.mark()
 		e.publish(ev)
 		lines := e.f14Pushes(&log, mark, 1)
-		if runs := f14Runs(lines); len(runs) != 1 || runs[0].writes != 3 {
-			t.Errorf("runs %+v, want one writing its claim, c's notification and its mark as done", runs)
+		if runs := f14Runs(lines); len(runs) != 1 || runs[0].writes != 3+3 {
+			t.Errorf("runs %+v, want one writing its claim, c's notification, its mark as done and the 3 members' entries", runs)
 		}
 		e.f14RequireNotified(t, m, b, c)
 		if diff := cmp.Diff(notes[b.AccountID], e.doc(noteDoc(b, f14NoteID(m.MessageID)))); diff != "" {
@@ -639,7 +641,9 @@ func TestF14FanoutRedelivery(t *testing.T) {
 // the 999 others exactly once, and not the sender; the job runs 4 times —
 // the event of the post, which handles the first batch of 250 and
 // publishes one event per further batch (<eventId>-b1 … -b3), and those 3
-// — each writing in proportion to its batch, not to the room.
+// — each writing in proportion to its batch, not to the room. Every
+// member's own entry of the room, the sender's too, then holds the
+// message's seq as the room's last activity.
 func TestF14FanoutBigRoom(t *testing.T) {
 	t.Parallel()
 	var log jobLog
@@ -688,9 +692,11 @@ func TestF14FanoutBigRoom(t *testing.T) {
 	}
 	var total int64
 	for i, run := range runs {
-		// Its claim and mark as done, at most a batch of notifications,
-		// and (the root) the batch events through the outbox.
-		if run.writes > 2+f14FanoutBatch+2*3 {
+		// Its claim and mark as done, at most a batch of notifications
+		// and of the room's activity in the members' entries (the root:
+		// the sender's too), and (the root) the batch events through the
+		// outbox.
+		if run.writes > 2+2*f14FanoutBatch+1+2*3 {
 			t.Errorf("run %d wrote %d documents: more than a batch of %d", i, run.writes, f14FanoutBatch)
 		}
 		if run.reads > 2*f14FanoutBatch+20 {
@@ -698,8 +704,17 @@ func TestF14FanoutBigRoom(t *testing.T) {
 		}
 		total += run.writes - 2
 	}
-	if total < 999 {
-		t.Errorf("the runs wrote %d documents besides their claims, fewer than the 999 notifications", total)
+	if total < 999+1000 {
+		t.Errorf("the runs wrote %d documents besides their claims, fewer than the 999 notifications and 1,000 entries", total)
 	}
 	t.Logf("fan-out runs: %+v", runs)
+	entries := e.f14Docs(roomDoc(r.RoomID) + "/reads")
+	if len(entries) != 1000 {
+		t.Errorf("%d member entries, want 1,000", len(entries))
+	}
+	for k, d := range entries {
+		if d["activeAt"] != m.Seq {
+			t.Errorf("%s's entry: activeAt %v, want the message's seq %d", k, d["activeAt"], m.Seq)
+		}
+	}
 }

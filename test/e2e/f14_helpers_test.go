@@ -91,16 +91,55 @@ func (e *env) mustCreateRoom(s session, typ, name string, memberIDs ...string) r
 	return out
 }
 
-// rooms lists the caller's rooms (GET /v1/rooms), requiring 200.
+// roomPage is a page of the room list as the API answers it.
+type roomPage struct {
+	Rooms         []room  `json:"rooms"`
+	NextPageToken *string `json:"nextPageToken"`
+}
+
+// roomList asks for a page of the caller's rooms (GET /v1/rooms) with a
+// raw query (may be empty).
+func (e *env) roomList(s session, query url.Values) response {
+	e.t.Helper()
+	path := "/v1/rooms"
+	if len(query) > 0 {
+		path += "?" + query.Encode()
+	}
+	return e.call("GET", path, nil, s.bearer()...)
+}
+
+// roomsPage returns a page of the caller's rooms of pageSize (0: the
+// query leaves it out) after token ("": the first page), requiring 200.
+func (e *env) roomsPage(s session, pageSize int, token string) roomPage {
+	e.t.Helper()
+	q := url.Values{}
+	if pageSize != 0 {
+		q.Set("pageSize", strconv.Itoa(pageSize))
+	}
+	if token != "" {
+		q.Set("pageToken", token)
+	}
+	r := e.roomList(s, q)
+	requireStatus(e.t, r, http.StatusOK)
+	var out roomPage
+	r.JSON(e.t, &out)
+	return out
+}
+
+// rooms lists all the caller's rooms, page after page of the default
+// size, requiring 200s.
 func (e *env) rooms(s session) []room {
 	e.t.Helper()
-	r := e.call("GET", "/v1/rooms", nil, s.bearer()...)
-	requireStatus(e.t, r, http.StatusOK)
-	var out struct {
-		Rooms []room `json:"rooms"`
+	out := []room{}
+	token := ""
+	for {
+		p := e.roomsPage(s, 0, token)
+		out = append(out, p.Rooms...)
+		if p.NextPageToken == nil {
+			return out
+		}
+		token = *p.NextPageToken
 	}
-	r.JSON(e.t, &out)
-	return out.Rooms
 }
 
 // findRoom returns the room with an ID from a list, and whether it is there.

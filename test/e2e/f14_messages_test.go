@@ -424,7 +424,7 @@ func TestF14MessagesConcurrent(t *testing.T) {
 // or an afterSeq that is not a whole number ≥ 0 is refused with 400.
 func TestF14MessagesHistory(t *testing.T) {
 	t.Parallel()
-	e := start(t)
+	e := start(t, rateLimitFactor(100)) // 101 posts in a minute: not about limits
 	a := e.ownerSession("acme", "owner@acme.example")
 	b := e.colleague(a, "b")
 	r := e.mustCreateRoom(a, directRoom, "", b.AccountID)
@@ -726,13 +726,16 @@ func (e *env) f14PostCost(log *jobLog, s session, roomID, text string) jobLine {
 	}
 }
 
-// TestF14MessagesCost: a post costs the same Firestore writes — 4: the
+// TestF14MessagesCost: a post costs the same Firestore writes — 5: the
 // message, its seq claim and its outbox event, then the event's deletion
-// once published — in a 2-member room and in a 1,000-member room, and
-// reads that do not grow with the room; no document is written by every
-// post: the room document, the members' documents and their read
-// positions keep their update times, and the room holds only its
-// messages and seq claims.
+// once published, and the sender's rate counter (ratelimit.PostMember,
+// the sender's own document) — in a 2-member room and in a 1,000-member
+// room, and reads that do not grow with the room; no document shared by
+// the room is written by a post: the room document and the members'
+// documents keep their update times, and the room holds only its
+// messages, seq claims and each member's own entry (one per member: the
+// fan-out moves each member's room to the top of their list in their
+// entry alone).
 func TestF14MessagesCost(t *testing.T) {
 	t.Parallel()
 	var log jobLog
@@ -765,8 +768,8 @@ func TestF14MessagesCost(t *testing.T) {
 	}
 	for name, cs := range costs {
 		for i, c := range cs {
-			if c.writes != 4 {
-				t.Errorf("post %d in the room of %s wrote %d documents, want 4 (message, seq claim, outbox event, its deletion)", i, name, c.writes)
+			if c.writes != 5 {
+				t.Errorf("post %d in the room of %s wrote %d documents, want 5 (message, seq claim, outbox event, its deletion, the sender's rate counter)", i, name, c.writes)
 			}
 			if c.reads > 100 {
 				t.Errorf("post %d in the room of %s read %d documents: reads grow with the room", i, name, c.reads)
@@ -797,8 +800,21 @@ func TestF14MessagesCost(t *testing.T) {
 			subs = append(subs, col.ID)
 		}
 		slices.Sort(subs)
-		if diff := cmp.Diff([]string{"messages", "seqs"}, subs); diff != "" {
+		if diff := cmp.Diff([]string{"messages", "reads", "seqs"}, subs); diff != "" {
 			t.Errorf("collections under room %s after posts nobody read (-want +got):\n%s", id, diff)
+		}
+		entries := e.f14Docs(roomDoc(id) + "/reads")
+		want := 2
+		if id == big.RoomID {
+			want = 1000
+		}
+		if len(entries) != want {
+			t.Errorf("room %s holds %d member entries, want one per member (%d)", id, len(entries), want)
+		}
+		for k, d := range entries {
+			if d["memberKey"] != k || d["roomId"] != id {
+				t.Errorf("room %s: the entry %s is not its member's own: %v", id, k, d)
+			}
 		}
 		if n := len(e.f14Docs(roomDoc(id) + "/messages")); n != 3 {
 			t.Errorf("room %s holds %d messages, want 3", id, n)

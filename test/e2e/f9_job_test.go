@@ -44,11 +44,11 @@ type jobLog struct {
 	lines []jobLine
 }
 
-// start runs a stack whose request lines l records.
-func (l *jobLog) start(t testing.TB) *env {
+// start runs a stack whose request lines l records, with further options.
+func (l *jobLog) start(t testing.TB, opts ...func(*stackOptions)) *env {
 	t.Helper()
 	base := logging.New(testLog(t), slog.LevelWarn).Handler()
-	return start(t, func(o *stackOptions) { o.Log = slog.New(&jobLogHandler{log: l, base: base}) })
+	return start(t, append([]func(*stackOptions){func(o *stackOptions) { o.Log = slog.New(&jobLogHandler{log: l, base: base}) }}, opts...)...)
 }
 
 // mark returns where the lines logged from now on start.
