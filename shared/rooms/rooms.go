@@ -133,6 +133,9 @@ func (s *Service) Create(ctx context.Context, p *session.Principal, n NewRoom) (
 	err = s.Store.CreateRoom(ctx, r)
 	if errors.Is(err, store.ErrExists) {
 		v, err := s.existing(ctx, k, r.ID) // the pair's room, created meanwhile
+		if v == nil && err == nil {
+			err = store.ErrRaced // and gone again (a withdrawal)
+		}
 		return v, false, err
 	}
 	if err != nil {
