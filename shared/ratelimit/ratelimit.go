@@ -5,13 +5,16 @@
 // Security section lists it.
 //
 // A limit is checked before any hash, mail or write of the request it
-// guards: a refused request costs two reads. Windows are fixed (a window
+// guards: a refused request costs a read, and nothing once this process
+// has seen that limit reached (it remembers it until the window ends).
+// Windows are fixed (a window
 // starts at a multiple of its length), so a caller may use up to twice a
 // limit across a window boundary; the limits are set with that in mind.
 package ratelimit
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/workgate/workgate/shared/clock"
@@ -67,7 +70,17 @@ type Limiter struct {
 	// Factor multiplies every limit (1 in production; load tests and
 	// benchmarks that are not about limits raise it). 0 means 1.
 	Factor int
+
+	mu sync.Mutex
+	// reached holds the counters this process saw at their limit, until
+	// their window ends: a caller hammering a limit costs no I/O at all.
+	reached map[string]time.Time
 }
+
+// maxReached bounds the remembered counters; past it, ended windows are
+// forgotten, and if none has ended nothing more is remembered (the store
+// still refuses).
+const maxReached = 10000
 
 // Take counts one use of each rule, or, if any of them is at its limit,
 // refuses with errs.RateLimited and the time until that window ends, and
@@ -83,6 +96,11 @@ func (l *Limiter) Take(ctx context.Context, uses ...Use) error {
 			WindowStart: start, WindowEnd: start.Add(u.Rule.Window),
 		}
 	}
+	for _, u := range counted {
+		if l.known(u) {
+			return refusal(u, now)
+		}
+	}
 	over, err := l.Store.CountUses(ctx, counted)
 	if err != nil {
 		return err
@@ -90,8 +108,45 @@ func (l *Limiter) Take(ctx context.Context, uses ...Use) error {
 	if over < 0 {
 		return nil
 	}
+	l.remember(counted[over], now)
+	return refusal(counted[over], now)
+}
+
+func refusal(u store.RateUse, now time.Time) error {
 	return &errs.Error{
 		Kind: errs.RateLimited, Message: "Too many requests. Try again later.",
-		RetryAfter: counted[over].WindowEnd.Sub(now),
+		RetryAfter: u.WindowEnd.Sub(now),
 	}
+}
+
+func reachedKey(u store.RateUse) string {
+	return u.Rule + "\x00" + u.Key + "\x00" + u.WindowStart.String()
+}
+
+// known reports whether this process saw u's counter at its limit.
+func (l *Limiter) known(u store.RateUse) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.reached[reachedKey(u)]
+	return ok
+}
+
+// remember notes that u's counter is at its limit until its window ends.
+func (l *Limiter) remember(u store.RateUse, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.reached == nil {
+		l.reached = map[string]time.Time{}
+	}
+	if len(l.reached) >= maxReached {
+		for k, end := range l.reached {
+			if !now.Before(end) {
+				delete(l.reached, k)
+			}
+		}
+		if len(l.reached) >= maxReached {
+			return
+		}
+	}
+	l.reached[reachedKey(u)] = u.WindowEnd
 }

@@ -35,7 +35,8 @@ var rule = Rule{Name: "test", Limit: 3, Window: time.Hour}
 
 // TestTake: a key gets its limit per window and then 429 with the time to
 // the window's end, other keys and rules are counted apart, and the next
-// window starts afresh. A refused use writes nothing.
+// window starts afresh. A refused use writes nothing, and once a limit is
+// known reached, reads nothing either.
 func TestTake(t *testing.T) {
 	t.Parallel()
 	l, c, m := newLimiter(t)
@@ -53,6 +54,15 @@ func TestTake(t *testing.T) {
 	}
 	if got := m.Writes() - writes; got != 0 {
 		t.Fatalf("a refused use wrote %d documents", got)
+	}
+	// The limiter remembers the limit reached: the next refusal costs no
+	// Firestore operation at all.
+	reads := m.Reads()
+	if err := l.Take(ctx, Use{rule, "a"}); err == nil {
+		t.Fatal("a 5th use was taken")
+	}
+	if got := m.Reads() - reads + m.Writes() - writes; got != 0 {
+		t.Fatalf("a refusal of a limit known reached cost %d operations", got)
 	}
 	if err := l.Take(ctx, Use{rule, "b"}); err != nil {
 		t.Fatalf("another key: %v", err)

@@ -30,10 +30,9 @@ func (d *Deps) Signup() *signup.Service {
 	}
 }
 
-// Limiter returns the rate limiter every sender and creator goes through.
-func (d *Deps) Limiter() *ratelimit.Limiter {
-	return &ratelimit.Limiter{Store: d.Store, Clock: d.Clock, Factor: d.Config.RateLimitFactor}
-}
+// Limiter returns the rate limiter every sender and creator goes through:
+// one per process, as it remembers the limits it saw reached.
+func (d *Deps) Limiter() *ratelimit.Limiter { return d.limiter }
 
 // ClientIP is the client address of a request, as rate limits count it.
 func (d *Deps) ClientIP(r *http.Request) string {

@@ -28,6 +28,7 @@ import (
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/store"
 	"github.com/workgate/workgate/shared/web"
 )
@@ -60,6 +61,8 @@ type Deps struct {
 	// IDs is keyed with the ID key, which never rotates: derived room and
 	// message IDs, recovery-key MACs.
 	IDs *auth.MACer
+
+	limiter *ratelimit.Limiter
 
 	closers []func() error
 }
@@ -141,6 +144,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 	}
 	d.Outbox = &bus.Outbox{Store: d.Store, Publisher: d.PubSub, Clock: d.Clock, Timeout: cfg.PublishTimeout, Grace: cfg.OutboxGrace}
 	d.Hasher = auth.NewHasher(cfg.HashConcurrency)
+	d.limiter = &ratelimit.Limiter{Store: d.Store, Clock: d.Clock, Factor: cfg.RateLimitFactor}
 	if err := d.loadKeys(); err != nil {
 		return nil, fmt.Errorf("server.Open: %w", err)
 	}

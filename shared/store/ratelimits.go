@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
+	"golang.org/x/sync/errgroup"
 )
 
 // Rate counters (ratelimit) count uses of a rule by a key in fixed
@@ -56,13 +57,17 @@ func (s *Store) CountUses(ctx context.Context, uses []RateUse) (int, error) {
 	if over >= 0 || err != nil {
 		return over, wrap("store.CountUses", err)
 	}
+	// Plain writes, at once, not a transaction: the emulator serialises
+	// transactions on one document, and an increment needs none.
+	g, gctx := errgroup.WithContext(ctx)
 	for i, u := range uses {
-		// Plain writes, not a transaction: the emulator serialises
-		// transactions on one document, and an increment needs none.
-		_, err := refs[i].Set(ctx, map[string]any{"count": firestore.Increment(1), "key": emailKey(u.Key), "purgeAt": u.WindowEnd}, firestore.MergeAll)
-		if err != nil {
-			return -1, wrap("store.CountUses", err)
-		}
+		g.Go(func() error {
+			_, err := refs[i].Set(gctx, map[string]any{"count": firestore.Increment(1), "key": emailKey(u.Key), "purgeAt": u.WindowEnd}, firestore.MergeAll)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return -1, wrap("store.CountUses", err)
 	}
 	over, err = s.overLimit(ctx, uses, refs, true)
 	return over, wrap("store.CountUses", err)
