@@ -2,10 +2,8 @@ package rooms
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/errs"
@@ -18,10 +16,6 @@ const (
 	DefaultPageSize = 20
 	MaxPageSize     = 50
 )
-
-// maxPageToken bounds a page token's length: it carries a time in
-// microseconds and a room ID.
-const maxPageToken = 128
 
 // Page is one page of a member's room list.
 type Page struct {
@@ -104,11 +98,9 @@ func parsePageSize(s string) (int, error) {
 	return n, nil
 }
 
-var errPageToken = errs.E(errs.Invalid, "pageToken is not one this list gave")
-
 // encodeCursor makes the opaque page token of a position in the list.
 func encodeCursor(c store.RoomCursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.ActiveAt, 10) + "." + c.RoomID))
+	return domain.PageToken(strconv.FormatInt(c.ActiveAt, 10), c.RoomID)
 }
 
 // decodeCursor reads a page token; nil if there is none.
@@ -116,17 +108,13 @@ func decodeCursor(token string) (*store.RoomCursor, error) {
 	if token == "" {
 		return nil, nil
 	}
-	if len(token) > maxPageToken {
-		return nil, errPageToken
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
+	at, id, err := domain.ParsePageToken(token)
 	if err != nil {
-		return nil, errPageToken
+		return nil, err
 	}
-	at, id, ok := strings.Cut(string(b), ".")
 	n, err := strconv.ParseInt(at, 10, 64)
-	if !ok || err != nil || n < 0 || !domain.IsID(id) {
-		return nil, errPageToken
+	if err != nil || n < 0 {
+		return nil, domain.ErrPageToken
 	}
 	return &store.RoomCursor{ActiveAt: n, RoomID: id}, nil
 }

@@ -43,8 +43,8 @@ func TestCursor(t *testing.T) {
 	}
 	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	for _, bad := range []string{
-		"!", token + "x", b64("5"), b64("5." + id + "0"), b64("-5." + id), b64("soon." + id), b64("5.../rooms"),
-		b64("5." + strings.ToUpper(id)), strings.Repeat("A", maxPageToken+1),
+		"!", token + "x", b64(`["5"]`), b64(`["5","` + id + `0"]`), b64(`["-5","` + id + `"]`), b64(`["soon","` + id + `"]`),
+		b64(`["5","../rooms"]`), b64(`["5","` + strings.ToUpper(id) + `"]`), b64("5." + id), strings.Repeat("A", 2000),
 	} {
 		if got, err := decodeCursor(bad); err == nil {
 			t.Errorf("decodeCursor(%q) = %v, want an error", bad, got)

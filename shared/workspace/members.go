@@ -2,8 +2,6 @@ package workspace
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -21,10 +19,6 @@ const (
 	DefaultPageSize = 50
 	MaxPageSize     = 100
 )
-
-// maxPageToken bounds a page token's length: it carries a sort key (a
-// name, at most 60 characters) and an account ID.
-const maxPageToken = 1024
 
 // MemberQuery asks for one page of the member list, as the client sends
 // it: a search text, a page size and the previous page's token, each
@@ -96,31 +90,19 @@ func pageSize(s string) (int, error) {
 	return min(n, MaxPageSize), nil
 }
 
-var errPageToken = errs.E(errs.Invalid, "pageToken is not one this list gave")
-
 // encodeCursor makes the opaque page token of a position in the list.
-func encodeCursor(c store.MemberCursor) string {
-	b, _ := json.Marshal([]string{c.SortKey, c.AccountID}) // strings always marshal
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeCursor(c store.MemberCursor) string { return domain.PageToken(c.SortKey, c.AccountID) }
 
 // decodeCursor reads a page token; nil if there is none.
 func decodeCursor(token string) (*store.MemberCursor, error) {
 	if token == "" {
 		return nil, nil
 	}
-	if len(token) > maxPageToken {
-		return nil, errPageToken
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
+	key, id, err := domain.ParsePageToken(token)
 	if err != nil {
-		return nil, errPageToken
+		return nil, err
 	}
-	var parts []string
-	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != 2 || !domain.IsID(parts[1]) {
-		return nil, errPageToken
-	}
-	return &store.MemberCursor{SortKey: parts[0], AccountID: parts[1]}, nil
+	return &store.MemberCursor{SortKey: key, AccountID: id}, nil
 }
 
 var (

@@ -225,8 +225,9 @@ func TestHardeningRoomListPages(t *testing.T) {
 			{"pageSize": {"0"}}, {"pageSize": {"51"}}, {"pageSize": {"-1"}}, {"pageSize": {"1.5"}},
 			{"pageSize": {"twenty"}}, {"pageToken": {"!"}},
 			{"pageToken": {token + "x"}}, {"pageToken": {token[:len(token)-2]}},
-			{"pageToken": {b64([]byte("123." + "../rooms"))}}, {"pageToken": {b64([]byte("-5." + made[0].RoomID))}},
-			{"pageToken": {b64([]byte("soon." + made[0].RoomID))}}, {"pageToken": {b64([]byte(made[0].RoomID))}},
+			{"pageToken": {b64([]byte(`["123","../rooms"]`))}}, {"pageToken": {b64([]byte(`["-5","` + made[0].RoomID + `"]`))}},
+			{"pageToken": {b64([]byte(`["soon","` + made[0].RoomID + `"]`))}}, {"pageToken": {b64([]byte(made[0].RoomID))}},
+			{"pageToken": {b64([]byte("5." + made[0].RoomID))}},
 			{"pageToken": {strings.Repeat("A", 4096)}},
 		} {
 			refused(t, e.roomList(amy, q), http.StatusBadRequest, "invalid_request")
@@ -239,7 +240,7 @@ func TestHardeningRoomListPages(t *testing.T) {
 		if first.NextPageToken == nil {
 			t.Fatal("amy's first page has no next page token")
 		}
-		forged := base64.RawURLEncoding.EncodeToString([]byte("9999999999999999." + made[0].RoomID))
+		forged := base64.RawURLEncoding.EncodeToString([]byte(`["9999999999999999","` + made[0].RoomID + `"]`))
 		for name, token := range map[string]string{"amy's token": *first.NextPageToken, "a forged token": forged} {
 			p := e.roomsPage(bob, 50, token)
 			if diff := cmp.Diff(bobs, roomIDs(p.Rooms)); diff != "" {
