@@ -164,12 +164,12 @@ func (d *Deps) loadKeys() error {
 		return err
 	}
 	if signing != nil {
+		previousKeys, err := previousKey("WORKGATE_JWT_KEY_PREVIOUS", cfg.JWTKeyPrevious, auth.ParseSigningKey)
+		if err != nil {
+			return err
+		}
 		var previous []ed25519.PublicKey
-		if cfg.JWTKeyPrevious != "" {
-			k, err := auth.ParseSigningKey(cfg.JWTKeyPrevious)
-			if err != nil {
-				return fmt.Errorf("WORKGATE_JWT_KEY_PREVIOUS: %w", err)
-			}
+		for _, k := range previousKeys {
 			previous = append(previous, k.Public().(ed25519.PublicKey))
 		}
 		// Tokens are issued by this deployment's public URL, for its API.
@@ -230,7 +230,7 @@ func configuredKey[K any](value string, dev bool, dir string, parse func(string)
 }
 
 // previousKey parses the optional previous key of a rotation.
-func previousKey(name, value string, parse func(string) ([]byte, error)) ([][]byte, error) {
+func previousKey[K any](name, value string, parse func(string) (K, error)) ([]K, error) {
 	if value == "" {
 		return nil, nil
 	}
@@ -238,7 +238,7 @@ func previousKey(name, value string, parse func(string) ([]byte, error)) ([][]by
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return [][]byte{k}, nil
+	return []K{k}, nil
 }
 
 // optional are the secrets a function may list and run without: the
