@@ -8,6 +8,7 @@ import (
 	_ "github.com/workgate/workgate/functions/contacts"      // F12 external members, F13 blocks
 	_ "github.com/workgate/workgate/functions/devclock"      // dev clock (dev mode only)
 	_ "github.com/workgate/workgate/functions/devices"       // F9
+	_ "github.com/workgate/workgate/functions/events"        // F19 live events
 	_ "github.com/workgate/workgate/functions/fanout"        // message-posted → notifications
 	_ "github.com/workgate/workgate/functions/introductions" // external-member-added → notification
 	_ "github.com/workgate/workgate/functions/login"         // F5, F6, F7, F8, F10

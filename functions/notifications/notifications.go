@@ -45,48 +45,8 @@ func New(d *server.Deps) (http.Handler, error) {
 	return mux, nil
 }
 
-type approvalAccount struct {
-	AccountID string `json:"accountId"`
-	Name      string `json:"name"`
-}
-
-// notification is a notification as the API shows it: the common fields,
-// then those of its kind.
-type notification struct {
-	ID        string    `json:"notificationId"`
-	Kind      string    `json:"kind"`
-	CreatedAt time.Time `json:"createdAt"`
-	// device_approval
-	ApprovalID string           `json:"approvalId,omitempty"`
-	Account    *approvalAccount `json:"account,omitempty"`
-	Device     *domain.Device   `json:"device,omitempty"`
-	ExpiresAt  *time.Time       `json:"expiresAt,omitempty"`
-	// external_member_added: the adder's profile and workspace, and how to
-	// add them back (POST /v1/me/external-members with this memberId).
-	Profile   *domain.VisibleProfile `json:"profile,omitempty"`
-	Workspace *workspaceName         `json:"workspace,omitempty"`
-	AddBack   *addBack               `json:"addBack,omitempty"`
-	// message: the room, the message and its sender, and the start of
-	// its text.
-	RoomID     string `json:"roomId,omitempty"`
-	MessageID  string `json:"messageId,omitempty"`
-	Seq        int64  `json:"seq,omitempty"`
-	SenderID   string `json:"senderId,omitempty"`
-	SenderName string `json:"senderName,omitempty"`
-	Text       string `json:"text,omitempty"`
-}
-
-type workspaceName struct {
-	WorkspaceID string `json:"workspaceId"`
-	Name        string `json:"name"`
-}
-
-type addBack struct {
-	MemberID string `json:"memberId"`
-}
-
 type notificationList struct {
-	Notifications []notification `json:"notifications"`
+	Notifications []domain.NotificationView `json:"notifications"`
 }
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
@@ -106,25 +66,9 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res := notificationList{Notifications: []notification{}}
-	for _, n := range ns {
-		out := notification{ID: n.ID, Kind: n.Kind, CreatedAt: n.CreatedAt.UTC()}
-		if a := n.Approval; a != nil {
-			exp := n.ExpiresAt.UTC()
-			out.ApprovalID, out.ExpiresAt = a.ApprovalID, &exp
-			out.Account = &approvalAccount{AccountID: a.AccountID, Name: a.AccountName}
-			out.Device = &a.Device
-		}
-		if a := n.Added; a != nil {
-			out.Profile = &a.Profile
-			out.Workspace = &workspaceName{WorkspaceID: a.WorkspaceID, Name: a.WorkspaceName}
-			out.AddBack = &addBack{MemberID: a.Profile.MemberID}
-		}
-		if m := n.Message; m != nil {
-			out.RoomID, out.MessageID, out.Seq, out.Text = m.RoomID, m.MessageID, m.Seq, m.Text
-			out.SenderID, out.SenderName = m.SenderID, m.SenderName
-		}
-		res.Notifications = append(res.Notifications, out)
+	res := notificationList{Notifications: make([]domain.NotificationView, len(ns))}
+	for i, n := range ns {
+		res.Notifications[i] = n.View()
 	}
 	return web.JSON(w, http.StatusOK, res)
 }

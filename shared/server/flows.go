@@ -2,10 +2,12 @@ package server
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/workgate/workgate/shared/contacts"
 	"github.com/workgate/workgate/shared/delegation"
 	"github.com/workgate/workgate/shared/device"
+	"github.com/workgate/workgate/shared/live"
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/orglink"
 	"github.com/workgate/workgate/shared/profile"
@@ -101,4 +103,16 @@ func (d *Deps) Withdrawals() *withdrawal.Service {
 		w.CrashAfter = d.Config.CrashWithdrawalAfter
 	}
 	return w
+}
+
+// Live returns the live event streams (F19), with the process's one hub.
+func (d *Deps) Live() *live.Service {
+	d.hubOnce.Do(func() {
+		d.hub = &live.Hub{Store: d.Store, Clock: d.Clock, Restart: time.Second, Renew: 30 * time.Minute}
+	})
+	return &live.Service{
+		Store: d.Store, Sessions: d.Sessions(), Clock: d.Clock, Hub: d.hub,
+		KeepAlive: live.DefaultKeepAlive, MaxAge: live.DefaultMaxAge, Heartbeat: live.DefaultHeartbeat,
+		LiveFor: live.DefaultLiveFor, Relisten: live.DefaultRelisten,
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/workgate/workgate/shared/clock"
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/live"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
 	"github.com/workgate/workgate/shared/ratelimit"
@@ -63,6 +64,8 @@ type Deps struct {
 	IDs *auth.MACer
 
 	limiter *ratelimit.Limiter
+	hubOnce sync.Once
+	hub     *live.Hub
 
 	closers []func() error
 }

@@ -1,0 +1,271 @@
+// Package live delivers a member's live events (F19, API.md "Live
+// events"): one server-sent-events stream per signed-in device, driven by
+// a Firestore listener on the member's feed (store.ListenFeed), resumable
+// with Last-Event-ID, kept alive, ended by the server before Cloud Run's
+// request limit, and closed within moments of its session's end (Hub).
+// An open stream makes its member online (F9) and its device live, so the
+// push job leaves it out.
+//
+// What a stream costs in Firestore: at the start, one read to place it
+// (the Last-Event-ID's event, or the feed's latest), one per event it
+// resumes, and two writes (presence, live device); then one read per
+// event it carries and nothing while idle but the heartbeat's two writes
+// every Heartbeat. The listeners of the hub are shared by every stream of
+// the process.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/workgate/workgate/shared/clock"
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/session"
+	"github.com/workgate/workgate/shared/store"
+)
+
+// Service serves the streams of one process.
+type Service struct {
+	Store    *store.Store
+	Sessions *session.Service
+	Clock    clock.Clock
+	Hub      *Hub
+	// KeepAlive is how often an idle stream writes a comment line.
+	KeepAlive time.Duration
+	// MaxAge is when the server ends a stream (under Cloud Run's request
+	// limit); the client reconnects with Last-Event-ID.
+	MaxAge time.Duration
+	// Heartbeat is how often an open stream marks its member present and
+	// its device live, for LiveFor each time.
+	Heartbeat, LiveFor time.Duration
+	// Relisten is how many events a feed listener carries before the
+	// stream follows its feed anew from the last one: what the listener
+	// holds stays small however long the stream.
+	Relisten int
+}
+
+// Defaults.
+const (
+	DefaultKeepAlive = 20 * time.Second
+	DefaultMaxAge    = 55 * time.Minute
+	DefaultHeartbeat = 2 * time.Minute
+	DefaultLiveFor   = 3 * time.Minute
+	DefaultRelisten  = 1000
+)
+
+// Serve serves GET /v1/me/events: it authenticates the caller, places the
+// stream after the Last-Event-ID (header, or lastEventId in the query),
+// then writes events until the client goes, the session ends or MaxAge
+// passes. An unknown or expired Last-Event-ID gets a reset event, then
+// the stream goes on from now.
+func (s *Service) Serve(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.Sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	lastID := r.Header.Get("Last-Event-ID")
+	if lastID == "" {
+		lastID = r.URL.Query().Get("lastEventId")
+	}
+	after, reset, err := s.place(ctx, p, lastID)
+	if err != nil {
+		return err
+	}
+	// The server's read and write timeouts are for short requests: a
+	// stream lifts them (it ends itself at MaxAge).
+	rc := http.NewResponseController(w)
+	for _, lift := range []func(time.Time) error{rc.SetReadDeadline, rc.SetWriteDeadline} {
+		if err := lift(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return fmt.Errorf("live.Serve: %w", err)
+		}
+	}
+	reg := s.Hub.Register(p.SessionID, p.WorkspaceID, p.AccountID+"/"+p.DeviceID)
+	defer func() {
+		if reg.Unregister() {
+			// The device's last stream here: it is no longer live (a
+			// stream of it elsewhere marks it again at its heartbeat).
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := s.Store.ClearDeviceLive(cctx, p.AccountID, p.DeviceID); err != nil {
+				logging.From(ctx).Warn("live device not cleared", "error", err.Error())
+			}
+		}
+	}()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	st := &stream{w: w, rc: rc}
+	if reset {
+		id := ""
+		if after != nil {
+			id = after.ID
+		}
+		st.event(id, domain.FeedReset, "{}")
+	}
+	if err := st.flush(); err != nil {
+		return nil // the client went
+	}
+	s.run(ctx, p, reg, after, st)
+	return nil
+}
+
+// place finds where a stream starts: after the Last-Event-ID's event, or
+// after the feed's latest event (reset when lastID names none that can
+// be resumed from).
+func (s *Service) place(ctx context.Context, p *session.Principal, lastID string) (after *domain.FeedEvent, reset bool, err error) {
+	if lastID != "" && domain.IsFeedEventID(lastID) {
+		e, err := s.Store.FeedEvent(ctx, p.WorkspaceID, p.AccountID, lastID)
+		if err == nil && !e.Expired(s.Clock.Now()) {
+			return e, false, nil
+		}
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return nil, false, err
+		}
+	}
+	latest, err := s.Store.LatestFeedEvent(ctx, p.WorkspaceID, p.AccountID)
+	if err != nil {
+		return nil, false, err
+	}
+	return latest, lastID != "", nil
+}
+
+// run writes the stream's events until it ends.
+func (s *Service) run(ctx context.Context, p *session.Principal, reg *Registration, after *domain.FeedEvent, st *stream) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	log := logging.From(ctx)
+	batches := make(chan []*domain.FeedEvent)
+	go s.follow(ctx, p, after, batches)
+	s.heartbeat(ctx, p)
+	keepAlive := time.NewTicker(s.KeepAlive)
+	defer keepAlive.Stop()
+	heartbeat := time.NewTicker(s.Heartbeat)
+	defer heartbeat.Stop()
+	maxAge := time.NewTimer(s.MaxAge)
+	defer maxAge.Stop()
+	for {
+		var err error
+		select {
+		case <-ctx.Done():
+			return
+		case <-maxAge.C:
+			return
+		case <-reg.Ended():
+			st.event("", domain.FeedRevoked, "{}")
+			_ = st.flush()
+			return
+		case evs := <-batches:
+			for _, e := range evs {
+				st.event(e.ID, e.Kind, e.Data)
+			}
+			err = st.flush()
+		case <-keepAlive.C:
+			st.comment("keepalive")
+			err = st.flush()
+		case <-heartbeat.C:
+			s.heartbeat(ctx, p)
+		}
+		if err != nil {
+			log.Debug("stream ended by the client", "error", err.Error())
+			return
+		}
+	}
+}
+
+// heartbeat marks the member present (F9) and the device live; a failure
+// is logged, and the next heartbeat tries again.
+func (s *Service) heartbeat(ctx context.Context, p *session.Principal) {
+	now := s.Clock.Now()
+	if err := s.Store.MarkPresent(ctx, p.WorkspaceID, p.AccountID, now); err != nil && ctx.Err() == nil {
+		logging.From(ctx).Warn("presence not recorded", "error", err.Error())
+	}
+	if err := s.Store.MarkDeviceLive(ctx, p.AccountID, p.DeviceID, p.WorkspaceID, now.Add(s.LiveFor)); err != nil && ctx.Err() == nil {
+		logging.From(ctx).Warn("live device not recorded", "error", err.Error())
+	}
+}
+
+// follow listens to the member's feed after the event after and hands
+// each batch of new events to the stream, in feed order. A listener that
+// fails, or has carried Relisten events, is replaced by one that starts
+// after the last event handed over: nothing is lost, nothing repeated.
+func (s *Service) follow(ctx context.Context, p *session.Principal, after *domain.FeedEvent, out chan<- []*domain.FeedEvent) {
+	log := logging.From(ctx)
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		l := s.Store.ListenFeed(ctx, p.WorkspaceID, p.AccountID, after)
+		carried := 0
+		for carried < s.Relisten {
+			evs, err := l.Next()
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Warn("feed listener failed; following again", "error", err.Error())
+					sleep(ctx, backoff)
+					backoff = min(2*backoff, 10*time.Second)
+				}
+				break
+			}
+			backoff = 100 * time.Millisecond
+			if len(evs) == 0 {
+				continue
+			}
+			select {
+			case out <- evs:
+			case <-ctx.Done():
+				l.Stop()
+				return
+			}
+			after = evs[len(evs)-1]
+			carried += len(evs)
+		}
+		l.Stop()
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// stream writes server-sent events; the first write error sticks and is
+// returned by flush.
+type stream struct {
+	w   io.Writer
+	rc  *http.ResponseController
+	err error
+}
+
+func (st *stream) printf(format string, args ...any) {
+	if st.err == nil {
+		_, st.err = fmt.Fprintf(st.w, format, args...)
+	}
+}
+
+// event writes one event; its data is one line of JSON.
+func (st *stream) event(id, name, data string) {
+	if id != "" {
+		st.printf("id: %s\n", id)
+	}
+	st.printf("event: %s\ndata: %s\n\n", name, data)
+}
+
+func (st *stream) comment(text string) { st.printf(": %s\n\n", text) }
+
+func (st *stream) flush() error {
+	if st.err != nil {
+		return st.err
+	}
+	return st.rc.Flush()
+}

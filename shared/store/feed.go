@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+
+	"github.com/workgate/workgate/shared/domain"
+)
+
+// Collections of live delivery (F19). Each member has a feed: one document
+// per live event (domain.FeedEvent), written by whatever makes the event,
+// in the same commit where it can be, else right after it with an ID
+// derived from what it is about (Create: a job that runs again writes
+// nothing twice). A stream listens to its member's feed alone (a
+// snapshot query ordered by commit time), so no document is written by
+// every post, and a stream costs one read per event it carries.
+//
+// A device with a live stream is marked in liveDevices (under its
+// account), apart from the device's own document, which logins change
+// with preconditions: the push job skips live devices.
+const (
+	colFeed        = "feed"        // under a member, by event ID
+	colLiveDevices = "liveDevices" // under an account, by device ID
+)
+
+func (s *Store) feed(workspaceID, accountID string) *firestore.CollectionRef {
+	return s.member(workspaceID, accountID).Collection(colFeed)
+}
+
+// FeedTo is a feed event for one member.
+type FeedTo struct {
+	WorkspaceID, AccountID string
+	Event                  *domain.FeedEvent
+}
+
+// createFeed adds feed events in a transaction that writes what they
+// tell of.
+func (s *Store) createFeed(tx *firestore.Transaction, fs []FeedTo) error {
+	for _, f := range fs {
+		if err := tx.Create(s.feed(f.WorkspaceID, f.AccountID).Doc(f.Event.ID), f.Event); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bulkFeed queues feed events on a BulkWriter; the jobs' results are
+// judged by feedResults (an event that exists already is no error).
+func (s *Store) bulkFeed(bw *firestore.BulkWriter, fs []FeedTo) ([]*firestore.BulkWriterJob, error) {
+	jobs := make([]*firestore.BulkWriterJob, 0, len(fs))
+	var errAll error
+	for _, f := range fs {
+		j, err := bw.Create(s.feed(f.WorkspaceID, f.AccountID).Doc(f.Event.ID), f.Event)
+		if err != nil {
+			errAll = errors.Join(errAll, err)
+			continue
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, errAll
+}
+
+// createdOrExisting joins the errors of create jobs, but for "it exists".
+func createdOrExisting(jobs []*firestore.BulkWriterJob) error {
+	var errAll error
+	for _, j := range jobs {
+		if _, err := j.Results(); code(err) != codes.OK && code(err) != codes.AlreadyExists {
+			errAll = errors.Join(errAll, err)
+		}
+	}
+	return errAll
+}
+
+// Feed adds events to members' feeds; one that exists already is left as
+// it is.
+func (s *Store) Feed(ctx context.Context, fs []FeedTo) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	bw := s.fs.BulkWriter(ctx)
+	jobs, err := s.bulkFeed(bw, fs)
+	bw.End()
+	return wrap("store.Feed", errors.Join(err, createdOrExisting(jobs)))
+}
+
+// FeedEvent returns one event of a member's feed; errs.NotFound if there
+// is none.
+func (s *Store) FeedEvent(ctx context.Context, workspaceID, accountID, id string) (*domain.FeedEvent, error) {
+	var e domain.FeedEvent
+	if _, err := s.get(ctx, s.feed(workspaceID, accountID).Doc(docID(id)), &e); err != nil {
+		return nil, wrap("store.FeedEvent", err)
+	}
+	return &e, nil
+}
+
+// LatestFeedEvent returns the last event of a member's feed, nil if the
+// feed is empty.
+func (s *Store) LatestFeedEvent(ctx context.Context, workspaceID, accountID string) (*domain.FeedEvent, error) {
+	q := s.feed(workspaceID, accountID).OrderBy("at", firestore.Desc).OrderBy(firestore.DocumentID, firestore.Desc).Limit(1)
+	es, err := queried[domain.FeedEvent](ctx, q)
+	if err != nil || len(es) == 0 {
+		return nil, wrap("store.LatestFeedEvent", err)
+	}
+	return es[0], nil
+}
+
+// FeedListener follows a member's feed: each Next returns the events
+// committed since, in feed order.
+type FeedListener struct {
+	it *firestore.QuerySnapshotIterator
+}
+
+// ListenFeed starts following a member's feed after the event after (nil:
+// from its start). The first Next returns the events already there.
+func (s *Store) ListenFeed(ctx context.Context, workspaceID, accountID string, after *domain.FeedEvent) *FeedListener {
+	q := s.feed(workspaceID, accountID).OrderBy("at", firestore.Asc).OrderBy(firestore.DocumentID, firestore.Asc)
+	if after != nil {
+		q = q.StartAfter(after.At, after.ID)
+	}
+	return &FeedListener{it: q.Snapshots(ctx)}
+}
+
+// Next waits for the next change of the feed and returns the events it
+// added, in feed order. Firestore gives each snapshot at one read time,
+// and an event's place is its commit time: an event committed later can
+// only come after every one returned.
+func (l *FeedListener) Next() ([]*domain.FeedEvent, error) {
+	snap, err := l.it.Next()
+	if err != nil {
+		return nil, wrap("store.FeedListener", err)
+	}
+	var out []*domain.FeedEvent
+	for _, ch := range snap.Changes {
+		if ch.Kind != firestore.DocumentAdded {
+			continue // feed events are never changed; a purge removes them
+		}
+		e, err := decoded[domain.FeedEvent](ch.Doc)
+		if err != nil {
+			return nil, wrap("store.FeedListener", err)
+		}
+		out = append(out, e)
+	}
+	sortFeed(out)
+	return out, nil
+}
+
+// Stop ends the listening.
+func (l *FeedListener) Stop() { l.it.Stop() }
+
+// sortFeed orders events by commit time, then ID.
+func sortFeed(es []*domain.FeedEvent) {
+	slices.SortFunc(es, func(a, b *domain.FeedEvent) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
+
+// liveDevice marks a device with a live stream.
+type liveDevice struct {
+	DeviceID    string    `firestore:"deviceId"`
+	WorkspaceID string    `firestore:"workspaceId"`
+	LiveUntil   time.Time `firestore:"liveUntil"`
+}
+
+func (s *Store) liveDevice(accountID, deviceID string) *firestore.DocumentRef {
+	return s.fs.Collection(colAccounts).Doc(docID(accountID)).Collection(colLiveDevices).Doc(docID(deviceID))
+}
+
+// MarkDeviceLive records that a device has a live stream, in a
+// workspace, until until (the stream renews it while it is open).
+func (s *Store) MarkDeviceLive(ctx context.Context, accountID, deviceID, workspaceID string, until time.Time) error {
+	_, err := s.liveDevice(accountID, deviceID).Set(ctx, liveDevice{DeviceID: deviceID, WorkspaceID: workspaceID, LiveUntil: until})
+	return wrap("store.MarkDeviceLive", err)
+}
+
+// ClearDeviceLive records that a device's live stream ended.
+func (s *Store) ClearDeviceLive(ctx context.Context, accountID, deviceID string) error {
+	_, err := s.liveDevice(accountID, deviceID).Delete(ctx)
+	return wrap("store.ClearDeviceLive", err)
+}
+
+// LiveDevices returns the IDs of an account's devices with a live stream
+// at now.
+func (s *Store) LiveDevices(ctx context.Context, accountID string, now time.Time) (map[string]bool, error) {
+	q := s.fs.Collection(colAccounts).Doc(docID(accountID)).Collection(colLiveDevices).Where("liveUntil", ">", now)
+	ds, err := queried[liveDevice](ctx, q)
+	if err != nil {
+		return nil, wrap("store.LiveDevices", err)
+	}
+	out := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		out[d.DeviceID] = true
+	}
+	return out, nil
+}
+
+// IDListener follows a query: each Next returns the IDs of the documents
+// that entered or changed in its result since.
+type IDListener struct {
+	it *firestore.QuerySnapshotIterator
+}
+
+// Next waits for the next change.
+func (l *IDListener) Next() ([]string, error) {
+	snap, err := l.it.Next()
+	if err != nil {
+		return nil, wrap("store.IDListener", err)
+	}
+	var ids []string
+	for _, ch := range snap.Changes {
+		if ch.Kind != firestore.DocumentRemoved {
+			ids = append(ids, ch.Doc.Ref.ID)
+		}
+	}
+	return ids, nil
+}
+
+// Stop ends the listening.
+func (l *IDListener) Stop() { l.it.Stop() }
+
+// ListenRevokedSessions follows the sessions revoked after since, of
+// every account: the streams of a process close theirs at once.
+func (s *Store) ListenRevokedSessions(ctx context.Context, since time.Time) *IDListener {
+	return &IDListener{it: s.fs.Collection(colSessions).Where("revokedAt", ">", since).Snapshots(ctx)}
+}
+
+// ListenWithdrawals follows the workspaces being withdrawn (F18).
+func (s *Store) ListenWithdrawals(ctx context.Context) *IDListener {
+	return &IDListener{it: s.fs.Collection(colWorkspaces).Where("status", "==", domain.WorkspaceDeleting).Snapshots(ctx)}
+}
