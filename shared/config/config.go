@@ -103,6 +103,17 @@ type Config struct {
 	// OutboxGrace is how old an outbox event must be before the relay
 	// republishes it, so it does not race the request that wrote it.
 	OutboxGrace time.Duration `env:"WORKGATE_OUTBOX_GRACE" default:"10s"`
+	// StreamKeepAlive is how often an idle live stream writes a comment
+	// (API.md: at least every 25 s, under proxies' idle timeouts).
+	StreamKeepAlive time.Duration `env:"WORKGATE_STREAM_KEEPALIVE" default:"20s"`
+	// StreamMaxAge is when the server ends a live stream, under Cloud
+	// Run's request timeout (the events service's is 60 minutes); the
+	// client reconnects with Last-Event-ID.
+	StreamMaxAge time.Duration `env:"WORKGATE_STREAM_MAX_AGE" default:"55m"`
+	// StreamHeartbeat is how often an open stream marks its member online
+	// (F9: within 5 minutes) and its device live (the push job skips it
+	// for 1.5 heartbeats after each).
+	StreamHeartbeat time.Duration `env:"WORKGATE_STREAM_HEARTBEAT" default:"2m"`
 
 	// TrustedProxyHops is how many X-Forwarded-For entries, counted from
 	// the right, the load balancer in front of the functions appends (2
@@ -172,6 +183,10 @@ func (c *Config) Validate() error {
 	}
 	if c.TrustedProxyHops < 0 || c.RateLimitFactor < 1 {
 		problems = append(problems, errors.New("WORKGATE_TRUSTED_PROXY_HOPS must be >= 0 and WORKGATE_RATE_LIMIT_FACTOR >= 1"))
+	}
+	if c.StreamKeepAlive <= 0 || c.StreamKeepAlive > 25*time.Second || c.StreamMaxAge <= 0 || c.StreamMaxAge > 59*time.Minute ||
+		c.StreamHeartbeat <= 0 || c.StreamHeartbeat > 4*time.Minute {
+		problems = append(problems, errors.New("WORKGATE_STREAM_KEEPALIVE must be in (0, 25s], WORKGATE_STREAM_MAX_AGE in (0, 59m], WORKGATE_STREAM_HEARTBEAT in (0, 4m]"))
 	}
 	if c.PublishTimeout <= 0 || c.OutboxGrace <= 0 {
 		problems = append(problems, errors.New("WORKGATE_PUBLISH_TIMEOUT and WORKGATE_OUTBOX_GRACE must be > 0"))

@@ -26,6 +26,7 @@ type Hub struct {
 	Renew time.Duration
 
 	once sync.Once
+	stop context.CancelFunc
 	mu   sync.Mutex
 	// streams by session and by workspace.
 	bySession   map[string]map[*Registration]bool
@@ -130,7 +131,10 @@ func (h *Hub) start() {
 	h.byWorkspace = map[string]map[*Registration]bool{}
 	h.byDevice = map[string]int{}
 	h.ended = map[string]time.Time{}
-	ctx := context.Background()
+	ctx, stop := context.WithCancel(context.Background())
+	h.mu.Lock()
+	h.stop = stop
+	h.mu.Unlock()
 	go h.follow(ctx, "s/", func(ctx context.Context) *store.IDListener {
 		// Sessions revoked a little before now: a stream authenticated
 		// just before its session's revocation still sees it.
@@ -139,12 +143,23 @@ func (h *Hub) start() {
 	go h.follow(ctx, "w/", h.Store.ListenWithdrawals, 0)
 }
 
-// follow runs a listener for the life of the process, ending the streams
+// Close stops the hub's listeners.
+func (h *Hub) Close() error {
+	h.once.Do(func() {}) // a hub never started stays so
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stop != nil {
+		h.stop()
+	}
+	return nil
+}
+
+// follow runs a listener until the hub closes, ending the streams
 // of what it reports; a failed listener starts again after h.Restart, and
 // with renew set, it starts over that often.
 func (h *Hub) follow(ctx context.Context, prefix string, listen func(context.Context) *store.IDListener, renew time.Duration) {
 	log := logging.From(ctx)
-	for {
+	for ctx.Err() == nil {
 		lctx, cancel := context.WithCancel(ctx)
 		if renew > 0 {
 			lctx, cancel = context.WithTimeout(ctx, renew)
@@ -155,7 +170,7 @@ func (h *Hub) follow(ctx context.Context, prefix string, listen func(context.Con
 			if err != nil {
 				if lctx.Err() == nil {
 					log.Warn("stream hub: a listener failed; following again", "error", err.Error())
-					time.Sleep(h.Restart)
+					sleep(ctx, h.Restart)
 				}
 				break
 			}

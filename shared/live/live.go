@@ -50,14 +50,9 @@ type Service struct {
 	Relisten int
 }
 
-// Defaults.
-const (
-	DefaultKeepAlive = 20 * time.Second
-	DefaultMaxAge    = 55 * time.Minute
-	DefaultHeartbeat = 2 * time.Minute
-	DefaultLiveFor   = 3 * time.Minute
-	DefaultRelisten  = 1000
-)
+// Relisten is how many events a feed listener carries before the stream
+// follows its feed anew: a few hundred kilobytes held at most.
+const Relisten = 1000
 
 // Serve serves GET /v1/me/events: it authenticates the caller, places the
 // stream after the Last-Event-ID (header, or lastEventId in the query),

@@ -7,10 +7,13 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/store"
 )
 
 // FanOutBatch is how many recipients one run of the fan-out job notifies.
@@ -33,10 +36,12 @@ const keepMessageNotes = 30 * 24 * time.Hour
 // does not exist, so a redelivered event — or a batch published twice —
 // notifies nobody twice.
 //
-// Each run also moves the room's activity forward in the entries of the
-// members it visits (batch 0 also the sender's: a self room has no one
-// else), so the room goes to the top of their room lists; a maximum
-// transform, so a redelivered or late run never moves it back.
+// Each run also gives the members it visits (batch 0 also the sender: a
+// self room has no one else, and the sender's other devices follow) the
+// message's live event (F19), muted or not, and moves the room's activity
+// forward in their entries, so the room goes to the top of their room
+// lists; a maximum transform, so a redelivered or late run never moves
+// it back.
 func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 	var m events.MessagePosted
 	if err := ev.Decode(&m); err != nil || !domain.IsID(m.RoomID) || !domain.IsID(m.MessageID) || m.SenderKey == "" {
@@ -74,17 +79,66 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 		}
 		active = append(slices.Clone(batch), m.SenderKey)
 	}
-	// The notifications first (they carry the pushes), then the room's
-	// move up, so that its writes do not compete with theirs. The
-	// message's seq is when it was accepted, in microseconds
-	// (domain.NextSeq): the room's activity.
-	if err := s.notify(ctx, m, batch); err != nil {
-		return err
+	msg, rs, err := s.fanOutReads(ctx, m, batch)
+	if errs.Is(err, errs.NotFound) {
+		return nil // the message went with its room
 	}
-	if err := s.Store.ActivateRoom(ctx, m.RoomID, active, m.Seq); err != nil {
+	if err != nil {
 		return fmt.Errorf("rooms.FanOut: %w", err)
 	}
-	return nil
+	// The live events first (the streams wait for them), with the room's
+	// move up; then the notifications (the pushes follow them). The
+	// message's seq is when it was accepted, in microseconds
+	// (domain.NextSeq): the room's activity.
+	if err := s.Store.ActivateRoom(ctx, m.RoomID, active, m.Seq, s.messageEvents(msg, active, rs)); err != nil {
+		return fmt.Errorf("rooms.FanOut: %w", err)
+	}
+	return s.notify(ctx, m, rs)
+}
+
+// fanOutReads reads, at once, the message and the recipients of a batch.
+func (s *Service) fanOutReads(ctx context.Context, m events.MessagePosted, batch []string) (*domain.Message, []store.Recipient, error) {
+	var (
+		msg *domain.Message
+		rs  []store.Recipient
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		msg, err = s.Store.Message(gctx, m.RoomID, m.MessageID)
+		return err
+	})
+	if len(batch) > 0 {
+		g.Go(func() (err error) {
+			rs, err = s.Store.Recipients(gctx, batch, m.SenderKey)
+			return err
+		})
+	}
+	return msg, rs, g.Wait()
+}
+
+// messageEvents are the live events of a message for the members keys
+// that are still active members (the sender among them): muting and
+// blocks hold back notifications, not the room's messages.
+func (s *Service) messageEvents(msg *domain.Message, keys []string, rs []store.Recipient) []store.FeedTo {
+	gone := map[string]bool{}
+	for _, r := range rs {
+		if r.Member == nil || r.Member.Status != domain.MemberActive {
+			gone[r.Key] = true
+		}
+	}
+	data := domain.MessageData{
+		RoomID: msg.RoomID, MessageID: msg.ID, Seq: msg.Seq, SenderID: msg.SenderID, Text: msg.Text, CreatedAt: msg.CreatedAt,
+	}
+	now := s.Clock.Now()
+	out := make([]store.FeedTo, 0, len(keys))
+	for _, k := range keys {
+		if gone[k] {
+			continue
+		}
+		ws, acc := domain.SplitMemberKey(k)
+		out = append(out, store.FeedTo{WorkspaceID: ws, AccountID: acc, Event: domain.MessageEvent(data, now)})
+	}
+	return out
 }
 
 // publishBatches publishes the events of batches 1 and on of a message.
@@ -105,15 +159,8 @@ func (s *Service) publishBatches(ctx context.Context, ev events.Event, m events.
 	return nil
 }
 
-// notify notifies the members keys of a message, as the job's rules say.
-func (s *Service) notify(ctx context.Context, m events.MessagePosted, keys []string) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	rs, err := s.Store.Recipients(ctx, keys, m.SenderKey)
-	if err != nil {
-		return fmt.Errorf("rooms.FanOut: %w", err)
-	}
+// notify notifies the recipients of a message, as the job's rules say.
+func (s *Service) notify(ctx context.Context, m events.MessagePosted, rs []store.Recipient) error {
 	now := s.Clock.Now()
 	senderWS, senderID := domain.SplitMemberKey(m.SenderKey)
 	var ns []*domain.Notification

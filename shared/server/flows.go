@@ -109,10 +109,12 @@ func (d *Deps) Withdrawals() *withdrawal.Service {
 func (d *Deps) Live() *live.Service {
 	d.hubOnce.Do(func() {
 		d.hub = &live.Hub{Store: d.Store, Clock: d.Clock, Restart: time.Second, Renew: 30 * time.Minute}
+		d.closers = append(d.closers, d.hub.Close)
 	})
+	cfg := d.Config
 	return &live.Service{
 		Store: d.Store, Sessions: d.Sessions(), Clock: d.Clock, Hub: d.hub,
-		KeepAlive: live.DefaultKeepAlive, MaxAge: live.DefaultMaxAge, Heartbeat: live.DefaultHeartbeat,
-		LiveFor: live.DefaultLiveFor, Relisten: live.DefaultRelisten,
+		KeepAlive: cfg.StreamKeepAlive, MaxAge: cfg.StreamMaxAge,
+		Heartbeat: cfg.StreamHeartbeat, LiveFor: cfg.StreamHeartbeat * 3 / 2, Relisten: live.Relisten,
 	}
 }

@@ -73,17 +73,19 @@ func (s *Store) ActiveMembers(ctx context.Context, workspaceID string, accountID
 	return slices.DeleteFunc(members, func(m *domain.Member) bool { return m.Status != domain.MemberActive }), nil
 }
 
-// Notify creates notifications. One that exists already is left as it is,
-// so a job that runs again notifies nobody twice. It returns how many it
-// created.
+// Notify creates notifications, each with its event in its member's live
+// feed. One that exists already is left as it is, so a job that runs
+// again notifies nobody twice. It returns how many it created.
 func (s *Store) Notify(ctx context.Context, ns []*domain.Notification) (int, error) {
 	if len(ns) == 0 {
 		return 0, nil
 	}
 	bw := s.fs.BulkWriter(ctx)
 	jobs := make([]*firestore.BulkWriterJob, 0, len(ns))
+	feed := make([]FeedTo, len(ns))
 	var errAll error
-	for _, n := range ns {
+	for i, n := range ns {
+		feed[i] = FeedTo{n.WorkspaceID, n.AccountID, domain.NotificationEvent(n)}
 		j, err := bw.Create(s.notification(n.WorkspaceID, n.AccountID, n.ID), n)
 		if err != nil {
 			errAll = errors.Join(errAll, err)
@@ -91,7 +93,10 @@ func (s *Store) Notify(ctx context.Context, ns []*domain.Notification) (int, err
 		}
 		jobs = append(jobs, j)
 	}
+	feedJobs, err := s.bulkFeed(bw, feed)
+	errAll = errors.Join(errAll, err)
 	bw.End()
+	errAll = errors.Join(errAll, createdOrExisting(feedJobs))
 	created := 0
 	for _, j := range jobs {
 		_, err := j.Results()
@@ -228,7 +233,8 @@ func (s *Store) SaveApproval(ctx context.Context, a *domain.Approval, seen time.
 }
 
 // Nudge records that a request's new device asked one member by e-mail:
-// the member is asked (n, their notification) and mailed (evs). ErrRaced
+// the member is asked (n, their notification, with its live event) and
+// mailed (evs). ErrRaced
 // if the request changed since it was read at seen; ErrExists if that
 // member was nudged already.
 func (s *Store) Nudge(ctx context.Context, a *domain.Approval, seen time.Time, n *domain.Notification, evs []events.Event) error {
@@ -246,7 +252,9 @@ func (s *Store) Nudge(ctx context.Context, a *domain.Approval, seen time.Time, n
 	}, firestore.MaxAttempts(1))
 	switch code(err) {
 	case codes.OK:
-		return nil
+		// The member's live feed gets the notification after: if the
+		// approvals job asked them already, its event is there.
+		return s.Feed(ctx, []FeedTo{{n.WorkspaceID, n.AccountID, domain.NotificationEvent(n)}})
 	case codes.AlreadyExists:
 		return ErrExists
 	case codes.FailedPrecondition, codes.NotFound:

@@ -59,8 +59,9 @@ type roomEntry struct {
 }
 
 // CreateRoom stores a new room, with the workspaces of its members (so a
-// withdrawal finds it) and each member's entry, in one commit (a room of
-// 1,000 members is 1,001 writes, well within a commit's 10 MiB); ErrExists
+// withdrawal finds it), each member's entry and the room event of each
+// member's live feed, in one commit (a room of 1,000 members is 2,001
+// writes, well within a commit's 10 MiB); ErrExists
 // if a room with its ID exists (the self room or the direct room of a
 // pair, created concurrently).
 func (s *Store) CreateRoom(ctx context.Context, r *domain.Room) error {
@@ -72,6 +73,10 @@ func (s *Store) CreateRoom(ctx context.Context, r *domain.Room) error {
 		for _, k := range r.MemberKeys {
 			e := roomEntry{MemberKey: k, RoomID: r.ID, ActiveAt: r.CreatedAt.UnixMicro()}
 			if err := tx.Create(s.entry(r.ID, k), e); err != nil {
+				return err
+			}
+			ws, acc := domain.SplitMemberKey(k)
+			if err := s.createFeed(tx, []FeedTo{{ws, acc, domain.RoomCreatedEvent(r.ID, r.CreatedAt)}}); err != nil {
 				return err
 			}
 		}
@@ -180,26 +185,39 @@ func (s *Store) Messages(ctx context.Context, roomID string, afterSeq int64, lim
 
 // MarkRead moves a member's read position in a room up to seq; a lower
 // seq than the position leaves it (Firestore's maximum transform, so two
-// devices marking at once cannot move it back).
+// devices marking at once cannot move it back). The member's live feed
+// gets the read event, so their other devices follow.
 func (s *Store) MarkRead(ctx context.Context, roomID, key string, seq int64, now time.Time) error {
-	_, err := s.entry(roomID, key).Set(ctx, map[string]any{
+	ws, acc := domain.SplitMemberKey(key)
+	bw := s.fs.BulkWriter(ctx)
+	read, err := bw.Set(s.entry(roomID, key), map[string]any{
 		"readSeq": firestore.FieldTransformMaximum(seq), "updatedAt": now,
 	}, firestore.MergeAll)
-	return wrap("store.MarkRead", err)
+	if err != nil {
+		bw.End()
+		return wrap("store.MarkRead", err)
+	}
+	feed, err := s.bulkFeed(bw, []FeedTo{{ws, acc, domain.ReadEvent(roomID, seq, now)}})
+	bw.End()
+	if err == nil {
+		_, err = read.Results()
+	}
+	return wrap("store.MarkRead", errors.Join(err, createdOrExisting(feed)))
 }
 
-// ActivateRoom moves the last activity of a room forward to at
+// ActivateRoom adds live events to members' feeds (one that exists is
+// left), and moves the last activity of a room forward to at
 // (microseconds since the Unix epoch) in the entries of the members keys:
 // an entry already later keeps its time (Firestore's maximum transform, so
 // a redelivered or late fan-out never moves it back), and a member without
 // an entry (one a withdrawal took out of the room) gets none.
-func (s *Store) ActivateRoom(ctx context.Context, roomID string, keys []string, at int64) error {
-	if len(keys) == 0 {
+func (s *Store) ActivateRoom(ctx context.Context, roomID string, keys []string, at int64, feed []FeedTo) error {
+	if len(keys) == 0 && len(feed) == 0 {
 		return nil
 	}
 	bw := s.fs.BulkWriter(ctx)
+	feedJobs, errAll := s.bulkFeed(bw, feed)
 	jobs := make([]*firestore.BulkWriterJob, 0, len(keys))
-	var errAll error
 	for _, k := range keys {
 		j, err := bw.Update(s.entry(roomID, k), []firestore.Update{{Path: "activeAt", Value: firestore.FieldTransformMaximum(at)}})
 		if err != nil {
@@ -214,7 +232,7 @@ func (s *Store) ActivateRoom(ctx context.Context, roomID string, keys []string, 
 			errAll = errors.Join(errAll, err)
 		}
 	}
-	return wrap("store.ActivateRoom", errAll)
+	return wrap("store.ActivateRoom", errors.Join(errAll, createdOrExisting(feedJobs)))
 }
 
 // RoomCursor is a position in a member's room list: the last activity

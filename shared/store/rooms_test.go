@@ -50,7 +50,7 @@ func TestRoomEntries(t *testing.T) {
 	// repeat, does not move it back; nobody gains an entry.
 	at := t0.Add(time.Minute).UnixMicro()
 	for _, when := range []int64{at, at - 1, t0.UnixMicro()} {
-		if err := s.ActivateRoom(ctx, rooms[0].ID, []string{amy, "ws:gone"}, when); err != nil {
+		if err := s.ActivateRoom(ctx, rooms[0].ID, []string{amy, "ws:gone"}, when, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,214 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Helpers of the live events tests (PRODUCT.md F19, API.md "Live
+// events"): a client of GET /v1/me/events that parses the stream as
+// API.md frames it.
+
+// liveEvent is one server-sent event.
+type liveEvent struct {
+	ID   string
+	Name string
+	Data string
+}
+
+// decode decodes the event's data, which must be one JSON value.
+func (ev liveEvent) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(ev.Data), v); err != nil {
+		t.Fatalf("%s event data %q: %v", ev.Name, ev.Data, err)
+	}
+}
+
+// liveStream is an open stream; its events arrive on events, and ended
+// is closed when the server ends it.
+type liveStream struct {
+	t        testing.TB
+	events   chan liveEvent
+	comments chan string
+	ended    chan struct{}
+	cancel   context.CancelFunc
+}
+
+// openStream opens a stream as s, resuming after lastEventID if it is set
+// (the Last-Event-ID header), and requires 200 text/event-stream. The
+// stream is closed when the test ends.
+func (e *env) openStream(s session, lastEventID string) *liveStream {
+	e.t.Helper()
+	return e.openStreamWith(s, "Last-Event-ID", lastEventID)
+}
+
+// openStreamWith opens a stream as s with one more header (none if value
+// is empty).
+func (e *env) openStreamWith(s session, header, value string) *liveStream {
+	e.t.Helper()
+	res, cancel := e.streamRequest(s.AccessToken, "", header, value)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		res.Body.Close()
+		cancel()
+		e.t.Fatalf("GET /v1/me/events = %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	ls := &liveStream{t: e.t, events: make(chan liveEvent, 1000), comments: make(chan string, 100), ended: make(chan struct{}), cancel: cancel}
+	go ls.read(res)
+	e.t.Cleanup(ls.close)
+	return ls
+}
+
+// streamRequest sends GET /v1/me/events with a bearer token (none if
+// empty), a query and a header; the caller closes the body.
+func (e *env) streamRequest(token, query, header, value string) (*http.Response, context.CancelFunc) {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	path := "/v1/me/events"
+	if query != "" {
+		path += "?" + query
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", e.s.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if value != "" {
+		req.Header.Set(header, value)
+	}
+	res, err := http.DefaultClient.Do(req) // no client timeout: the stream lasts
+	if err != nil {
+		cancel()
+		e.t.Fatalf("GET %s: %v", path, err)
+	}
+	return res, cancel
+}
+
+// read parses the stream: blank-line separated blocks of "field: value"
+// lines; a line starting with ':' is a comment.
+func (ls *liveStream) read(res *http.Response) {
+	defer close(ls.ended)
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	var ev liveEvent
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if ev.Name != "" || ev.Data != "" {
+				ls.events <- ev
+			}
+			ev = liveEvent{}
+		case strings.HasPrefix(line, ":"):
+			select {
+			case ls.comments <- strings.TrimSpace(line[1:]):
+			default:
+			}
+		default:
+			field, value, _ := strings.Cut(line, ":")
+			value = strings.TrimPrefix(value, " ")
+			switch field {
+			case "id":
+				ev.ID = value
+			case "event":
+				ev.Name = value
+			case "data":
+				if ev.Data != "" {
+					ls.t.Errorf("an event with more than one data line: %q", line)
+				}
+				ev.Data = value
+			}
+		}
+	}
+}
+
+// close ends the stream from the client's side.
+func (ls *liveStream) close() { ls.cancel() }
+
+// liveWait bounds how long a test waits for an event that must come.
+const liveWait = 15 * time.Second
+
+// next returns the next event, failing the test if none comes in time.
+func (ls *liveStream) next() liveEvent {
+	ls.t.Helper()
+	select {
+	case ev := <-ls.events:
+		return ev
+	case <-time.After(liveWait):
+		ls.t.Fatalf("no event within %s", liveWait)
+	}
+	return liveEvent{}
+}
+
+// nextOf returns the next event of a name, skipping others.
+func (ls *liveStream) nextOf(name string) liveEvent {
+	ls.t.Helper()
+	deadline := time.After(liveWait)
+	for {
+		select {
+		case ev := <-ls.events:
+			if ev.Name == name {
+				return ev
+			}
+		case <-deadline:
+			ls.t.Fatalf("no %s event within %s", name, liveWait)
+		}
+	}
+}
+
+// none requires that no event of a name arrives within d (a quiet
+// period after which the event would have arrived long since).
+func (ls *liveStream) none(name string, d time.Duration) {
+	ls.t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case ev := <-ls.events:
+			if ev.Name == name {
+				ls.t.Fatalf("unexpected %s event: %s", name, ev.Data)
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
+
+// waitEnded requires the server to end the stream in time.
+func (ls *liveStream) waitEnded() {
+	ls.t.Helper()
+	select {
+	case <-ls.ended:
+	case <-time.After(liveWait):
+		ls.t.Fatalf("the stream did not end within %s", liveWait)
+	}
+}
+
+// liveMessage is the data of a message event.
+type liveMessage struct {
+	RoomID    string    `json:"roomId"`
+	MessageID string    `json:"messageId"`
+	Seq       int64     `json:"seq"`
+	SenderID  string    `json:"senderId"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// refreshed returns s with fresh tokens (POST /v1/token/refresh), for a
+// test that moved the clock past the access token's life.
+func (e *env) refreshed(s session) session {
+	e.t.Helper()
+	r := e.refresh(s.RefreshToken)
+	requireStatus(e.t, r, http.StatusOK)
+	var out session
+	r.JSON(e.t, &out)
+	out.DeviceToken = s.DeviceToken
+	return out
+}
