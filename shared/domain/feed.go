@@ -33,6 +33,10 @@ type FeedEvent struct {
 	Kind string `firestore:"kind"`
 	// Data is the event's JSON as API.md defines it.
 	Data string `firestore:"data"`
+	// FromWorkspaceID is the workspace of whoever caused it (a message's
+	// sender, a notification's cause), if another member: a withdrawal
+	// (F18) deletes what its members caused in other workspaces.
+	FromWorkspaceID string `firestore:"fromWorkspaceId,omitempty"`
 	// At is when it was committed (the store sets it): the feed's order.
 	At time.Time `firestore:"at,serverTimestamp"`
 	// CreatedAt is when it was made, by the product's clock: a resume
@@ -63,10 +67,12 @@ type MessageData struct {
 }
 
 // MessageEvent is the event of a message posted in one of the member's
-// rooms.
-func MessageEvent(m MessageData, now time.Time) *FeedEvent {
+// rooms by a member of the workspace senderWS.
+func MessageEvent(m MessageData, senderWS string, now time.Time) *FeedEvent {
 	m.CreatedAt = m.CreatedAt.UTC()
-	return feedEvent("m-"+m.MessageID, FeedMessage, m, now)
+	e := feedEvent("m-"+m.MessageID, FeedMessage, m, now)
+	e.FromWorkspaceID = senderWS
+	return e
 }
 
 type readData struct {
@@ -97,7 +103,9 @@ func RoomChangedEvent(roomID, change string, now time.Time) *FeedEvent {
 // NotificationEvent is the event of a notification created for the
 // member: the notification as the API lists it.
 func NotificationEvent(n *Notification) *FeedEvent {
-	return feedEvent("n-"+n.ID, FeedNotification, n.View(), n.CreatedAt)
+	e := feedEvent("n-"+n.ID, FeedNotification, n.View(), n.CreatedAt)
+	e.FromWorkspaceID = n.FromWorkspaceID
+	return e
 }
 
 // IsFeedEventID reports whether id can name a feed event: an ID of its

@@ -130,13 +130,14 @@ func (s *Service) messageEvents(msg *domain.Message, keys []string, rs []store.R
 		RoomID: msg.RoomID, MessageID: msg.ID, Seq: msg.Seq, SenderID: msg.SenderID, Text: msg.Text, CreatedAt: msg.CreatedAt,
 	}
 	now := s.Clock.Now()
+	senderWS, _ := domain.SplitMemberKey(msg.SenderKey)
 	out := make([]store.FeedTo, 0, len(keys))
 	for _, k := range keys {
 		if gone[k] {
 			continue
 		}
 		ws, acc := domain.SplitMemberKey(k)
-		out = append(out, store.FeedTo{WorkspaceID: ws, AccountID: acc, Event: domain.MessageEvent(data, now)})
+		out = append(out, store.FeedTo{WorkspaceID: ws, AccountID: acc, Event: domain.MessageEvent(data, senderWS, now)})
 	}
 	return out
 }

@@ -93,7 +93,7 @@ const (
 var leafCollections = map[string]bool{
 	colMessages: true, colSeqs: true, colReads: true, colPresence: true, colInviteUses: true, colNudges: true,
 	colNotifications: true, colExternalMembers: true, colAddedBy: true, colBlocks: true, colQRLink: true, colDevices: true,
-	colApprovalGate: true,
+	colApprovalGate: true, colFeed: true, colLiveDevices: true,
 }
 
 // subcollections names the subcollections that documents of a collection
@@ -103,8 +103,8 @@ var leafCollections = map[string]bool{
 // members/s); querying the known ones costs ~5 ms each, in parallel. The
 // rest (the workspace's own document, rooms) is asked.
 var subcollections = map[string][]string{
-	colMembers:   {colNotifications, colExternalMembers, colAddedBy, colBlocks, colQRLink},
-	colAccounts:  {colDevices, colApprovalGate},
+	colMembers:   {colNotifications, colExternalMembers, colAddedBy, colBlocks, colQRLink, colFeed},
+	colAccounts:  {colDevices, colApprovalGate, colLiveDevices},
 	colApprovals: {colNudges},
 }
 
@@ -165,6 +165,7 @@ func (s *Store) DeleteWithdrawn(ctx context.Context, d Deletion) (DeletionResult
 		x.query(s.fs.CollectionGroup(colAddedBy).Where("workspaceId", "==", d.WorkspaceID).OrderBy("addedAt", firestore.Asc), false),
 		x.query(s.fs.CollectionGroup(colBlocks).Where("workspaceId", "==", d.WorkspaceID).OrderBy("blockedAt", firestore.Asc), false),
 		x.query(s.fs.CollectionGroup(colNotifications).Where("fromWorkspaceId", "==", d.WorkspaceID).OrderBy("createdAt", firestore.Asc), false),
+		x.query(s.fs.CollectionGroup(colFeed).Where("fromWorkspaceId", "==", d.WorkspaceID).OrderBy("createdAt", firestore.Asc), false),
 		// 2. Rooms.
 		x.rooms,
 		// 3. The workspace's top-level documents.

@@ -693,10 +693,11 @@ func TestF14FanoutBigRoom(t *testing.T) {
 	var total int64
 	for i, run := range runs {
 		// Its claim and mark as done, at most a batch of notifications
-		// and of the room's activity in the members' entries (the root:
-		// the sender's too), and (the root) the batch events through the
-		// outbox.
-		if run.writes > 2+2*f14FanoutBatch+1+2*3 {
+		// with their live events, of message events and of the room's
+		// activity in the members' entries (the root: the sender's
+		// message event and entry too), and (the root) the batch events
+		// through the outbox.
+		if run.writes > 2+4*f14FanoutBatch+2+2*3 {
 			t.Errorf("run %d wrote %d documents: more than a batch of %d", i, run.writes, f14FanoutBatch)
 		}
 		if run.reads > 2*f14FanoutBatch+20 {
@@ -704,8 +705,8 @@ func TestF14FanoutBigRoom(t *testing.T) {
 		}
 		total += run.writes - 2
 	}
-	if total < 999+1000 {
-		t.Errorf("the runs wrote %d documents besides their claims, fewer than the 999 notifications and 1,000 entries", total)
+	if total < 2*999+2*1000 {
+		t.Errorf("the runs wrote %d documents besides their claims, fewer than the 999 notifications and their events, and 1,000 entries and message events", total)
 	}
 	t.Logf("fan-out runs: %+v", runs)
 	entries := e.f14Docs(roomDoc(r.RoomID) + "/reads")

@@ -281,7 +281,7 @@ func TestF19SessionEndClosesTheStream(t *testing.T) {
 		}
 		s.waitEnded()
 	}
-	t.Run("logout", func(t *testing.T) {
+	e.step(t, "logout", func(t *testing.T) {
 		b := e.colleague(a, "logout")
 		keep := e.login(a.WorkspaceID, "logout@acme.example", b.DeviceToken)
 		sb, sk := e.openStream(b, ""), e.openStream(keep, "")
@@ -289,13 +289,21 @@ func TestF19SessionEndClosesTheStream(t *testing.T) {
 		end(t, sb)
 		sk.none("session_revoked", time.Second) // the same member's other session lives on
 	})
-	t.Run("member deleted", func(t *testing.T) {
+	e.step(t, "member deleted", func(t *testing.T) {
 		c := e.colleague(a, "deleted")
 		sc := e.openStream(c, "")
 		e.memberDeleted(a, a.WorkspaceID, c.AccountID)
 		end(t, sc)
 	})
-	t.Run("device revoked", func(t *testing.T) {
+	e.step(t, "workspace withdrawn", func(t *testing.T) {
+		w := e.ownerSession("gone", "owner@gone.example")
+		m := e.colleague(w, "m")
+		sw, sm := e.openStream(w, ""), e.openStream(m, "")
+		e.mustWithdraw(w, "gone", "Acme gone")
+		end(t, sw)
+		end(t, sm)
+	})
+	e.step(t, "device revoked", func(t *testing.T) {
 		d := e.colleague(a, "device")
 		other := e.login(a.WorkspaceID, "device@acme.example", d.DeviceToken)
 		sd := e.openStream(d, "")
