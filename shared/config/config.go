@@ -103,6 +103,11 @@ type Config struct {
 	// OutboxGrace is how old an outbox event must be before the relay
 	// republishes it, so it does not race the request that wrote it.
 	OutboxGrace time.Duration `env:"WORKGATE_OUTBOX_GRACE" default:"10s"`
+	// FirestoreConnections is how many gRPC connections to Firestore a
+	// function spreads its calls over: each live stream holds one
+	// listener, and a connection carries about 100 at once (Terraform
+	// raises it for the events service).
+	FirestoreConnections int `env:"WORKGATE_FIRESTORE_CONNECTIONS" default:"1"`
 	// StreamKeepAlive is how often an idle live stream writes a comment
 	// (API.md: at least every 25 s, under proxies' idle timeouts).
 	StreamKeepAlive time.Duration `env:"WORKGATE_STREAM_KEEPALIVE" default:"20s"`
@@ -183,6 +188,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TrustedProxyHops < 0 || c.RateLimitFactor < 1 {
 		problems = append(problems, errors.New("WORKGATE_TRUSTED_PROXY_HOPS must be >= 0 and WORKGATE_RATE_LIMIT_FACTOR >= 1"))
+	}
+	if c.FirestoreConnections < 1 || c.FirestoreConnections > 64 {
+		problems = append(problems, errors.New("WORKGATE_FIRESTORE_CONNECTIONS must be in 1..64"))
 	}
 	if c.StreamKeepAlive <= 0 || c.StreamKeepAlive > 25*time.Second || c.StreamMaxAge <= 0 || c.StreamMaxAge > 59*time.Minute ||
 		c.StreamHeartbeat <= 0 || c.StreamHeartbeat > 4*time.Minute {

@@ -23,7 +23,7 @@ func TestUnknownAccountHashes(t *testing.T) {
 	t.Parallel()
 	testenv.RequireEmulators(t)
 	ctx := context.Background()
-	st, err := store.Open(ctx, testenv.Project(t), nil)
+	st, err := store.Open(ctx, testenv.Project(t), nil, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func newLimiter(tb testing.TB) (*Limiter, *fixedClock, *store.Meter) {
 	tb.Helper()
 	testenv.RequireEmulators(tb)
 	m := &store.Meter{}
-	s, err := store.Open(context.Background(), testenv.Project(tb), m)
+	s, err := store.Open(context.Background(), testenv.Project(tb), m, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -127,7 +127,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 	if opts.Meter == nil {
 		opts.Meter = &store.Meter{}
 	}
-	if d.Store, err = store.Open(ctx, cfg.Project, opts.Meter); err != nil {
+	if d.Store, err = store.Open(ctx, cfg.Project, opts.Meter, cfg.FirestoreConnections); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.Store.Close)

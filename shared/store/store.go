@@ -16,9 +16,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"cloud.google.com/go/firestore"
+	"google.golang.org/api/option"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -61,10 +63,17 @@ type Store struct {
 
 // Open connects to the project's Firestore (the emulator when
 // FIRESTORE_EMULATOR_HOST is set). A non-nil meter counts every operation.
-func Open(ctx context.Context, project string, meter *Meter) (*Store, error) {
+// Connections, if above 1, is how many gRPC connections to Firestore the
+// client spreads its calls over (not with the emulator): Google's front
+// ends take about 100 concurrent streams per connection, and each live
+// stream's listener is one.
+func Open(ctx context.Context, project string, meter *Meter, connections int) (*Store, error) {
 	opts, err := meterOptions(meter)
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: %w", err)
+	}
+	if connections > 1 && os.Getenv("FIRESTORE_EMULATOR_HOST") == "" {
+		opts = append(opts, option.WithGRPCConnectionPool(connections))
 	}
 	fs, err := firestore.NewClient(ctx, project, opts...)
 	if err != nil {

@@ -16,7 +16,7 @@ func newStore(tb testing.TB) (*Store, *Meter) {
 	tb.Helper()
 	testenv.RequireEmulators(tb)
 	m := &Meter{}
-	s, err := Open(context.Background(), testenv.Project(tb), m)
+	s, err := Open(context.Background(), testenv.Project(tb), m, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}
