@@ -39,7 +39,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 	"gopkg.in/yaml.v3"
 
-	"github.com/workgate/workgate/shared/live"
+	"github.com/workgate/workgate/shared/config"
 )
 
 // tfDir is the Terraform root module, relative to this package.
@@ -404,8 +404,9 @@ func TestTerraformPlan(t *testing.T) {
 
 // TestTerraformEventsService: the live event stream (F19) is a Cloud Run
 // service of its own, reached through the load balancer at /v1/me/events,
-// that lets a stream run past live.DefaultMaxAge (the server ends it
-// there), holds many idle streams per instance and sends a device back to
+// that lets a stream run past its max age (where the server ends it, by
+// the configuration its env gives), holds many idle streams per instance
+// and sends a device back to
 // the instance of its previous stream; the short request paths keep 60s,
 // no affinity and their concurrency.
 func TestTerraformEventsService(t *testing.T) {
@@ -425,8 +426,13 @@ func TestTerraformEventsService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if timeout <= live.DefaultMaxAge {
-		t.Errorf("%s: timeout %s does not let a stream reach live.DefaultMaxAge (%s) and end itself", svc.addr, timeout, live.DefaultMaxAge)
+	plain, _ := envOf(t, svc.block(t, "template.containers"))
+	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := plain[k]; return v, ok })
+	if err != nil {
+		t.Fatalf("%s: the configuration its env gives: %v", svc.addr, err)
+	}
+	if timeout <= cfg.StreamMaxAge {
+		t.Errorf("%s: timeout %s does not let a stream reach its max age (%s) and end itself", svc.addr, timeout, cfg.StreamMaxAge)
 	}
 	wantBool(t, svc, "template.session_affinity", true)
 	if c := svc.int(t, "template.max_instance_request_concurrency"); c <= DefaultConcurrency {

@@ -747,7 +747,7 @@ func TestLiveEvents(t *testing.T) {
 		name, kind, data string
 		wantErr          bool
 	}{
-		{"message", domain.FeedMessage, domain.MessageEvent(domain.MessageData{RoomID: "r1", MessageID: "m1", Seq: 17, SenderID: "a2", Text: "hi", CreatedAt: now}, now).Data, false},
+		{"message", domain.FeedMessage, domain.MessageEvent(domain.MessageData{RoomID: "r1", MessageID: "m1", Seq: 17, SenderID: "a2", Text: "hi", CreatedAt: now}, "acme", now).Data, false},
 		{"read", domain.FeedRead, domain.ReadEvent("r1", 17, now).Data, false},
 		{"room created", domain.FeedRoom, domain.RoomCreatedEvent("r1", now).Data, false},
 		{"room changed", domain.FeedRoom, domain.RoomChangedEvent("r1", "name", now).Data, false},
