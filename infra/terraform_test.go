@@ -38,6 +38,8 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 	"gopkg.in/yaml.v3"
+
+	"github.com/workgate/workgate/shared/config"
 )
 
 // tfDir is the Terraform root module, relative to this package.
@@ -55,7 +57,8 @@ var tfVars = map[string]cty.Value{
 // with more routes, exact and subtree routes side by side, several secrets and
 // grants, minute durations, subscriptions named apart from their functions, a
 // dev HTTP and a dev push function (with their own subscription and
-// dead-letter topic), and a composite index.
+// dead-letter topic), a composite index, and Cloud Run settings of every
+// kind of function (a stream, a slow job, a slow push endpoint).
 const syntheticTopology = `
 functions:
   - name: web
@@ -65,12 +68,20 @@ functions:
     http: ["/v1/items", "/v1/items/"]
     publishes: [work]
     secrets: [SHARED_KEY, API_TOKEN]
+  - name: stream
+    http: ["/v1/stream"]
+    timeoutSeconds: 3600
+    concurrency: 1000
+    sessionAffinity: true
   - name: ticker
     schedule: "*/5 * * * *"
     publishes: [work, other]
+    timeoutSeconds: 300
   - name: worker
     topic: work
     secrets: [SHARED_KEY]
+    timeoutSeconds: 600
+    concurrency: 1
   - name: other-worker
     topic: other
   - name: devtool
@@ -83,7 +94,7 @@ functions:
     dev: true
 topics: [{name: work}, {name: work-dead}, {name: other}, {name: other-dead}, {name: dev-dead}]
 subscriptions:
-  - {name: work-to-worker, topic: work, function: worker, ackDeadlineSeconds: 60,
+  - {name: work-to-worker, topic: work, function: worker, ackDeadlineSeconds: 600,
      retry: {minimumBackoff: 1m0s, maximumBackoff: 10m}, deadLetter: {topic: work-dead, maxDeliveryAttempts: 5}}
   - {name: other-to-worker, topic: other, function: other-worker, ackDeadlineSeconds: 10,
      retry: {minimumBackoff: 90s, maximumBackoff: 1m30s}, deadLetter: {topic: other-dead, maxDeliveryAttempts: 100}}
@@ -391,6 +402,69 @@ func TestTerraformPlan(t *testing.T) {
 	}
 }
 
+// TestTerraformEventsService: the live event stream (F19) is a Cloud Run
+// service of its own, reached through the load balancer at /v1/me/events,
+// that lets a stream run past its max age (where the server ends it, by
+// the configuration its env gives), holds many idle streams per instance
+// and sends a device back to
+// the instance of its previous stream; the short request paths keep 60s,
+// no affinity and their concurrency.
+func TestTerraformEventsService(t *testing.T) {
+	doc, err := os.ReadFile("topology.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := planTerraform(t, parseTerraform(t), doc)
+
+	svc := p.instance(t, "google_cloud_run_v2_service.function", "events")
+	wantStr(t, svc, "template.timeout", "3600s")
+	timeout, err := time.ParseDuration(svc.str(t, "template.timeout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := envOf(t, svc.block(t, "template.containers"))
+	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := plain[k]; return v, ok })
+	if err != nil {
+		t.Fatalf("%s: the configuration its env gives: %v", svc.addr, err)
+	}
+	if timeout <= cfg.StreamMaxAge {
+		t.Errorf("%s: timeout %s does not let a stream reach its max age (%s) and end itself", svc.addr, timeout, cfg.StreamMaxAge)
+	}
+	wantBool(t, svc, "template.session_affinity", true)
+	if c := svc.int(t, "template.max_instance_request_concurrency"); c <= DefaultConcurrency {
+		t.Errorf("%s: concurrency %d, want more than the short paths' %d (an idle stream costs little)", svc.addr, c, DefaultConcurrency)
+	}
+	// Request-based billing: a stream is a request, so it has CPU.
+	wantBool(t, svc, "template.containers.resources.cpu_idle", true)
+
+	var rule *tfNode
+	for _, r := range p.instance(t, "google_compute_url_map.https", "").block(t, "path_matcher").blocks["path_rule"] {
+		if slices.Contains(r.strings(t, "paths"), "/v1/me/events") {
+			rule = r
+		}
+	}
+	if rule == nil {
+		t.Fatal("no path rule for /v1/me/events")
+	}
+	wantStr(t, rule, "service", ref("google_compute_backend_service.function", "events", "id"))
+	wantStr(t, p.instance(t, "google_compute_backend_service.function", "events"), "backend.group",
+		ref("google_compute_region_network_endpoint_group.function", "events", "id"))
+
+	for _, f := range top.Deployed() {
+		if f.Name == "events" || !isHTTP(f) {
+			continue
+		}
+		other := p.instance(t, "google_cloud_run_v2_service.function", f.Name)
+		wantStr(t, other, "template.timeout", "60s")
+		wantBool(t, other, "template.session_affinity", false)
+		wantInt(t, other, "template.max_instance_request_concurrency", DefaultConcurrency)
+	}
+}
+
 func checkInstances(t *testing.T, p *tfPlan, top *Topology) {
 	for _, tc := range perTopology {
 		want := slices.Sorted(slices.Values(tc.keys(top)))
@@ -465,6 +539,12 @@ func checkServices(t *testing.T, p *tfPlan, top *Topology) {
 		if diff := cmp.Diff(wantSecrets, secrets); diff != "" {
 			t.Errorf("%s: secret env (-want +got):\n%s", svc.addr, diff)
 		}
+
+		// The Cloud Run settings of the topology, its defaults where it
+		// has none.
+		wantStr(t, svc, "template.timeout", cloudRunSeconds(f.Timeout()))
+		wantInt(t, svc, "template.max_instance_request_concurrency", f.MaxConcurrency())
+		wantBool(t, svc, "template.session_affinity", f.SessionAffinity)
 
 		// A push request lasts up to the ack deadline; the service must let it.
 		timeout, err := time.ParseDuration(svc.str(t, "template.timeout"))
@@ -643,6 +723,8 @@ func checkScheduler(t *testing.T, p *tfPlan, top *Topology) {
 		wantStr(t, n, "http_target.uri", uri)
 		wantStr(t, n, "http_target.oidc_token.service_account_email", ref("google_service_account.invoker", "", "email"))
 		wantStr(t, n, "http_target.oidc_token.audience", invokerAudience(f))
+		// The job waits as long as the service lets the call run.
+		wantStr(t, n, "attempt_deadline", cloudRunSeconds(f.Timeout()))
 	}
 }
 
@@ -659,6 +741,11 @@ func checkLoadBalancer(t *testing.T, p *tfPlan, top *Topology) {
 		be := p.instance(t, "google_compute_backend_service.function", f.Name)
 		wantStr(t, be, "load_balancing_scheme", "EXTERNAL_MANAGED")
 		wantStr(t, be, "backend.group", ref("google_compute_region_network_endpoint_group.function", f.Name, "id"))
+		// Google refuses a timeout on a backend service of serverless
+		// NEGs; the Cloud Run service's timeout is what applies.
+		if _, ok := be.attrs["timeout_sec"]; ok {
+			t.Errorf("%s: sets timeout_sec, which a serverless NEG backend refuses", be.addr)
+		}
 		for _, n := range []*tfNode{neg, be} {
 			if name := n.str(t, "name"); !computeName.MatchString(name) {
 				t.Errorf("%s: name %q is not a valid Compute Engine name", n.addr, name)
@@ -878,6 +965,10 @@ func queryScope(idx Index) string {
 func pubsubSeconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
+
+// cloudRunSeconds is a duration as Cloud Run and Cloud Scheduler take it
+// ("3600s").
+func cloudRunSeconds(d time.Duration) string { return fmt.Sprintf("%ds", int(d.Seconds())) }
 
 // routePath is a route as a URL map path: a route ending in "/" owns its
 // subtree, any other route is that exact path.
@@ -1407,6 +1498,17 @@ func wantStr(tb testing.TB, n *tfNode, path, want string) {
 	tb.Helper()
 	if got := n.str(tb, path); got != want {
 		tb.Errorf("%s: %s = %q, want %q", n.addr, path, got, want)
+	}
+}
+
+func wantBool(tb testing.TB, n *tfNode, path string, want bool) {
+	tb.Helper()
+	v, err := convert.Convert(n.value(tb, path), cty.Bool)
+	if err != nil {
+		tb.Fatalf("%s: %s: %v", n.addr, path, err)
+	}
+	if got := v.True(); got != want {
+		tb.Errorf("%s: %s = %v, want %v", n.addr, path, got, want)
 	}
 }
 

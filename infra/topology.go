@@ -40,6 +40,55 @@ type Function struct {
 	Dev       bool     `yaml:"dev"`
 	Publishes []string `yaml:"publishes"`
 	Secrets   []string `yaml:"secrets"`
+
+	// The Cloud Run settings below are optional; unset, a function gets the
+	// defaults that suit a short request. A function whose requests last
+	// long (a stream) sets them, and so is a service of its own: its
+	// requests never hold the instances of the short request paths.
+
+	// TimeoutSeconds is how long Cloud Run lets one request run before it
+	// answers 504 and cuts the connection: 1..3600 (Cloud Run's bounds).
+	// A push function's covers its subscriptions' ack deadlines; a
+	// scheduled function's is also its job's attempt deadline, which Cloud
+	// Scheduler bounds to 15..1800. Absent (nil) means
+	// DefaultTimeoutSeconds.
+	TimeoutSeconds *int `yaml:"timeoutSeconds"`
+	// Concurrency is how many requests one instance serves at once:
+	// 1..1000 (Cloud Run's bounds). Absent (nil) means DefaultConcurrency.
+	Concurrency *int `yaml:"concurrency"`
+	// SessionAffinity asks Cloud Run to send a client's requests to the
+	// instance that served its earlier ones (a cookie; best effort: an
+	// instance that is gone or full passes the client on). HTTP functions
+	// only: Pub/Sub and Scheduler keep no cookie.
+	SessionAffinity bool `yaml:"sessionAffinity"`
+}
+
+// Defaults of a function's Cloud Run settings. infra/terraform/main.tf
+// repeats them (Terraform cannot read Go); its test keeps the two equal.
+const (
+	// DefaultTimeoutSeconds covers every short request and the longest ack
+	// deadline of today's push subscriptions.
+	DefaultTimeoutSeconds = 60
+	// DefaultConcurrency is Cloud Run's own default; argon2id hashing is
+	// bounded apart from it (WORKGATE_HASH_CONCURRENCY).
+	DefaultConcurrency = 80
+)
+
+// Timeout is how long Cloud Run lets one request of the function run.
+func (f Function) Timeout() time.Duration {
+	if f.TimeoutSeconds == nil {
+		return DefaultTimeoutSeconds * time.Second
+	}
+	return time.Duration(*f.TimeoutSeconds) * time.Second
+}
+
+// MaxConcurrency is how many requests one instance of the function serves
+// at once.
+func (f Function) MaxConcurrency() int {
+	if f.Concurrency == nil {
+		return DefaultConcurrency
+	}
+	return *f.Concurrency
 }
 
 // Topic is a Pub/Sub topic.
@@ -143,6 +192,9 @@ func (t *Topology) Validate() error {
 		if triggers != 1 {
 			return fmt.Errorf("function %q: needs exactly one trigger (http, topic or schedule)", f.Name)
 		}
+		if err := f.validateRun(); err != nil {
+			return err
+		}
 		for _, r := range f.HTTP {
 			if !strings.HasPrefix(r, "/") || strings.ContainsAny(r, " {}*") {
 				return fmt.Errorf("function %q: bad route %q", f.Name, r)
@@ -198,9 +250,32 @@ func (t *Topology) Validate() error {
 		if s.AckDeadlineSeconds < 10 || s.AckDeadlineSeconds > 600 {
 			return fmt.Errorf("subscription %q: ackDeadlineSeconds must be 10..600", s.Name)
 		}
+		// A push is acknowledged by its answer: a request cut off by
+		// Cloud Run before the deadline is redelivered, and redelivered.
+		if time.Duration(s.AckDeadlineSeconds)*time.Second > f.Timeout() {
+			return fmt.Errorf("subscription %q: ackDeadlineSeconds %d exceeds function %q's timeout of %s", s.Name, s.AckDeadlineSeconds, f.Name, f.Timeout())
+		}
 		if s.Retry.MinimumBackoff <= 0 || s.Retry.MaximumBackoff < s.Retry.MinimumBackoff || s.Retry.MaximumBackoff > 600*time.Second {
 			return fmt.Errorf("subscription %q: bad retry policy", s.Name)
 		}
+	}
+	return nil
+}
+
+// validateRun checks a function's Cloud Run settings against the bounds of
+// Cloud Run and Cloud Scheduler.
+func (f Function) validateRun() error {
+	if t := f.TimeoutSeconds; t != nil && (*t < 1 || *t > 3600) {
+		return fmt.Errorf("function %q: timeoutSeconds must be 1..3600", f.Name)
+	}
+	if f.Schedule != "" && (f.Timeout() < 15*time.Second || f.Timeout() > 1800*time.Second) {
+		return fmt.Errorf("function %q: timeoutSeconds of a scheduled function must be 15..1800 (its job's attempt deadline)", f.Name)
+	}
+	if c := f.MaxConcurrency(); c < 1 || c > 1000 {
+		return fmt.Errorf("function %q: concurrency must be 1..1000", f.Name)
+	}
+	if f.SessionAffinity && len(f.HTTP) == 0 {
+		return fmt.Errorf("function %q: sessionAffinity is for HTTP functions only", f.Name)
 	}
 	return nil
 }

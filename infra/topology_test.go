@@ -3,6 +3,9 @@ package infra
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestLoad(t *testing.T) {
@@ -43,6 +46,16 @@ subscriptions:
 		{"route owned twice", `{name: job, topic: things}`, `{name: job, topic: things}
   - {name: other, http: ["/a"]}`, "owned by both"},
 		{"bad name", `{name: web,`, `{name: Web,`, "bad name"},
+		{"timeout over Cloud Run's hour", `{name: web, http: ["/", "/a"]}`, `{name: web, http: ["/", "/a"], timeoutSeconds: 3601}`, "timeoutSeconds"},
+		{"zero timeout", `{name: web, http: ["/", "/a"]}`, `{name: web, http: ["/", "/a"], timeoutSeconds: 0}`, "timeoutSeconds"},
+		{"concurrency over Cloud Run's", `{name: web, http: ["/", "/a"]}`, `{name: web, http: ["/", "/a"], concurrency: 1001}`, "concurrency"},
+		{"zero concurrency", `{name: web, http: ["/", "/a"]}`, `{name: web, http: ["/", "/a"], concurrency: 0}`, "concurrency"},
+		{"affinity without HTTP", `{name: job, topic: things}`, `{name: job, topic: things, sessionAffinity: true}`, "sessionAffinity"},
+		{"ack deadline beyond the timeout", `{name: job, topic: things}`, `{name: job, topic: things, timeoutSeconds: 20}`, "exceeds"},
+		{"schedule beyond Scheduler's deadline", `{name: job, topic: things}`, `{name: job, topic: things}
+  - {name: tick, schedule: "* * * * *", timeoutSeconds: 3600}`, "scheduled"},
+		{"schedule under Scheduler's deadline", `{name: job, topic: things}`, `{name: job, topic: things}
+  - {name: tick, schedule: "* * * * *", timeoutSeconds: 10}`, "scheduled"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,5 +68,36 @@ subscriptions:
 				t.Fatalf("Parse = %v, want error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRunSettings: a function without Cloud Run settings gets the defaults
+// of a short request; one with them gets exactly those.
+func TestRunSettings(t *testing.T) {
+	top, err := Parse([]byte(`
+functions:
+  - {name: web, http: ["/"]}
+  - {name: stream, http: ["/s"], timeoutSeconds: 3600, concurrency: 1000, sessionAffinity: true}
+  - {name: tick, schedule: "* * * * *", timeoutSeconds: 15, concurrency: 1}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type settings struct {
+		Timeout     time.Duration
+		Concurrency int
+		Affinity    bool
+	}
+	want := map[string]settings{
+		"web":    {DefaultTimeoutSeconds * time.Second, DefaultConcurrency, false},
+		"stream": {time.Hour, 1000, true},
+		"tick":   {15 * time.Second, 1, false},
+	}
+	got := map[string]settings{}
+	for _, f := range top.Functions {
+		got[f.Name] = settings{f.Timeout(), f.MaxConcurrency(), f.SessionAffinity}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("settings (-want +got):\n%s", diff)
 	}
 }

@@ -34,6 +34,12 @@ locals {
       topic       = try(f.topic, null)
       schedule    = try(f.schedule, null)
       publishes   = try(f.publishes, [])
+      # Cloud Run settings, the defaults those of a short request: the
+      # same as infra.DefaultTimeoutSeconds and infra.DefaultConcurrency
+      # (the test compares them).
+      timeout_seconds  = try(f.timeoutSeconds, 60)
+      concurrency      = try(f.concurrency, 80)
+      session_affinity = try(f.sessionAffinity, false)
       # Secret env variable → Secret Manager secret ID:
       # WORKGATE_SEAL_KEY → workgate-seal-key, unless var.secret_ids says otherwise.
       secrets = {
@@ -386,9 +392,15 @@ resource "google_cloud_run_v2_service" "function" {
   custom_audiences = [for name, audience in local.invoker_audiences : audience if name == each.key]
 
   template {
-    service_account                  = google_service_account.function[each.key].email
-    timeout                          = "60s"
-    max_instance_request_concurrency = 80
+    service_account = google_service_account.function[each.key].email
+    # From the topology: a short request path keeps 60s and 80 requests
+    # per instance; a stream (events) gets Cloud Run's longest request and
+    # many per instance, on a service of its own so that it never holds
+    # the instances of the short paths.
+    timeout                          = "${each.value.timeout_seconds}s"
+    max_instance_request_concurrency = each.value.concurrency
+    # A cookie that sends a client back to the same instance, best effort.
+    session_affinity = each.value.session_affinity
 
     scaling {
       min_instance_count = 0
@@ -408,7 +420,9 @@ resource "google_cloud_run_v2_service" "function" {
           memory = local.memory
         }
         # CPU only while a request runs: handlers finish their publishes
-        # before answering, so nothing needs it in between.
+        # before answering, so nothing needs it in between. An open
+        # stream is a request that runs, so its instance has CPU for as
+        # long as any stream is open there (request-based billing).
         cpu_idle          = true
         startup_cpu_boost = true
       }
@@ -512,7 +526,7 @@ resource "google_cloud_scheduler_job" "function" {
   time_zone = "Etc/UTC"
   # As long as the service lets a request run. Scheduler does not retry by
   # default: a scheduled function catches up on its next tick.
-  attempt_deadline = "60s"
+  attempt_deadline = "${each.value.timeout_seconds}s"
 
   http_target {
     http_method = "POST"
@@ -541,6 +555,11 @@ resource "google_compute_region_network_endpoint_group" "function" {
   }
 }
 
+# No timeout_sec here: a backend service of serverless NEGs refuses one
+# ("Timeout sec is not supported for a backend service with Serverless
+# network endpoint groups"). What bounds a request through the load
+# balancer is its Cloud Run service's timeout (template.timeout above):
+# 3600s for the event stream, 60s for the rest.
 resource "google_compute_backend_service" "function" {
   for_each              = local.http_functions
   project               = var.project_id

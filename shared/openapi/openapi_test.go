@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +11,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/workgate/workgate/shared/domain"
 )
 
 // Who may call an operation, as API.md's "who" column says.
@@ -108,6 +112,9 @@ var apiMD = map[string]string{
 	"GET /v1/members/{memberId}/shared-rooms": member,
 	"PUT /v1/me/notification-mute":            member,
 	"GET /v1/me/notifications":                member,
+
+	// Live events
+	"GET /v1/me/events": member,
 
 	// Super admin, organisation link, withdrawal
 	"POST /v1/workspaces/{ws}/super-admin-delegations": member,
@@ -242,7 +249,7 @@ func TestOperations(t *testing.T) {
 			if op.RequestBody != nil && !has("413") {
 				t.Error("operation with a body without 413")
 			}
-			if (op.RequestBody != nil || len(op.Parameters)+len(o.item.Parameters) > 0) && !has("400") && !html {
+			if refusable(op, o.item) && !has("400") && !html {
 				t.Error("operation with input without 400")
 			}
 			if op.Responses.Default() == nil {
@@ -262,6 +269,29 @@ func TestOperations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusable reports whether an operation takes input it can refuse with
+// 400: a body, or a parameter that is required or constrained. Optional
+// free strings cannot be wrong (GET /v1/me/events answers an unknown
+// Last-Event-ID with a reset event).
+func refusable(op *openapi3.Operation, item *openapi3.PathItem) bool {
+	if op.RequestBody != nil {
+		return true
+	}
+	for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
+		v := p.Value
+		if v.Required || v.Schema == nil {
+			return true
+		}
+		sch := v.Schema.Value
+		free := sch.Type.Is(openapi3.TypeString) && sch.Pattern == "" && sch.Format == "" && len(sch.Enum) == 0 &&
+			sch.MinLength == 0 && sch.MaxLength == nil
+		if !free {
+			return true
+		}
+	}
+	return false
 }
 
 // isHTMLPage reports whether path is one of the server-rendered pages.
@@ -393,6 +423,9 @@ func TestDocumented(t *testing.T) {
 		{name: "operator", method: "POST", path: "/v1/operator/org-links/acme/approve", wantOp: true, wantExists: true},
 		{name: "mail sink is another server", method: "POST", path: "/v3/mail/send"},
 		{name: "HEAD not implied", method: "HEAD", path: "/healthz", wantExists: true},
+		{name: "live events", method: "GET", path: "/v1/me/events?lastEventId=m-1", wantOp: true, wantExists: true},
+		{name: "live events take GET only", method: "POST", path: "/v1/me/events", wantExists: true},
+		{name: "nothing below live events", method: "GET", path: "/v1/me/events/1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -441,6 +474,13 @@ func TestFindRoute(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The live event stream is a string to the validator, like the HTML pages
+// to test/e2e: its decoder is registered once, before any test reads the
+// registry.
+func init() {
+	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
 }
 
 // validationOptions skip the security check: the document only says which
@@ -529,6 +569,8 @@ func TestValidateRequest(t *testing.T) {
 		{name: "sign-up form short password", method: "POST", target: "/invite/tok", ct: formCT, wantErr: true, body: "name=Kim&email=kim%40example.com&password=short"},
 		{name: "verify form", method: "POST", target: "/verify-email/tok", ct: formCT, body: ""},
 		{name: "dev clock", method: "POST", target: "/_dev/clock", ct: jsonCT, body: `{"advanceSeconds":3600}`},
+		{name: "live events", method: "GET", target: "/v1/me/events"},
+		{name: "live events resumed", method: "GET", target: "/v1/me/events?lastEventId=whatever"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -614,6 +656,11 @@ func TestValidateResponse(t *testing.T) {
 		{name: "unmuted", method: "PUT", target: "/v1/me/notification-mute", status: 200, ct: jsonCT, body: `{"mutedUntil":null}`},
 		{name: "health", method: "GET", target: "/healthz", status: 200, ct: jsonCT, body: `{"status":"ok"}`},
 		{name: "dev clock", method: "GET", target: "/_dev/clock", status: 200, ct: jsonCT, body: `{"now":"2025-01-02T03:04:05Z"}`},
+		{name: "live events", method: "GET", target: "/v1/me/events", status: 200, ct: "text/event-stream",
+			body: ": keepalive\n\nid: m-1\nevent: message\ndata: {}\n\n"},
+		{name: "live events as JSON", method: "GET", target: "/v1/me/events", status: 200, ct: jsonCT, wantErr: true, body: `{}`},
+		{name: "live events unauthenticated", method: "GET", target: "/v1/me/events", status: 401, ct: problemCT,
+			body: `{"type":"about:blank","title":"Unauthorized","status":401,"code":"unauthenticated","detail":"sign in"}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -636,6 +683,96 @@ func TestValidateResponse(t *testing.T) {
 				t.Errorf("ValidateResponse: err = %v, want error: %v", err, tc.wantErr)
 			} else if err != nil {
 				t.Logf("ValidateResponse: %v", err) // shows why a bad example was refused
+			}
+		})
+	}
+}
+
+// TestLiveEvents: the stream's media type names the schema of each event's
+// data, for exactly the events API.md lists; the data the domain writes to
+// the feed, and the literal data of reset and session_revoked, match them;
+// a notification event is the notification as the list shows it.
+func TestLiveEvents(t *testing.T) {
+	t.Parallel()
+	doc, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := doc.Paths.Value("/v1/me/events").Get
+	params := map[string]string{}
+	for _, p := range op.Parameters {
+		if p.Value.Required {
+			t.Errorf("parameter %s is required", p.Value.Name)
+		}
+		params[p.Value.Name] = p.Value.In
+	}
+	if diff := cmp.Diff(map[string]string{"Last-Event-ID": "header", "lastEventId": "query"}, params); diff != "" {
+		t.Errorf("parameters (-want +got):\n%s", diff)
+	}
+	mt := op.Responses.Value("200").Value.Content.Get("text/event-stream")
+	if mt == nil || mt.Schema == nil || !mt.Schema.Value.Type.Is(openapi3.TypeString) {
+		t.Fatal("200 is not a text/event-stream string")
+	}
+	raw, ok := mt.Extensions["x-events"].(map[string]any)
+	if !ok {
+		t.Fatalf("x-events = %#v, want a map of event names to schema references", mt.Extensions["x-events"])
+	}
+	schemas := map[string]*openapi3.Schema{}
+	for name, v := range raw {
+		ref, _ := v.(map[string]any)["$ref"].(string)
+		sref, ok := doc.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")]
+		if !strings.HasPrefix(ref, "#/components/schemas/") || !ok {
+			t.Errorf("x-events %s: %q names no schema", name, ref)
+			continue
+		}
+		schemas[name] = sref.Value
+	}
+	wantNames := []string{domain.FeedMessage, domain.FeedNotification, domain.FeedRead, domain.FeedReset, domain.FeedRevoked, domain.FeedRoom}
+	sort.Strings(wantNames)
+	var names []string
+	for name := range raw {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff(wantNames, names); diff != "" {
+		t.Fatalf("x-events names (-want +got):\n%s", diff)
+	}
+	if got := schemas[domain.FeedNotification].AllOf; len(got) != 1 || got[0].Ref != "#/components/schemas/Notification" ||
+		doc.Components.Schemas["NotificationList"].Value.Properties["notifications"].Value.Items.Ref != "#/components/schemas/Notification" {
+		t.Error("a notification event is not the notification of GET /v1/me/notifications")
+	}
+
+	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	cases := []struct {
+		name, kind, data string
+		wantErr          bool
+	}{
+		{"message", domain.FeedMessage, domain.MessageEvent(domain.MessageData{RoomID: "r1", MessageID: "m1", Seq: 17, SenderID: "a2", Text: "hi", CreatedAt: now}, "acme", now).Data, false},
+		{"read", domain.FeedRead, domain.ReadEvent("r1", 17, now).Data, false},
+		{"room created", domain.FeedRoom, domain.RoomCreatedEvent("r1", now).Data, false},
+		{"room changed", domain.FeedRoom, domain.RoomChangedEvent("r1", "name", now).Data, false},
+		{"notification", domain.FeedNotification, domain.NotificationEvent(&domain.Notification{ID: "n1", Kind: domain.NotifyMessage, CreatedAt: now,
+			Message: &domain.MessageNote{RoomID: "r1", MessageID: "m1", Seq: 17, SenderID: "a2", SenderName: "Kim", Text: "hi"}}).Data, false},
+		{"reset", domain.FeedReset, "{}", false},
+		{"session revoked", domain.FeedRevoked, "{}", false},
+		{"message without seq", domain.FeedMessage, `{"roomId":"r1","messageId":"m1","senderId":"a2","text":"hi","createdAt":"2025-01-02T03:04:05Z"}`, true},
+		{"read without room", domain.FeedRead, `{"seq":1}`, true},
+		{"notification of no kind", domain.FeedNotification, `{"notificationId":"n1","kind":"gossip","createdAt":"2025-01-02T03:04:05Z"}`, true},
+		{"reset with data", domain.FeedReset, `{"roomId":"r1"}`, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if strings.ContainsAny(tc.data, "\r\n") {
+				t.Fatalf("data %q is not one line", tc.data)
+			}
+			var v any
+			if err := json.Unmarshal([]byte(tc.data), &v); err != nil {
+				t.Fatalf("data %q: %v", tc.data, err)
+			}
+			err := schemas[tc.kind].VisitJSON(v)
+			if gotErr := err != nil; gotErr != tc.wantErr {
+				t.Errorf("%s data %s: err = %v, want error: %v", tc.kind, tc.data, err, tc.wantErr)
 			}
 		})
 	}

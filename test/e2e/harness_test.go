@@ -52,6 +52,7 @@ func start(t testing.TB, opts ...func(*stack.Options)) *env {
 	testenv.RequireEmulators(t)
 	apiOnce.Do(func() {
 		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
 		api, apiErr = openapi.NewRouter()
 	})
 	if apiErr != nil {
