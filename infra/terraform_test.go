@@ -435,8 +435,14 @@ func TestTerraformEventsService(t *testing.T) {
 		t.Errorf("%s: timeout %s does not let a stream reach its max age (%s) and end itself", svc.addr, timeout, cfg.StreamMaxAge)
 	}
 	wantBool(t, svc, "template.session_affinity", true)
-	if c := svc.int(t, "template.max_instance_request_concurrency"); c <= DefaultConcurrency {
+	c := svc.int(t, "template.max_instance_request_concurrency")
+	if c <= DefaultConcurrency {
 		t.Errorf("%s: concurrency %d, want more than the short paths' %d (an idle stream costs little)", svc.addr, c, DefaultConcurrency)
+	}
+	// Each stream holds a Firestore listener, and a gRPC connection
+	// carries about 100 at once.
+	if conns := cfg.FirestoreConnections; conns*100 < int(c)+10 {
+		t.Errorf("%s: %d Firestore connections for %d streams (about 100 per connection)", svc.addr, conns, c)
 	}
 	// Request-based billing: a stream is a request, so it has CPU.
 	wantBool(t, svc, "template.containers.resources.cpu_idle", true)
@@ -1548,6 +1554,7 @@ func envOf(tb testing.TB, container *tfNode) (plain, secrets map[string]string) 
 func tfFunctions(doc []byte) map[string]function.Function {
 	return map[string]function.Function{
 		"can":        tryfunc.CanFunc,
+		"ceil":       stdlib.CeilFunc,
 		"concat":     stdlib.ConcatFunc,
 		"contains":   stdlib.ContainsFunc,
 		"distinct":   stdlib.DistinctFunc,
@@ -1561,6 +1568,7 @@ func tfFunctions(doc []byte) map[string]function.Function {
 		"length":     stdlib.LengthFunc,
 		"lookup":     stdlib.LookupFunc,
 		"lower":      stdlib.LowerFunc,
+		"max":        stdlib.MaxFunc,
 		"merge":      stdlib.MergeFunc,
 		"one":        oneFunc,
 		"regex":      stdlib.RegexFunc,

@@ -458,6 +458,13 @@ resource "google_cloud_run_v2_service" "function" {
         name  = "GOMEMLIMIT"
         value = local.go_memory_limit
       }
+      # A gRPC connection to Firestore carries about 100 concurrent
+      # streams, and each live stream holds a listener: one connection per
+      # 90 concurrent requests (the events service: 12).
+      env {
+        name  = "WORKGATE_FIRESTORE_CONNECTIONS"
+        value = tostring(max(1, ceil(each.value.concurrency / 90)))
+      }
       # A private function checks each call's token itself: whose, and for
       # which audience (see local.invoker_audiences).
       dynamic "env" {

@@ -81,14 +81,16 @@ func (s *Service) Serve(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("live.Serve: %w", err)
 		}
 	}
+	st := &stream{w: w, rc: rc}
 	reg := s.Hub.Register(p.SessionID, p.WorkspaceID, p.AccountID+"/"+p.DeviceID)
 	defer func() {
-		if reg.Unregister() {
+		if reg.Unregister() && !st.liveAt.IsZero() {
 			// The device's last stream here: it is no longer live (a
-			// stream of it elsewhere marks it again at its heartbeat).
+			// stream of it elsewhere has marked it since, or will at its
+			// next heartbeat).
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
-			if err := s.Store.ClearDeviceLive(cctx, p.AccountID, p.DeviceID); err != nil {
+			if err := s.Store.ClearDeviceLive(cctx, p.AccountID, p.DeviceID, st.liveAt); err != nil {
 				logging.From(ctx).Warn("live device not cleared", "error", err.Error())
 			}
 		}
@@ -98,7 +100,6 @@ func (s *Service) Serve(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	st := &stream{w: w, rc: rc}
 	if reset {
 		id := ""
 		if after != nil {
@@ -140,7 +141,7 @@ func (s *Service) run(ctx context.Context, p *session.Principal, reg *Registrati
 	log := logging.From(ctx)
 	batches := make(chan []*domain.FeedEvent)
 	go s.follow(ctx, p, after, batches)
-	s.heartbeat(ctx, p)
+	s.heartbeat(ctx, p, st)
 	keepAlive := time.NewTicker(s.KeepAlive)
 	defer keepAlive.Stop()
 	heartbeat := time.NewTicker(s.Heartbeat)
@@ -167,7 +168,7 @@ func (s *Service) run(ctx context.Context, p *session.Principal, reg *Registrati
 			st.comment("keepalive")
 			err = st.flush()
 		case <-heartbeat.C:
-			s.heartbeat(ctx, p)
+			s.heartbeat(ctx, p, st)
 		}
 		if err != nil {
 			log.Debug("stream ended by the client", "error", err.Error())
@@ -176,16 +177,22 @@ func (s *Service) run(ctx context.Context, p *session.Principal, reg *Registrati
 	}
 }
 
-// heartbeat marks the member present (F9) and the device live; a failure
-// is logged, and the next heartbeat tries again.
-func (s *Service) heartbeat(ctx context.Context, p *session.Principal) {
+// heartbeat marks the member present (F9) and the device live (the
+// stream keeps when, to clear its own mark at the end); a failure is
+// logged, and the next heartbeat tries again.
+func (s *Service) heartbeat(ctx context.Context, p *session.Principal, st *stream) {
 	now := s.Clock.Now()
 	if err := s.Store.MarkPresent(ctx, p.WorkspaceID, p.AccountID, now); err != nil && ctx.Err() == nil {
 		logging.From(ctx).Warn("presence not recorded", "error", err.Error())
 	}
-	if err := s.Store.MarkDeviceLive(ctx, p.AccountID, p.DeviceID, p.WorkspaceID, now.Add(s.LiveFor)); err != nil && ctx.Err() == nil {
-		logging.From(ctx).Warn("live device not recorded", "error", err.Error())
+	at, err := s.Store.MarkDeviceLive(ctx, p.AccountID, p.DeviceID, p.WorkspaceID, now.Add(s.LiveFor))
+	if err != nil {
+		if ctx.Err() == nil {
+			logging.From(ctx).Warn("live device not recorded", "error", err.Error())
+		}
+		return
 	}
+	st.liveAt = at
 }
 
 // follow listens to the member's feed after the event after and hands
@@ -240,6 +247,8 @@ type stream struct {
 	w   io.Writer
 	rc  *http.ResponseController
 	err error
+	// liveAt is when the stream last marked its device live.
+	liveAt time.Time
 }
 
 func (st *stream) printf(format string, args ...any) {

@@ -175,15 +175,25 @@ func (s *Store) liveDevice(accountID, deviceID string) *firestore.DocumentRef {
 }
 
 // MarkDeviceLive records that a device has a live stream, in a
-// workspace, until until (the stream renews it while it is open).
-func (s *Store) MarkDeviceLive(ctx context.Context, accountID, deviceID, workspaceID string, until time.Time) error {
-	_, err := s.liveDevice(accountID, deviceID).Set(ctx, liveDevice{DeviceID: deviceID, WorkspaceID: workspaceID, LiveUntil: until})
-	return wrap("store.MarkDeviceLive", err)
+// workspace, until until (the stream renews it while it is open), and
+// returns the mark's update time.
+func (s *Store) MarkDeviceLive(ctx context.Context, accountID, deviceID, workspaceID string, until time.Time) (time.Time, error) {
+	res, err := s.liveDevice(accountID, deviceID).Set(ctx, liveDevice{DeviceID: deviceID, WorkspaceID: workspaceID, LiveUntil: until})
+	if err != nil {
+		return time.Time{}, wrap("store.MarkDeviceLive", err)
+	}
+	return res.UpdateTime, nil
 }
 
-// ClearDeviceLive records that a device's live stream ended.
-func (s *Store) ClearDeviceLive(ctx context.Context, accountID, deviceID string) error {
-	_, err := s.liveDevice(accountID, deviceID).Delete(ctx)
+// ClearDeviceLive records that a device's live stream ended: it removes
+// the mark that stream wrote last (at its update time written), and
+// leaves one that another stream of the device has written since (on
+// another instance, say).
+func (s *Store) ClearDeviceLive(ctx context.Context, accountID, deviceID string, written time.Time) error {
+	_, err := s.liveDevice(accountID, deviceID).Delete(ctx, firestore.LastUpdateTime(written))
+	if c := code(err); c == codes.FailedPrecondition || c == codes.NotFound {
+		return nil
+	}
 	return wrap("store.ClearDeviceLive", err)
 }
 
