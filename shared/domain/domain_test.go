@@ -73,3 +73,25 @@ func TestVerificationLive(t *testing.T) {
 		t.Fatal("a used verification is live")
 	}
 }
+
+func TestIsFeedEventID(t *testing.T) {
+	cases := []struct {
+		id   string
+		want bool
+	}{
+		{"m-0123456789abcdef0123456789abcdef", true},
+		{"n-device_approval-0123abcd", true},
+		{"r-abc-1796581230168095", true},
+		{"", false},
+		{"m-", false},
+		{"mm-abc", false},
+		{"m-abc/def", false},
+		{"m-abc def", false},
+		{"m-" + strings.Repeat("a", 400), false},
+	}
+	for _, tc := range cases {
+		if got := IsFeedEventID(tc.id); got != tc.want {
+			t.Errorf("IsFeedEventID(%q) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+}
