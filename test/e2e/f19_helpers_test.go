@@ -4,10 +4,16 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/workgate/workgate/shared/openapi"
 )
 
 // Helpers of the live events tests (PRODUCT.md F19, API.md "Live
@@ -104,6 +110,9 @@ func (ls *liveStream) read(res *http.Response) {
 		switch {
 		case line == "":
 			if ev.Name != "" || ev.Data != "" {
+				if err := checkLiveEvent(ev); err != nil {
+					ls.t.Errorf("the stream breaks the OpenAPI contract: %v", err)
+				}
 				ls.events <- ev
 			}
 			ev = liveEvent{}
@@ -211,4 +220,46 @@ func (e *env) refreshed(s session) session {
 	r.JSON(e.t, &out)
 	out.DeviceToken = s.DeviceToken
 	return out
+}
+
+var (
+	liveSchemasOnce sync.Once
+	liveSchemas     map[string]*openapi3.Schema
+	liveSchemasErr  error
+)
+
+// checkLiveEvent validates an event against the OpenAPI document: its
+// name must be one x-events lists, and its data that event's schema.
+func checkLiveEvent(ev liveEvent) error {
+	liveSchemasOnce.Do(func() {
+		doc, err := openapi.Load()
+		if err != nil {
+			liveSchemasErr = err
+			return
+		}
+		mt := doc.Paths.Value("/v1/me/events").Get.Responses.Value("200").Value.Content.Get("text/event-stream")
+		raw, _ := mt.Extensions["x-events"].(map[string]any)
+		liveSchemas = map[string]*openapi3.Schema{}
+		for name, v := range raw {
+			ref, _ := v.(map[string]any)["$ref"].(string)
+			if s := doc.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")]; s != nil {
+				liveSchemas[name] = s.Value
+			}
+		}
+	})
+	if liveSchemasErr != nil {
+		return liveSchemasErr
+	}
+	schema, ok := liveSchemas[ev.Name]
+	if !ok {
+		return fmt.Errorf("event %q is not documented", ev.Name)
+	}
+	var v any
+	if err := json.Unmarshal([]byte(ev.Data), &v); err != nil {
+		return fmt.Errorf("%s data %q: %w", ev.Name, ev.Data, err)
+	}
+	if err := schema.VisitJSON(v); err != nil {
+		return fmt.Errorf("%s data %s: %w", ev.Name, ev.Data, err)
+	}
+	return nil
 }
