@@ -48,9 +48,9 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 		logging.From(ctx).Error("dropping a malformed message-posted event")
 		return nil
 	}
-	r, err := s.Store.Room(ctx, m.RoomID)
+	r, msg, err := s.roomAndMessage(ctx, m)
 	if errs.Is(err, errs.NotFound) {
-		return nil // the room's workspace was withdrawn
+		return nil // the room's workspace was withdrawn, with the message
 	}
 	if err != nil {
 		return fmt.Errorf("rooms.FanOut: %w", err)
@@ -79,12 +79,11 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 		}
 		active = append(slices.Clone(batch), m.SenderKey)
 	}
-	msg, rs, err := s.fanOutReads(ctx, m, batch)
-	if errs.Is(err, errs.NotFound) {
-		return nil // the message went with its room
-	}
-	if err != nil {
-		return fmt.Errorf("rooms.FanOut: %w", err)
+	var rs []store.Recipient
+	if len(batch) > 0 {
+		if rs, err = s.Store.Recipients(ctx, batch, m.SenderKey); err != nil {
+			return fmt.Errorf("rooms.FanOut: %w", err)
+		}
 	}
 	// The live events first (the streams wait for them), with the room's
 	// move up; then the notifications (the pushes follow them). The
@@ -96,24 +95,22 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 	return s.notify(ctx, m, rs)
 }
 
-// fanOutReads reads, at once, the message and the recipients of a batch.
-func (s *Service) fanOutReads(ctx context.Context, m events.MessagePosted, batch []string) (*domain.Message, []store.Recipient, error) {
+// roomAndMessage reads a message's room and the message, at once.
+func (s *Service) roomAndMessage(ctx context.Context, m events.MessagePosted) (*domain.Room, *domain.Message, error) {
 	var (
+		r   *domain.Room
 		msg *domain.Message
-		rs  []store.Recipient
 	)
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		r, err = s.Store.Room(gctx, m.RoomID)
+		return err
+	})
 	g.Go(func() (err error) {
 		msg, err = s.Store.Message(gctx, m.RoomID, m.MessageID)
 		return err
 	})
-	if len(batch) > 0 {
-		g.Go(func() (err error) {
-			rs, err = s.Store.Recipients(gctx, batch, m.SenderKey)
-			return err
-		})
-	}
-	return msg, rs, g.Wait()
+	return r, msg, g.Wait()
 }
 
 // messageEvents are the live events of a message for the members keys
