@@ -40,6 +40,9 @@ type Function struct {
 	Dev       bool     `yaml:"dev"`
 	Publishes []string `yaml:"publishes"`
 	Secrets   []string `yaml:"secrets"`
+	// SendsPushes marks a function that sends mobile pushes through FCM:
+	// its identity may create FCM messages in the project.
+	SendsPushes bool `yaml:"sendsPushes"`
 }
 
 // Topic is a Pub/Sub topic.

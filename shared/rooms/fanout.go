@@ -78,7 +78,7 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 	// move up, so that its writes do not compete with theirs. The
 	// message's seq is when it was accepted, in microseconds
 	// (domain.NextSeq): the room's activity.
-	if err := s.notify(ctx, m, batch); err != nil {
+	if err := s.notify(ctx, ev, m, batch); err != nil {
 		return err
 	}
 	if err := s.Store.ActivateRoom(ctx, m.RoomID, active, m.Seq); err != nil {
@@ -105,8 +105,9 @@ func (s *Service) publishBatches(ctx context.Context, ev events.Event, m events.
 	return nil
 }
 
-// notify notifies the members keys of a message, as the job's rules say.
-func (s *Service) notify(ctx context.Context, m events.MessagePosted, keys []string) error {
+// notify notifies the members keys of a message, as the job's rules say,
+// and asks for their notifications to be pushed (F19).
+func (s *Service) notify(ctx context.Context, ev events.Event, m events.MessagePosted, keys []string) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -133,5 +134,5 @@ func (s *Service) notify(ctx context.Context, m events.MessagePosted, keys []str
 	if _, err := s.Store.Notify(ctx, ns); err != nil {
 		return fmt.Errorf("rooms.FanOut: %w", err)
 	}
-	return nil
+	return s.requestPush(ctx, ev, ns)
 }
