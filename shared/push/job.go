@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/workgate/workgate/shared/clock"
 	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/logging"
@@ -33,7 +35,8 @@ const DefaultWorkers = 16
 // Send is the push job: for each notification the event names, it pushes
 // the notification to the member's devices, unless the notification is
 // gone or not of a pushed kind, the member is no longer active, muted
-// notifications (messages only) or blocked the sender. The devices are
+// notifications (messages only) or blocked the sender, or the approval
+// request it asks about was decided or expired. The devices are
 // those with a push token registered in the notification's workspace,
 // less those with a live stream open (they show it already). Each push is
 // claimed before it is sent, so a notification goes to a device at most
@@ -65,8 +68,8 @@ func (j *Job) Send(ctx context.Context, ev events.Event) error {
 
 // pushNotification pushes one notification to the member's devices.
 func (j *Job) pushNotification(ctx context.Context, ref events.NotificationRef, now time.Time) error {
-	if !domain.IsID(ref.AccountID) || ref.WorkspaceID == "" || ref.NotificationID == "" {
-		return nil // names nothing
+	if !named(ref) {
+		return nil // names nothing: reading it would fail on every redelivery
 	}
 	// The tokens first: a member without a device to push to costs one
 	// query.
@@ -78,13 +81,8 @@ func (j *Job) pushNotification(ctx context.Context, ref events.NotificationRef, 
 	if err != nil || n == nil || !pushable(n, m, now) {
 		return err
 	}
-	if n.Kind == domain.NotifyMessage && n.FromWorkspaceID != "" && n.FromWorkspaceID != n.WorkspaceID {
-		// A block made since the fan-out (only members of different
-		// workspaces block each other).
-		blocked, err := j.Store.Blocked(ctx, n.WorkspaceID, n.AccountID, n.Message.SenderID)
-		if err != nil || blocked {
-			return err
-		}
+	if ok, err := j.stillNews(ctx, n, now); err != nil || !ok {
+		return err
 	}
 	live, err := j.Store.LiveDevices(ctx, n.AccountID, now)
 	if err != nil {
@@ -97,6 +95,16 @@ func (j *Job) pushNotification(ctx context.Context, ref events.NotificationRef, 
 		}
 	}
 	return errAll
+}
+
+// named reports whether a reference can name a notification: an
+// account ID, and a workspace and notification ID that are each one
+// document-path segment Firestore takes.
+func named(ref events.NotificationRef) bool {
+	segment := func(s string) bool {
+		return s != "" && len(s) <= 256 && !strings.Contains(s, "/") && !strings.HasPrefix(s, "__")
+	}
+	return domain.IsID(ref.AccountID) && segment(ref.WorkspaceID) && segment(ref.NotificationID)
 }
 
 // pushable reports whether a notification is pushed now to its member.
@@ -114,6 +122,24 @@ func pushable(n *domain.Notification, m *domain.Member, now time.Time) bool {
 		return n.Added != nil
 	}
 	return false
+}
+
+// stillNews reads what may have changed since the notification was made:
+// a block of a message's sender (only members of different workspaces
+// block each other), the decision of an approval request.
+func (j *Job) stillNews(ctx context.Context, n *domain.Notification, now time.Time) (bool, error) {
+	switch {
+	case n.Kind == domain.NotifyMessage && n.FromWorkspaceID != "" && n.FromWorkspaceID != n.WorkspaceID:
+		blocked, err := j.Store.Blocked(ctx, n.WorkspaceID, n.AccountID, n.Message.SenderID)
+		return !blocked, err
+	case n.Kind == domain.NotifyDeviceApproval:
+		a, _, err := j.Store.Approval(ctx, n.Approval.ApprovalID)
+		if errs.Is(err, errs.NotFound) {
+			return false, nil
+		}
+		return err == nil && a.StatusAt(now) == domain.ApprovalPending, err
+	}
+	return true, nil
 }
 
 // pushTo claims and sends the push of a notification to one device.
