@@ -57,8 +57,9 @@ var tfVars = map[string]cty.Value{
 // with more routes, exact and subtree routes side by side, several secrets and
 // grants, minute durations, subscriptions named apart from their functions, a
 // dev HTTP and a dev push function (with their own subscription and
-// dead-letter topic), a composite index, and Cloud Run settings of every
-// kind of function (a stream, a slow job, a slow push endpoint).
+// dead-letter topic), a dev function that sends pushes, a composite
+// index, and Cloud Run settings of every kind of function (a stream, a
+// slow job, a slow push endpoint).
 const syntheticTopology = `
 functions:
   - name: web
@@ -82,6 +83,7 @@ functions:
     secrets: [SHARED_KEY]
     timeoutSeconds: 600
     concurrency: 1
+    sendsPushes: true
   - name: other-worker
     topic: other
   - name: devtool
@@ -91,6 +93,7 @@ functions:
     dev: true
   - name: devpush
     topic: other
+    sendsPushes: true
     dev: true
 topics: [{name: work}, {name: work-dead}, {name: other}, {name: other-dead}, {name: dev-dead}]
 subscriptions:
@@ -126,6 +129,7 @@ var perTopology = []struct {
 }{
 	{"google_service_account.function", func(t *Topology) []string { return deployed(t, nil) }},
 	{"google_project_iam_member.datastore_user", func(t *Topology) []string { return deployed(t, nil) }},
+	{"google_project_iam_member.push_sender", func(t *Topology) []string { return deployed(t, sendsPushes) }},
 	{"google_cloud_run_v2_service.function", func(t *Topology) []string { return deployed(t, nil) }},
 	{"google_cloud_run_v2_service_iam_member.public", func(t *Topology) []string { return deployed(t, isHTTP) }},
 	{"google_cloud_run_v2_service_iam_member.invoker", func(t *Topology) []string { return deployed(t, isPrivate) }},
@@ -174,6 +178,7 @@ func TestTerraformResourceTypes(t *testing.T) {
 	for _, typ := range []string{
 		"google_project_service",
 		"google_service_account", "google_project_iam_member", "google_service_account_iam_member",
+		"google_project_iam_custom_role",
 		"google_pubsub_topic_iam_member", "google_pubsub_subscription_iam_member",
 		"google_secret_manager_secret", "google_secret_manager_secret_iam_member",
 		"google_cloud_run_v2_service", "google_cloud_run_v2_service_iam_member",
@@ -649,11 +654,29 @@ func checkIdentities(t *testing.T, p *tfPlan, top *Topology) {
 	for _, s := range secretEnvs(top) {
 		wantStr(t, p.instance(t, "google_secret_manager_secret.secret", s), "secret_id", secretID(s))
 	}
-	// Project-wide roles are the widest grants: Firestore access only.
+	// Project-wide roles are the widest grants: Firestore access, and
+	// sending FCM messages for the functions that send pushes (FCM has no
+	// narrower grant), through a role that may do that alone.
+	pushRole := ref("google_project_iam_custom_role.push_sender", "", "id")
+	for _, f := range top.Deployed() {
+		if sendsPushes(f) {
+			n := p.instance(t, "google_project_iam_member.push_sender", f.Name)
+			wantStr(t, n, "role", pushRole)
+			wantStr(t, n, "member", "serviceAccount:"+ref("google_service_account.function", f.Name, "email"))
+		}
+	}
+	role := p.instance(t, "google_project_iam_custom_role.push_sender", "")
+	if diff := cmp.Diff([]string{"cloudmessaging.messages.create"}, role.strings(t, "permissions")); diff != "" {
+		t.Errorf("%s: permissions (-want +got):\n%s", role.addr, diff)
+	}
 	for addr, insts := range p.instances {
 		if strings.HasPrefix(addr, "google_project_iam_member.") {
 			for _, n := range insts {
-				wantStr(t, n, "role", "roles/datastore.user")
+				if addr == "google_project_iam_member.push_sender" {
+					wantStr(t, n, "role", pushRole)
+				} else {
+					wantStr(t, n, "role", "roles/datastore.user")
+				}
 			}
 		}
 	}
@@ -854,6 +877,7 @@ func invokerAudience(f Function) string {
 func isHTTP(f Function) bool      { return len(f.HTTP) > 0 }
 func isPrivate(f Function) bool   { return len(f.HTTP) == 0 }
 func isScheduled(f Function) bool { return f.Schedule != "" }
+func sendsPushes(f Function) bool { return f.SendsPushes }
 
 // deployed names the deployed functions that match (all if match is nil).
 func deployed(top *Topology, match func(Function) bool) []string {

@@ -61,6 +61,9 @@ type Function struct {
 	// instance that is gone or full passes the client on). HTTP functions
 	// only: Pub/Sub and Scheduler keep no cookie.
 	SessionAffinity bool `yaml:"sessionAffinity"`
+	// SendsPushes marks a function that sends mobile pushes through FCM:
+	// its identity may create FCM messages in the project.
+	SendsPushes bool `yaml:"sendsPushes"`
 }
 
 // Defaults of a function's Cloud Run settings. infra/terraform/main.tf

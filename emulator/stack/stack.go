@@ -108,10 +108,11 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	s.MailURL = "http://" + mailLn.Addr().String()
 	s.serve(mailLn, s.Sink)
 
-	// The stack's own addresses and dev mode win over the environment.
+	// The stack's own addresses and dev mode win over the environment:
+	// mails and pushes go to the stack's sink.
 	local := map[string]string{
 		"GOOGLE_CLOUD_PROJECT": o.Project, "WORKGATE_DEV": "1",
-		"PUBLIC_URL": s.URL, "SENDGRID_API_URL": s.MailURL,
+		"PUBLIC_URL": s.URL, "SENDGRID_API_URL": s.MailURL, "WORKGATE_FCM_URL": s.MailURL + "/",
 	}
 	cfg, err := config.LoadFrom(func(k string) (string, bool) {
 		if v, ok := local[k]; ok {

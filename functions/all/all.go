@@ -16,6 +16,7 @@ import (
 	_ "github.com/workgate/workgate/functions/notifications" // a member's notifications
 	_ "github.com/workgate/workgate/functions/operator"      // F17 operators' API
 	_ "github.com/workgate/workgate/functions/profiles"      // F11, F12 profiles and profile links
+	_ "github.com/workgate/workgate/functions/push"          // push-requested → FCM (F19)
 	_ "github.com/workgate/workgate/functions/relay"         // outbox relay
 	_ "github.com/workgate/workgate/functions/rooms"         // F14 rooms and messages
 	_ "github.com/workgate/workgate/functions/service"       // health, JWKS, OpenAPI, 501s

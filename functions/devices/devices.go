@@ -1,8 +1,9 @@
 // Package devices is the function behind new-device approval and trusted
 // devices (F9): the new device polls its request and nudges a member;
 // members list the requests they were asked to decide and approve (with
-// the match code) or deny them, send presence heartbeats, and list and
-// revoke their trusted devices.
+// the match code) or deny them, send presence heartbeats, list and revoke
+// their trusted devices, and set the push token of the device they are on
+// (F19).
 package devices
 
 import (
@@ -14,6 +15,7 @@ import (
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/push"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/web"
@@ -28,6 +30,7 @@ type handler struct {
 	sessions *session.Service
 	login    *login.Service
 	devices  *device.Service
+	tokens   *push.Tokens
 	// clientIP is the client of a request, as rate limits count it.
 	clientIP func(*http.Request) string
 }
@@ -38,7 +41,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handler{sessions: d.Sessions(), login: d.Login(), devices: d.Devices(), clientIP: d.ClientIP}
+	h := &handler{sessions: d.Sessions(), login: d.Login(), devices: d.Devices(), tokens: d.PushTokens(), clientIP: d.ClientIP}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/device-approvals/{id}", h.poll)
 	mux.Handle("POST /v1/device-approvals/{id}/nudge", h.nudge)
@@ -48,6 +51,8 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/me/presence", h.presence)
 	mux.Handle("GET /v1/me/devices", h.list)
 	mux.Handle("DELETE /v1/me/devices/{deviceId}", h.revoke)
+	mux.Handle("PUT /v1/me/devices/{deviceId}/push-token", h.putPushToken)
+	mux.Handle("DELETE /v1/me/devices/{deviceId}/push-token", h.deletePushToken)
 	mux.Handle("/", api.Fallback)
 	return mux, nil
 }
@@ -199,6 +204,42 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.devices.Revoke(r.Context(), p, r.PathValue("deviceId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type pushTokenRequest struct {
+	Provider string `json:"provider"`
+	Token    string `json:"token"`
+}
+
+// putPushToken registers the push token of the caller's device, in the
+// language of the request (the device's).
+func (h *handler) putPushToken(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	var req pushTokenRequest
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
+	if err := h.tokens.Register(r.Context(), p, r.PathValue("deviceId"), req.Provider, req.Token, locale); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *handler) deletePushToken(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	if err := h.tokens.Unregister(r.Context(), p, r.PathValue("deviceId")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -40,6 +40,8 @@ locals {
       timeout_seconds  = try(f.timeoutSeconds, 60)
       concurrency      = try(f.concurrency, 80)
       session_affinity = try(f.sessionAffinity, false)
+      # Sends mobile pushes through FCM (the push job).
+      sends_pushes = try(f.sendsPushes, false)
       # Secret env variable → Secret Manager secret ID:
       # WORKGATE_SEAL_KEY → workgate-seal-key, unless var.secret_ids says otherwise.
       secrets = {
@@ -69,6 +71,10 @@ locals {
       for name, f in local.functions : [for env, id in f.secrets : { function = name, env = env }]
     ]) : "${g.function}/${g.env}" => g
   }
+
+  # The functions that send FCM messages, each granted the push sender
+  # role below.
+  push_senders = { for name, f in local.functions : name => f if f.sends_pushes }
 
   topics = toset([for t in local.topology.topics : t.name])
 
@@ -172,6 +178,8 @@ resource "google_project_service" "api" {
     "iam.googleapis.com",
     # Project IAM bindings and the project lookup go through it.
     "cloudresourcemanager.googleapis.com",
+    # Firebase Cloud Messaging's HTTP v1 API: the push job's mobile pushes.
+    "fcm.googleapis.com",
   ])
   project = var.project_id
   service = each.key
@@ -199,6 +207,27 @@ resource "google_project_iam_member" "datastore_user" {
   for_each = local.functions
   project  = var.project_id
   role     = "roles/datastore.user"
+  member   = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
+# FCM has no per-resource IAM: sending is a project permission. No
+# predefined role is as narrow as sending (roles/firebasecloudmessaging.admin
+# also manages the project's FCM settings), so a role of its own holds
+# exactly cloudmessaging.messages.create, and only the functions that send
+# pushes get it.
+resource "google_project_iam_custom_role" "push_sender" {
+  project     = var.project_id
+  role_id     = "workgatePushSender"
+  title       = "workgate push sender"
+  description = "Sends FCM messages (messages:send), nothing else."
+  permissions = ["cloudmessaging.messages.create"]
+  depends_on  = [google_project_service.api]
+}
+
+resource "google_project_iam_member" "push_sender" {
+  for_each = local.push_senders
+  project  = var.project_id
+  role     = google_project_iam_custom_role.push_sender.id
   member   = "serviceAccount:${google_service_account.function[each.key].email}"
 }
 

@@ -45,6 +45,16 @@ type Config struct {
 	// SendGridKey is the SendGrid API key (a secret).
 	SendGridKey string `env:"SENDGRID_API_KEY"`
 
+	// FCMURL is the base of Firebase Cloud Messaging's HTTP v1 API, which
+	// mobile pushes go through (F19): the real service in production, the
+	// local push sink otherwise. Outside dev mode the push function calls it
+	// with its service account's credentials (application default
+	// credentials); in dev mode with a dummy token, as nothing calls FCM.
+	FCMURL string `env:"WORKGATE_FCM_URL" default:"https://fcm.googleapis.com/"`
+	// FCMProject is the Firebase project pushes are sent as (the project
+	// the mobile apps are registered in); empty means Project.
+	FCMProject string `env:"WORKGATE_FCM_PROJECT"`
+
 	// JWTKey is the Ed25519 signing key for access tokens (a secret: base64
 	// seed or PKCS#8 PEM). In dev mode a key is generated into KeyDir.
 	JWTKey string `env:"WORKGATE_JWT_KEY"`
@@ -179,6 +189,14 @@ func (c *Config) Validate() error {
 		c.AppURL = c.PublicURL
 	} else if _, ok := absoluteURL(c.AppURL); !ok {
 		problems = append(problems, fmt.Errorf("WORKGATE_APP_URL %q is not an absolute http(s) URL", c.AppURL))
+	}
+	if c.FCMProject == "" {
+		c.FCMProject = c.Project
+	}
+	if u, ok := absoluteURL(c.FCMURL); !ok {
+		problems = append(problems, fmt.Errorf("WORKGATE_FCM_URL %q is not an absolute http(s) URL", c.FCMURL))
+	} else if !c.Dev && u.Scheme != "https" {
+		problems = append(problems, errors.New("WORKGATE_FCM_URL must be https outside dev mode (it carries the service account's token)"))
 	}
 	if !strings.Contains(c.MailFrom, "@") {
 		problems = append(problems, fmt.Errorf("WORKGATE_MAIL_FROM %q is not an address", c.MailFrom))

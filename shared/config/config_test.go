@@ -21,6 +21,9 @@ func TestDefaults(t *testing.T) {
 	if c.AppURL != c.PublicURL {
 		t.Fatalf("AppURL defaults to %q, want PUBLIC_URL", c.AppURL)
 	}
+	if c.FCMURL != "https://fcm.googleapis.com/" || c.FCMProject != c.Project {
+		t.Fatalf("FCM defaults to %q, project %q; want the real FCM as the project", c.FCMURL, c.FCMProject)
+	}
 	if got := c.PublicLink("/verify-email/x"); got != "http://127.0.0.1:8080/verify-email/x" {
 		t.Fatalf("PublicLink = %q", got)
 	}
@@ -58,6 +61,10 @@ func TestInvalid(t *testing.T) {
 		{"bad url", map[string]string{"WORKGATE_DEV": "1", "PUBLIC_URL": "example.com"}, "PUBLIC_URL"},
 		{"bad app url", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_APP_URL": "/app"}, "WORKGATE_APP_URL"},
 		{"bad sender", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_MAIL_FROM": "nobody"}, "WORKGATE_MAIL_FROM"},
+		{"bad FCM url", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_FCM_URL": "fcm.googleapis.com"}, "WORKGATE_FCM_URL"},
+		// Outside dev mode the push function sends its service account's
+		// token there.
+		{"FCM over http outside dev", map[string]string{"PUBLIC_URL": "https://workgate.example", "WORKGATE_FCM_URL": "http://127.0.0.1:8025/"}, "WORKGATE_FCM_URL"},
 		{"negative hashes", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_HASH_CONCURRENCY": "-1"}, "HASH_CONCURRENCY"},
 		// Dev mode's surface (a movable clock, pushes without a token, dev
 		// keys) must never face the network.

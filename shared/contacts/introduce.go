@@ -8,6 +8,7 @@ import (
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/push"
 )
 
 // keepNotes is how long an external_member_added notification is kept.
@@ -18,7 +19,10 @@ const keepNotes = 90 * 24 * time.Hour
 // workspace shows it, so they can add the adder back (F12). The
 // notification's ID derives from the addition, so a redelivered event
 // notifies nobody twice. Nobody is notified of an adder they blocked, or
-// who is no longer an active member by the time the job runs.
+// who is no longer an active member by the time the job runs. The
+// notification is pushed to the member's devices (F19), also when a
+// redelivery finds it there already (the run that made it may have died
+// before asking).
 func (s *Service) Introduce(ctx context.Context, ev events.Event) error {
 	var a events.MemberAdded
 	if err := ev.Decode(&a); err != nil || a.AdditionID == "" || a.MemberID == "" || a.AdderID == "" {
@@ -50,6 +54,9 @@ func (s *Service) Introduce(ctx context.Context, ev events.Event) error {
 		},
 	}
 	if _, err := s.Store.Notify(ctx, []*domain.Notification{n}); err != nil {
+		return fmt.Errorf("contacts.Introduce: %w", err)
+	}
+	if err := push.Request(ctx, s.Outbox.Publisher, events.PushID(ev.ID), []*domain.Notification{n}, now); err != nil {
 		return fmt.Errorf("contacts.Introduce: %w", err)
 	}
 	return nil

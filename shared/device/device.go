@@ -19,6 +19,7 @@ import (
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/push"
 	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/store"
@@ -42,7 +43,9 @@ type Service struct {
 // last domain.OnlineWindow, and to the account itself if it trusts any
 // device, as a notification each. Its reads grow with the members online,
 // not with the workspace; a notification that exists is not written again,
-// so a redelivered event notifies nobody twice.
+// so a redelivered event notifies nobody twice. The notifications are
+// pushed to the devices of those asked (F19): a request pops up on a
+// phone in a pocket too.
 func (s *Service) Ask(ctx context.Context, ev events.Event) error {
 	log := logging.From(ctx)
 	var req events.ApprovalRequested
@@ -84,6 +87,9 @@ func (s *Service) Ask(ctx context.Context, ev events.Event) error {
 	}
 	n, err := s.Store.Notify(ctx, notes)
 	if err != nil {
+		return err
+	}
+	if err := push.Request(ctx, s.Outbox.Publisher, events.PushID(ev.ID), notes, now); err != nil {
 		return err
 	}
 	log.Info("approval request sent", "asked", n)

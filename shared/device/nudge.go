@@ -10,6 +10,7 @@ import (
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/push"
 	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/store"
@@ -19,7 +20,7 @@ var errNoMember = errs.E(errs.NotFound, "There is no such member in this workspa
 
 // Nudge is "ask someone": the new device, with its poll token, has one
 // named member of the workspace mailed to open workgate, and asks them to
-// decide (their notification). Each member is mailed once per request, and
+// decide (their notification, pushed to their devices). Each member is mailed once per request, and
 // at most domain.MaxNudges members per request. Every well-formed call
 // counts against the rate of its client (clientIP), before anything is
 // read: nobody holding poll tokens can mail members without bound.
@@ -76,7 +77,12 @@ func (s *Service) Nudge(ctx context.Context, id, pollToken, memberID, clientIP s
 		if err != nil {
 			return fmt.Errorf("device.Nudge: %w", err)
 		}
-		err = s.Store.Nudge(ctx, a, seen, domain.ApprovalNotification(a, memberID, now), []events.Event{ev})
+		note := domain.ApprovalNotification(a, memberID, now)
+		pushEv, err := push.NewRequest("", []*domain.Notification{note}, now) // to the member's phone too (F19)
+		if err != nil {
+			return fmt.Errorf("device.Nudge: %w", err)
+		}
+		err = s.Store.Nudge(ctx, a, seen, note, []events.Event{ev, pushEv})
 		switch {
 		case errors.Is(err, store.ErrExists):
 			return nil // asked already: once is enough
@@ -85,7 +91,7 @@ func (s *Service) Nudge(ctx context.Context, id, pollToken, memberID, clientIP s
 		case err != nil:
 			return err
 		}
-		s.Outbox.Dispatch(ctx, ev)
+		s.Outbox.Dispatch(ctx, ev, pushEv)
 		return nil
 	}
 	return store.ErrRaced

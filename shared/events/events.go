@@ -23,10 +23,11 @@ const (
 	TopicMemberAdded       = "external-member-added"
 	TopicMessagePosted     = "message-posted"
 	TopicWithdrawn         = "workspace-withdrawn"
+	TopicPushRequested     = "push-requested"
 )
 
 // Topics lists every topic an event may be published to.
-var Topics = []string{TopicMailRequested, TopicApprovalRequested, TopicMemberAdded, TopicMessagePosted, TopicWithdrawn}
+var Topics = []string{TopicMailRequested, TopicApprovalRequested, TopicMemberAdded, TopicMessagePosted, TopicWithdrawn, TopicPushRequested}
 
 // Attribute names carried by every Pub/Sub message.
 const (
@@ -221,3 +222,41 @@ func NewWithdrawn(w Withdrawn, now time.Time) (Event, error) {
 func WithdrawalRunID(withdrawalID string, n int) string {
 	return withdrawalID + "-r" + strconv.Itoa(n)
 }
+
+// PushRequested asks the push job to send a mobile push for each of some
+// notifications (topic push-requested, version 1, F19). Whatever notifies
+// publishes it for the notifications it made, created or already there:
+// the job pushes each notification at most once per device, so a
+// notification named again is not pushed again.
+type PushRequested struct {
+	Notifications []NotificationRef `json:"notifications"`
+}
+
+// NotificationRef names one notification of one member.
+type NotificationRef struct {
+	WorkspaceID    string `json:"workspaceId"`
+	AccountID      string `json:"accountId"`
+	NotificationID string `json:"notificationId"`
+}
+
+// PushRequestedVersion is the current version of PushRequested.
+const PushRequestedVersion = 1
+
+// NewPushRequested returns a push-requested event. A job that notifies
+// passes the ID PushID derives from its own event, so that a redelivery
+// of it publishes the same event again, which the push job deduplicates;
+// empty means a new ID.
+func NewPushRequested(id string, refs []NotificationRef, now time.Time) (Event, error) {
+	ev, err := New(TopicPushRequested, PushRequestedVersion, PushRequested{Notifications: refs}, now)
+	if err != nil {
+		return Event{}, err
+	}
+	if id != "" {
+		ev.ID = id
+	}
+	return ev, nil
+}
+
+// PushID is the ID of the push-requested event of the job run that
+// handles the event with ID eventID.
+func PushID(eventID string) string { return eventID + "-push" }

@@ -103,15 +103,17 @@ var apiMD = map[string]string{
 	"DELETE /v1/me/blocks/{memberId}":           member,
 
 	// Rooms, messages, notifications
-	"GET /v1/rooms/self":                      member,
-	"POST /v1/rooms":                          member,
-	"GET /v1/rooms":                           member,
-	"POST /v1/rooms/{roomId}/messages":        member,
-	"GET /v1/rooms/{roomId}/messages":         member,
-	"POST /v1/rooms/{roomId}/read":            member,
-	"GET /v1/members/{memberId}/shared-rooms": member,
-	"PUT /v1/me/notification-mute":            member,
-	"GET /v1/me/notifications":                member,
+	"GET /v1/rooms/self":                          member,
+	"POST /v1/rooms":                              member,
+	"GET /v1/rooms":                               member,
+	"POST /v1/rooms/{roomId}/messages":            member,
+	"GET /v1/rooms/{roomId}/messages":             member,
+	"POST /v1/rooms/{roomId}/read":                member,
+	"GET /v1/members/{memberId}/shared-rooms":     member,
+	"PUT /v1/me/notification-mute":                member,
+	"GET /v1/me/notifications":                    member,
+	"PUT /v1/me/devices/{deviceId}/push-token":    member,
+	"DELETE /v1/me/devices/{deviceId}/push-token": member,
 
 	// Live events
 	"GET /v1/me/events": member,

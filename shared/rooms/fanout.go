@@ -92,7 +92,7 @@ func (s *Service) FanOut(ctx context.Context, ev events.Event) error {
 	if err := s.Store.ActivateRoom(ctx, m.RoomID, active, m.Seq, s.messageEvents(msg, active, rs)); err != nil {
 		return fmt.Errorf("rooms.FanOut: %w", err)
 	}
-	return s.notify(ctx, m, rs)
+	return s.notify(ctx, ev, m, rs)
 }
 
 // roomAndMessage reads a message's room and the message, at once.
@@ -157,8 +157,9 @@ func (s *Service) publishBatches(ctx context.Context, ev events.Event, m events.
 	return nil
 }
 
-// notify notifies the recipients of a message, as the job's rules say.
-func (s *Service) notify(ctx context.Context, m events.MessagePosted, rs []store.Recipient) error {
+// notify notifies the recipients of a message, as the job's rules say,
+// and asks for their notifications to be pushed (F19).
+func (s *Service) notify(ctx context.Context, ev events.Event, m events.MessagePosted, rs []store.Recipient) error {
 	now := s.Clock.Now()
 	senderWS, senderID := domain.SplitMemberKey(m.SenderKey)
 	var ns []*domain.Notification
@@ -178,5 +179,5 @@ func (s *Service) notify(ctx context.Context, m events.MessagePosted, rs []store
 	if _, err := s.Store.Notify(ctx, ns); err != nil {
 		return fmt.Errorf("rooms.FanOut: %w", err)
 	}
-	return nil
+	return s.requestPush(ctx, ev, ns)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/orglink"
 	"github.com/workgate/workgate/shared/profile"
+	"github.com/workgate/workgate/shared/push"
 	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/rooms"
 	"github.com/workgate/workgate/shared/session"
@@ -117,4 +119,21 @@ func (d *Deps) Live() *live.Service {
 		KeepAlive: cfg.StreamKeepAlive, MaxAge: cfg.StreamMaxAge,
 		Heartbeat: cfg.StreamHeartbeat, LiveFor: cfg.StreamHeartbeat * 3 / 2, Relisten: live.Relisten,
 	}
+}
+
+// PushTokens returns the devices' push tokens (F19).
+func (d *Deps) PushTokens() *push.Tokens {
+	return &push.Tokens{Store: d.Store, Clock: d.Clock}
+}
+
+// PushJob returns the push job (F19), with an FCM client of its own: at
+// WORKGATE_FCM_URL, as WORKGATE_FCM_PROJECT, with the application default
+// credentials (in dev mode a dummy token: only the local sink is called).
+// Only the push function builds it, so no other function needs them.
+func (d *Deps) PushJob() (*push.Job, error) {
+	sender, err := push.NewFCM(context.Background(), d.Config.FCMURL, d.Config.FCMProject, d.Config.Dev)
+	if err != nil {
+		return nil, err
+	}
+	return &push.Job{Store: d.Store, Clock: d.Clock, Sender: sender, Workers: push.DefaultWorkers}, nil
 }

@@ -242,7 +242,13 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Response, error) 
 	return nil, errBadRefresh
 }
 
-// Logout revokes the caller's session.
+// Logout revokes the caller's session, and removes the push token its
+// device registered in the session's workspace (F19): a logged-out phone
+// gets no pushes. The token goes first: a logout that fails can be tried
+// again, which a revoked session could not.
 func (s *Service) Logout(ctx context.Context, p *Principal) error {
+	if err := s.Store.DropWorkspacePushToken(ctx, p.AccountID, p.DeviceID, p.WorkspaceID); err != nil {
+		return err
+	}
 	return s.Store.RevokeSession(ctx, p.SessionID, domain.RevokedLogout, s.Clock.Now())
 }

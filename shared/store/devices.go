@@ -233,8 +233,8 @@ func (s *Store) SaveApproval(ctx context.Context, a *domain.Approval, seen time.
 }
 
 // Nudge records that a request's new device asked one member by e-mail:
-// the member is asked (n, their notification, with its live event) and
-// mailed (evs). ErrRaced
+// the member is asked (n, their notification, with its live event),
+// mailed and pushed (evs). ErrRaced
 // if the request changed since it was read at seen; ErrExists if that
 // member was nudged already.
 func (s *Store) Nudge(ctx context.Context, a *domain.Approval, seen time.Time, n *domain.Notification, evs []events.Event) error {
@@ -295,8 +295,9 @@ func (s *Store) TrustedDevices(ctx context.Context, accountID string) ([]*domain
 // RevokeDevice stops trusting a device and ends its sessions: its token
 // needs an approval again. The device is revoked first, so a login racing
 // the revocation either commits before it (and its session is found and
-// ended) or fails its precondition on the device. errs.NotFound if the
-// account has no such trusted device.
+// ended) or fails its precondition on the device. The device's push token
+// goes in the same commit (F19): a revoked device gets no pushes.
+// errs.NotFound if the account has no such trusted device.
 func (s *Store) RevokeDevice(ctx context.Context, accountID, deviceID string, now time.Time) error {
 	for range 5 {
 		d, seen, err := s.TrustedDevice(ctx, accountID, deviceID)
@@ -306,7 +307,12 @@ func (s *Store) RevokeDevice(ctx context.Context, accountID, deviceID string, no
 		if !d.RevokedAt.IsZero() {
 			return errs.E(errs.NotFound, "not found")
 		}
-		_, err = s.device(accountID, deviceID).Update(ctx, []firestore.Update{{Path: "revokedAt", Value: now}}, firestore.LastUpdateTime(seen))
+		err = s.fs.RunTransaction(ctx, func(_ context.Context, tx *firestore.Transaction) error {
+			if err := tx.Update(s.device(accountID, deviceID), []firestore.Update{{Path: "revokedAt", Value: now}}, firestore.LastUpdateTime(seen)); err != nil {
+				return err
+			}
+			return tx.Delete(s.pushToken(accountID, deviceID))
+		}, firestore.MaxAttempts(1))
 		if code(err) == codes.FailedPrecondition {
 			continue // a login touched it: read again
 		}

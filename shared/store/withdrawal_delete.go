@@ -93,7 +93,7 @@ const (
 var leafCollections = map[string]bool{
 	colMessages: true, colSeqs: true, colReads: true, colPresence: true, colInviteUses: true, colNudges: true,
 	colNotifications: true, colExternalMembers: true, colAddedBy: true, colBlocks: true, colQRLink: true, colDevices: true,
-	colApprovalGate: true, colFeed: true, colLiveDevices: true,
+	colApprovalGate: true, colFeed: true, colLiveDevices: true, colPushTokens: true, colPushes: true,
 }
 
 // subcollections names the subcollections that documents of a collection
@@ -103,8 +103,8 @@ var leafCollections = map[string]bool{
 // members/s); querying the known ones costs ~5 ms each, in parallel. The
 // rest (the workspace's own document, rooms) is asked.
 var subcollections = map[string][]string{
-	colMembers:   {colNotifications, colExternalMembers, colAddedBy, colBlocks, colQRLink, colFeed},
-	colAccounts:  {colDevices, colApprovalGate, colLiveDevices},
+	colMembers:   {colNotifications, colExternalMembers, colAddedBy, colBlocks, colQRLink, colFeed, colPushes},
+	colAccounts:  {colDevices, colApprovalGate, colLiveDevices, colPushTokens},
 	colApprovals: {colNudges},
 }
 
