@@ -263,3 +263,16 @@ func checkLiveEvent(ev liveEvent) error {
 	}
 	return nil
 }
+
+// awaitExists waits until a document exists (or, with want false, does
+// not), failing the test if it takes longer than liveWait.
+func (e *env) awaitExists(path string, want bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(liveWait)
+	for e.exists(path) != want {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s: exists should be %v within %s", path, want, liveWait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -261,15 +261,12 @@ func TestF19PushMutedBlockedLive(t *testing.T) {
 		post(t, "x unblocked me", map[string]int{tokD: 4, tokX: 4})
 	})
 	e.step(t, "live stream", func(t *testing.T) {
-		st := e.s.Deps.Store
-		ctx := context.Background()
-		if err := st.MarkDeviceLive(ctx, d.AccountID, d.DeviceID, d.WorkspaceID, e.s.Deps.Clock.Now().Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
+		live := "accounts/" + d.AccountID + "/liveDevices/" + d.DeviceID
+		s := e.openStream(d, "")
+		e.awaitExists(live, true)
 		post(t, "d is live", map[string]int{tokD: 4, tokX: 5})
-		if err := st.ClearDeviceLive(ctx, d.AccountID, d.DeviceID); err != nil {
-			t.Fatal(err)
-		}
+		s.close()
+		e.awaitExists(live, false)
 		post(t, "d is gone", map[string]int{tokD: 5, tokX: 6})
 	})
 }
@@ -291,14 +288,15 @@ func TestF19PushBlockedSinceNotified(t *testing.T) {
 	st := e.s.Deps.Store
 	// x's phone is live while the messages are posted: notified, not
 	// pushed.
-	if err := st.MarkDeviceLive(ctx, x.AccountID, x.DeviceID, x.WorkspaceID, e.s.Deps.Clock.Now().Add(time.Hour)); err != nil {
+	marked, err := st.MarkDeviceLive(ctx, x.AccountID, x.DeviceID, x.WorkspaceID, e.s.Deps.Clock.Now().Add(time.Hour))
+	if err != nil {
 		t.Fatal(err)
 	}
 	m1 := e.mustPost(o, r.RoomID, "one")
 	m2 := e.mustPost(o, r.RoomID, "two")
 	e.settle()
 	e.requirePushes(t, tok, 0)
-	if err := st.ClearDeviceLive(ctx, x.AccountID, x.DeviceID); err != nil {
+	if err := st.ClearDeviceLive(ctx, x.AccountID, x.DeviceID, marked); err != nil {
 		t.Fatal(err)
 	}
 	e.mustPushEnvelope(events.NewID(), noteRef(x, f14NoteID(m1.MessageID)))

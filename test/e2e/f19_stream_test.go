@@ -426,11 +426,5 @@ func TestF19OpenStreamKeepsTheMemberOnline(t *testing.T) {
 	}
 	sb.close()
 	<-sb.ended
-	deadline = time.Now().Add(liveWait)
-	for e.exists("accounts/" + b.AccountID + "/liveDevices/" + b.DeviceID) {
-		if time.Now().After(deadline) {
-			t.Fatal("the device is still marked live after its only stream closed")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e.awaitExists("accounts/"+b.AccountID+"/liveDevices/"+b.DeviceID, false)
 }
