@@ -53,7 +53,7 @@ const sendTimeout = 10 * time.Second
 
 // DevToken is the bearer token pushes carry in dev mode: the local push
 // sink wants one, as FCM does, and takes any.
-const DevToken = "dev-fcm-token"
+const DevToken = "dev-fcm-token" //nolint:gosec // a dummy the local sink takes, never a credential
 
 // NewFCM returns a sender to the FCM HTTP v1 API at baseURL, sending as
 // the Firebase project. Outside dev mode it authenticates with the
