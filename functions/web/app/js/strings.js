@@ -6,7 +6,8 @@ export const strings = {
   ko: {
     lang: 'ko',
     langName: '한국어',
-    switchLang: 'Language: English',
+    switchLang: 'English',
+    switchLangLabel: 'Language: English',
     brand: 'workgate',
     loading: '불러오는 중…',
     // Sign-in
@@ -92,7 +93,8 @@ export const strings = {
   en: {
     lang: 'en',
     langName: 'English',
-    switchLang: '언어: 한국어',
+    switchLang: '한국어',
+    switchLangLabel: '언어: 한국어',
     brand: 'workgate',
     loading: 'Loading…',
     signInTitle: 'Log in',

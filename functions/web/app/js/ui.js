@@ -35,7 +35,11 @@ export function mount(node, focus = true) {
 
 /** langButton switches the language and calls rerender. */
 export function langButton(rerender) {
-  return h('button', { type: 'button', class: 'link lang', onclick: () => { toggleLang(); rerender(); } }, t('switchLang'));
+  // The button names the other language in that language (lang marks it
+  // for screen readers); its label says what it does.
+  const other = t('lang') === 'ko' ? 'en' : 'ko';
+  return h('button', { type: 'button', class: 'link lang', lang: other, 'aria-label': t('switchLangLabel'),
+    onclick: () => { toggleLang(); rerender(); } }, t('switchLang'));
 }
 
 /** card is the sign-in layout: the brand, a language switch, one card. */
