@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -102,4 +105,45 @@ func jsString(s string) string {
 		out = append(out, c)
 	}
 	return string(append(out, '"'))
+}
+
+// TestAppServedAndLinked: the stack's router serves the app at /app/ (and
+// its client-side routes) with the strict headers, and a member's
+// "log in" mail links to it (WORKGATE_APP_URL defaults to PUBLIC_URL/app/).
+func TestAppServedAndLinked(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	owner := e.ownerSession("acme", "kim@acme.example")
+	e.registered(owner, "acme", "Lee Member", "lee@acme.example")
+	requireStatus(t, e.setPassword(e.setupToken("lee@acme.example", 1), testPassword), http.StatusOK)
+
+	r := e.call("GET", "/app/", nil) // checked against the OpenAPI document
+	requireStatus(t, r, http.StatusOK)
+	// /app redirects to /app/; a client-side route is the same page. The
+	// document describes /app/ only, so these are fetched without the check.
+	for _, path := range []string{"/app", "/app/rooms/r1"} {
+		resp, err := e.http.Get(e.s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != string(r.Body) || resp.Request.URL.Path == "/app" {
+			t.Fatalf("GET %s = %d at %s, want the app's page at /app/…", path, resp.StatusCode, resp.Request.URL)
+		}
+	}
+	if !strings.Contains(string(r.Body), `src="/app/js/main.js"`) || !strings.Contains(r.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("GET /app/ = %s %.200s", r.Header, r.Body)
+	}
+
+	want := e.s.URL + "/app/"
+	for range 45 * 20 {
+		for _, m := range e.mails("lee@acme.example") {
+			if slices.Contains(m.Links, want) {
+				return
+			}
+		}
+		sleep()
+	}
+	t.Fatalf("no mail to the new member links to %s: %+v", want, e.mails("lee@acme.example"))
 }
