@@ -21,6 +21,7 @@ import (
 	_ "github.com/workgate/workgate/functions/rooms"         // F14 rooms and messages
 	_ "github.com/workgate/workgate/functions/service"       // health, JWKS, OpenAPI, 501s
 	_ "github.com/workgate/workgate/functions/signup"        // F1–F4
+	_ "github.com/workgate/workgate/functions/web"           // F20 the web app
 	_ "github.com/workgate/workgate/functions/withdrawal"    // workspace-withdrawn → deletion (F18)
 	_ "github.com/workgate/workgate/functions/workspaces"    // F2, F3, F9, F15–F18 admin API
 )

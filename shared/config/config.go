@@ -31,7 +31,8 @@ type Config struct {
 	// PublicURL is the base of every link in e-mails and pages.
 	PublicURL string `env:"PUBLIC_URL" default:"http://127.0.0.1:8080"`
 	// AppURL is where mails send people to open workgate and log in (the
-	// web client or the download page); empty means PublicURL.
+	// web client or the download page); empty means PublicURL + "/app/",
+	// the web app that the web function serves.
 	AppURL string `env:"WORKGATE_APP_URL"`
 	// Port is where the function listens (Cloud Run sets it).
 	Port string `env:"PORT" default:"8080"`
@@ -186,7 +187,7 @@ func (c *Config) Validate() error {
 		problems = append(problems, errors.New("dev mode (WORKGATE_DEV) must not run on Cloud Run (K_SERVICE is set)"))
 	}
 	if c.AppURL == "" {
-		c.AppURL = c.PublicURL
+		c.AppURL = c.PublicLink("/app/")
 	} else if _, ok := absoluteURL(c.AppURL); !ok {
 		problems = append(problems, fmt.Errorf("WORKGATE_APP_URL %q is not an absolute http(s) URL", c.AppURL))
 	}

@@ -18,8 +18,8 @@ func TestDefaults(t *testing.T) {
 	if c.Project != "demo-workgate" || c.PublicURL != "http://127.0.0.1:8080" || !c.Dev || c.PublishTimeout != 2*time.Second {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
-	if c.AppURL != c.PublicURL {
-		t.Fatalf("AppURL defaults to %q, want PUBLIC_URL", c.AppURL)
+	if want := c.PublicURL + "/app/"; c.AppURL != want {
+		t.Fatalf("AppURL defaults to %q, want %q (PUBLIC_URL + /app/)", c.AppURL, want)
 	}
 	if c.FCMURL != "https://fcm.googleapis.com/" || c.FCMProject != c.Project {
 		t.Fatalf("FCM defaults to %q, project %q; want the real FCM as the project", c.FCMURL, c.FCMProject)

@@ -36,6 +36,9 @@ var apiMD = map[string]string{
 	"GET /.well-known/jwks.json": anyone,
 	"GET /openapi.yaml":          anyone,
 
+	// Web app
+	"GET /app/": anyone,
+
 	// Workspaces, sign-up, verification
 	"POST /v1/workspaces":                             anyone,
 	"POST /v1/email-verifications":                    anyone,

@@ -1,0 +1,146 @@
+// Package web serves workgate's web app (PRODUCT.md F20) at /app/: static
+// files embedded in the binary (index.html, ES modules, CSS, strings), so
+// nothing is fetched from elsewhere at run time. The app is a client of the
+// public API only; this function holds no state and reads no secret.
+//
+// Every response carries a strict Content-Security-Policy (no inline script
+// or style, connections only to this origin). Every file is served with
+// "Cache-Control: no-cache" and a content-hash ETag: a browser revalidates
+// on each load and gets 304s while nothing changed, and a deploy is seen at
+// once without versioned file names (no build step to rename them).
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/server"
+	api "github.com/workgate/workgate/shared/web"
+)
+
+// Name is the function's name in the topology.
+const Name = "web"
+
+func init() { server.Register(Name, New) }
+
+//go:embed app
+var files embed.FS
+
+// csp allows only this origin's scripts, styles and API, and data: images
+// (generated avatars); no inline code, no framing, no foreign form targets.
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+	"img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// asset is one embedded file, read once.
+type asset struct {
+	body        []byte
+	contentType string
+	etag        string
+}
+
+// New builds the handler.
+func New(_ *server.Deps) (http.Handler, error) {
+	assets, err := load()
+	if err != nil {
+		return nil, err
+	}
+	return &app{assets: assets}, nil
+}
+
+// load reads every embedded file with its type and ETag.
+func load() (map[string]asset, error) {
+	root, err := fs.Sub(files, "app")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]asset{}
+	err = fs.WalkDir(root, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := fs.ReadFile(root, name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		out[name] = asset{
+			body:        body,
+			contentType: contentType(name),
+			etag:        `"` + hex.EncodeToString(sum[:8]) + `"`,
+		}
+		return nil
+	})
+	if _, ok := out["index.html"]; err == nil && !ok {
+		err = errs.E(errs.Internal, "web: the app has no index.html")
+	}
+	return out, err
+}
+
+// contentType is the file's type by extension, with a charset for text.
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".json":
+		return "application/json; charset=utf-8"
+	}
+	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// app serves the embedded files.
+type app struct {
+	assets map[string]asset
+}
+
+// ServeHTTP answers /app (a redirect to /app/), a file under /app/, or, for
+// a path without a dot (a client-side route such as /app/rooms/x),
+// index.html. An unknown file is 404.
+func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.Set("Allow", "GET, HEAD")
+		api.Problem(w, r, errs.Errorf(errs.MethodNotAllowed, "%s is not allowed here", r.Method))
+		return
+	}
+	if r.URL.Path == "/app" {
+		http.Redirect(w, r, "/app/", http.StatusMovedPermanently)
+		return
+	}
+	name, ok := strings.CutPrefix(r.URL.Path, "/app/")
+	if !ok {
+		api.Problem(w, r, errs.E(errs.NotFound, "no such resource"))
+		return
+	}
+	if name == "" || !strings.Contains(path.Base(name), ".") {
+		name = "index.html"
+	}
+	f, ok := a.assets[name]
+	if !ok {
+		api.Problem(w, r, errs.E(errs.NotFound, "no such file"))
+		return
+	}
+	h.Set("Content-Type", f.contentType)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("ETag", f.etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && match == f.etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(f.body)
+}

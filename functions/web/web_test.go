@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestServe: the app's files, its client-side routes, the redirect of
+// /app, 404s for unknown files and other paths, and the strict headers on
+// every answer.
+func TestServe(t *testing.T) {
+	t.Parallel()
+	h, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, method, path string
+		status             int
+		contentType        string
+		bodyHas            string
+	}{
+		{"index", "GET", "/app/", 200, "text/html; charset=utf-8", `<script type="module" src="/app/js/main.js">`},
+		{"client route", "GET", "/app/rooms/r123", 200, "text/html; charset=utf-8", `<script type="module"`},
+		{"script", "GET", "/app/js/main.js", 200, "text/javascript; charset=utf-8", "import"},
+		{"style", "GET", "/app/app.css", 200, "text/css; charset=utf-8", "--brand"},
+		{"head", "HEAD", "/app/app.css", 200, "text/css; charset=utf-8", ""},
+		{"unknown file", "GET", "/app/js/nope.js", 404, "application/problem+json", "not_found"},
+		{"unknown file at the top", "GET", "/app/favicon.ico", 404, "application/problem+json", "not_found"},
+		{"another path", "GET", "/apple", 404, "application/problem+json", "not_found"},
+		{"post", "POST", "/app/", 405, "application/problem+json", "method_not_allowed"},
+		{"bare app", "GET", "/app", 301, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
+			if w.Code != tc.status {
+				t.Fatalf("%s %s = %d, want %d (%s)", tc.method, tc.path, w.Code, tc.status, w.Body)
+			}
+			if got := w.Header().Get("Content-Security-Policy"); got != csp || !strings.Contains(got, "script-src 'self';") {
+				t.Errorf("CSP = %q", got)
+			}
+			if w.Header().Get("X-Content-Type-Options") != "nosniff" || w.Header().Get("Referrer-Policy") != "no-referrer" {
+				t.Errorf("headers = %v", w.Header())
+			}
+			if tc.contentType != "" && !strings.HasPrefix(w.Header().Get("Content-Type"), tc.contentType) {
+				t.Errorf("Content-Type = %q, want %q", w.Header().Get("Content-Type"), tc.contentType)
+			}
+			if !strings.Contains(w.Body.String(), tc.bodyHas) {
+				t.Errorf("body lacks %q: %.200s", tc.bodyHas, w.Body)
+			}
+			if tc.status == 200 && w.Header().Get("Cache-Control") != "no-cache" {
+				t.Errorf("Cache-Control = %q", w.Header().Get("Cache-Control"))
+			}
+			if tc.status == 301 && w.Header().Get("Location") != "/app/" {
+				t.Errorf("Location = %q", w.Header().Get("Location"))
+			}
+		})
+	}
+}
+
+// TestRevalidate: a file whose ETag the browser holds answers 304, empty.
+func TestRevalidate(t *testing.T) {
+	t.Parallel()
+	h, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/app/app.css", nil))
+	etag := w.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	r := httptest.NewRequest("GET", "/app/app.css", nil)
+	r.Header.Set("If-None-Match", etag)
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusNotModified || w.Body.Len() != 0 {
+		t.Fatalf("revalidation = %d with %d bytes, want 304 and none", w.Code, w.Body.Len())
+	}
+}
+
+// TestNoInlineCode: the CSP forbids inline scripts and styles, so the
+// files must not rely on them (they would silently not run).
+func TestNoInlineCode(t *testing.T) {
+	t.Parallel()
+	assets, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, a := range assets {
+		if !strings.HasSuffix(name, ".html") {
+			continue
+		}
+		body := string(a.body)
+		for _, bad := range []string{"<style", " style=", " onclick=", " onload=", "<script>"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s contains %q, which the CSP blocks", name, bad)
+			}
+		}
+	}
+}
