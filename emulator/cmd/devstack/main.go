@@ -108,7 +108,9 @@ func realMain() (err error) {
 	fmt.Printf(`
 workgate is running (project %s, WORKGATE_DEV=1)
 
+  web app             %s/app/
   API and pages       %s          (every function behind one router)
+  live events         %s/v1/me/events  (server-sent events, with a bearer token)
   OpenAPI             %s/openapi.yaml
   mail and push inbox %s
   push sink (FCM v1)  %s/v1/projects/%s/messages:send
@@ -118,7 +120,7 @@ workgate is running (project %s, WORKGATE_DEV=1)
 
 Ctrl-C stops everything.
 
-`, project, s.URL, s.URL, s.MailURL, s.MailURL, project, os.Getenv("FIRESTORE_EMULATOR_HOST"), os.Getenv("PUBSUB_EMULATOR_HOST"), logPath)
+`, project, s.URL, s.URL, s.URL, s.URL, s.MailURL, s.MailURL, project, os.Getenv("FIRESTORE_EMULATOR_HOST"), os.Getenv("PUBSUB_EMULATOR_HOST"), logPath)
 	<-ctx.Done()
 	fmt.Println("\nstopping…")
 	return nil
