@@ -20,6 +20,7 @@ const pollEvery = 2 * time.Millisecond
 type benchSession struct {
 	AccessToken string `json:"accessToken"`
 	AccountID   string `json:"accountId"`
+	DeviceID    string `json:"deviceId"`
 }
 
 // benchApproval is a 202 answer to a login from an untrusted device.

@@ -18,12 +18,12 @@ func (l *costLog) since(route string) func() cost {
 	before := l.get(route)
 	return func() cost {
 		after := l.get(route)
-		return cost{n: after.n - before.n, readSum: after.readSum - before.readSum, writeSum: after.writeSum - before.writeSum}
+		return cost{n: after.n - before.n, readSum: after.readSum - before.readSum, writeSum: after.writeSum - before.writeSum, msSum: after.msSum - before.msSum}
 	}
 }
 
 func (c cost) add(d cost) cost {
-	return cost{n: c.n + d.n, readSum: c.readSum + d.readSum, writeSum: c.writeSum + d.writeSum}
+	return cost{n: c.n + d.n, readSum: c.readSum + d.readSum, writeSum: c.writeSum + d.writeSum, msSum: c.msSum + d.msSum}
 }
 
 func costRow(name string, lat []time.Duration, c cost) { row(name, lat, c.reads(), c.writes()) }

@@ -1,9 +1,11 @@
 // Command bench measures workgate against the emulators `make bench`
 // starts: for each call, latency p50/p99 and the Firestore reads and writes
 // per request; for each chain, the time from the request to the mail in the
-// sink. Each figure is printed beside a floor measured in the same run on
-// the same emulators: a raw Firestore write+read, a raw publish→push round
-// trip, and an HTTP round trip to the router.
+// sink (or to the event on a live stream, or to the push); for live
+// streams, what a thousand idle ones cost one process. Each figure is
+// printed beside a floor measured in the same run on the same emulators: a
+// raw Firestore write+read, a raw publish→push round trip, and an HTTP
+// round trip to the router, or the part's own.
 //
 // Timings vary with the machine and its load; compare a figure with its
 // floor, not with another run's figure.
@@ -55,8 +57,8 @@ func main() {
 
 func run() error {
 	ctx := context.Background()
-	if *only != "" && *only != "withdrawal" && *only != "login" && *only != "rooms" {
-		return fmt.Errorf("-only %q: the parts that run alone are withdrawal, login and rooms", *only)
+	if *only != "" && *only != "withdrawal" && *only != "login" && *only != "rooms" && *only != "live" {
+		return fmt.Errorf("-only %q: the parts that run alone are withdrawal, login, rooms and live", *only)
 	}
 	for _, v := range []string{"FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"} {
 		if os.Getenv(v) == "" {
@@ -105,6 +107,9 @@ func run() error {
 	case "rooms":
 		fmt.Println("\nF14: rooms, messages, fan-out to a 1,000-member room")
 		return b.rooms(ctx, pushFloor)
+	case "live":
+		fmt.Println("\nF19: live events (server-sent events) and push")
+		return b.live(ctx)
 	}
 
 	fmt.Println("\nF1: create a workspace, verify the owner's e-mail")
@@ -132,6 +137,10 @@ func run() error {
 	}
 	fmt.Println("\nF14: rooms, messages, fan-out to a 1,000-member room")
 	if err := b.rooms(ctx, pushFloor); err != nil {
+		return err
+	}
+	fmt.Println("\nF19: live events (server-sent events) and push")
+	if err := b.live(ctx); err != nil {
 		return err
 	}
 	if err := b.f18(ctx); err != nil {
@@ -189,51 +198,90 @@ func (b *bench) floorHTTP() error {
 // floorPush: publish one message to a topic whose push subscription points
 // at a bare HTTP handler, and time its arrival; one at a time (steady).
 func (b *bench) floorPush(ctx context.Context) (time.Duration, error) {
-	got := make(chan struct{}, 1)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p, err := b.newPushProbe(ctx, "bench-floor")
+	if err != nil {
+		return 0, err
+	}
+	defer p.close()
+	var lat []time.Duration
+	for range nChain * 2 {
+		d, err := p.roundTrip(ctx)
+		if err != nil {
+			return 0, err
+		}
+		lat = append(lat, d)
+	}
+	row("floor: publish→push round trip (raw)", lat, -1, -1)
+	return percentile(lat, 50), nil
+}
+
+// pushProbe is a topic whose push subscription points at a bare HTTP
+// handler: a part that times a chain through Pub/Sub push interleaves
+// its round trips with the chain's, for a floor measured alongside.
+type pushProbe struct {
+	b     *bench
+	srv   *http.Server
+	got   chan struct{}
+	topic string
+	sub   string
+	sent  int
+}
+
+// newPushProbe creates the topic and its push subscription, both named
+// name, and the handler they push to.
+func (b *bench) newPushProbe(ctx context.Context, name string) (*pushProbe, error) {
+	p := &pushProbe{b: b, got: make(chan struct{}, 1), topic: name}
+	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusNoContent)
 		select {
-		case got <- struct{}{}:
+		case p.got <- struct{}{}:
 		default:
 		}
 	})}
 	ln, err := listen()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	go func() { _ = p.srv.Serve(ln) }()
 	admin := b.s.Deps.PubSub.Client()
 	project := "projects/" + b.s.Deps.Config.Project
-	topic, sub := project+"/topics/bench-floor", project+"/subscriptions/bench-floor"
+	topic := project + "/topics/" + name
 	if _, err := admin.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: topic}); err != nil {
-		return 0, err
+		p.srv.Close()
+		return nil, err
 	}
+	p.sub = project + "/subscriptions/" + name
 	if _, err := admin.SubscriptionAdminClient.CreateSubscription(ctx, &pubsubpb.Subscription{
-		Name: sub, Topic: topic, PushConfig: &pubsubpb.PushConfig{PushEndpoint: "http://" + ln.Addr().String() + "/"}, AckDeadlineSeconds: 10,
+		Name: p.sub, Topic: topic, PushConfig: &pubsubpb.PushConfig{PushEndpoint: "http://" + ln.Addr().String() + "/"}, AckDeadlineSeconds: 10,
 	}); err != nil {
+		p.srv.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// roundTrip publishes one message and times its push.
+func (p *pushProbe) roundTrip(ctx context.Context) (time.Duration, error) {
+	t := time.Now()
+	ev := events.Event{ID: events.NewID(), Topic: p.topic, Version: 1, Data: []byte(fmt.Sprint(p.sent))}
+	p.sent++
+	if err := p.b.s.Deps.PubSub.Publish(ctx, ev); err != nil {
 		return 0, err
 	}
-	defer func() {
-		_ = admin.SubscriptionAdminClient.DeleteSubscription(context.Background(), &pubsubpb.DeleteSubscriptionRequest{Subscription: sub})
-	}()
-	var lat []time.Duration
-	for i := range nChain * 2 {
-		t := time.Now()
-		ev := events.Event{ID: events.NewID(), Topic: "bench-floor", Version: 1, Data: []byte(fmt.Sprint(i))}
-		if err := b.s.Deps.PubSub.Publish(ctx, ev); err != nil {
-			return 0, err
-		}
-		select {
-		case <-got:
-		case <-time.After(30 * time.Second):
-			return 0, fmt.Errorf("floor: push %d never arrived", i)
-		}
-		lat = append(lat, time.Since(t))
+	select {
+	case <-p.got:
+	case <-time.After(30 * time.Second):
+		return 0, fmt.Errorf("floor: push %d of %s never arrived", p.sent-1, p.topic)
 	}
-	row("floor: publish→push round trip (raw)", lat, -1, -1)
-	return percentile(lat, 50), nil
+	return time.Since(t), nil
+}
+
+// close deletes the subscription (the emulator would push to the port
+// forever) and stops the handler.
+func (p *pushProbe) close() {
+	_ = p.b.s.Deps.PubSub.Client().SubscriptionAdminClient.DeleteSubscription(context.Background(), &pubsubpb.DeleteSubscriptionRequest{Subscription: p.sub})
+	p.srv.Close()
 }
 
 // floorHash: one argon2id hash, and what the concurrency bound implies.
@@ -409,6 +457,7 @@ type costLog struct {
 
 type cost struct {
 	n, readSum, writeSum int64
+	msSum                int64 // the requests' latencies, in milliseconds
 }
 
 func (c *cost) reads() float64  { return float64(c.readSum) / float64(max(c.n, 1)) }
@@ -436,7 +485,7 @@ func (l *costLog) Handle(_ context.Context, r slog.Record) error {
 		return nil
 	}
 	var route string
-	var reads, writes int64
+	var reads, writes, latency int64
 	r.Attrs(func(a slog.Attr) bool {
 		switch a.Key {
 		case "route":
@@ -445,6 +494,8 @@ func (l *costLog) Handle(_ context.Context, r slog.Record) error {
 			reads = a.Value.Int64()
 		case "firestoreWrites":
 			writes = a.Value.Int64()
+		case "latencyMs":
+			latency = a.Value.Int64()
 		}
 		return true
 	})
@@ -458,6 +509,7 @@ func (l *costLog) Handle(_ context.Context, r slog.Record) error {
 	c.n++
 	c.readSum += reads
 	c.writeSum += writes
+	c.msSum += latency
 	return nil
 }
 
