@@ -173,6 +173,26 @@ func (ls *liveStream) nextOf(name string) liveEvent {
 	}
 }
 
+// untilMessage reads events up to the message event of messageID,
+// failing the test on any event named refused before it: a later message
+// marks the point by which such an event would have come.
+func (ls *liveStream) untilMessage(messageID, refused string) {
+	ls.t.Helper()
+	for {
+		ev := ls.next()
+		if ev.Name == refused {
+			ls.t.Fatalf("unexpected %s event: %s", refused, ev.Data)
+		}
+		var m liveMessage
+		if ev.Name == "message" {
+			ev.decode(ls.t, &m)
+			if m.MessageID == messageID {
+				return
+			}
+		}
+	}
+}
+
 // none requires that no event of a name arrives within d (a quiet
 // period after which the event would have arrived long since).
 func (ls *liveStream) none(name string, d time.Duration) {

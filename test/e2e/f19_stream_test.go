@@ -55,19 +55,7 @@ func TestF19MutingDoesNotHoldMessagesBack(t *testing.T) {
 	// to b's feed would have been made... the notification comes after
 	// the message event, so wait for a later message to pass it).
 	unmuted := e.mustPost(a, r.RoomID, "second")
-	for {
-		ev := sb.next()
-		if ev.Name == "notification" {
-			t.Fatalf("a muted member's stream carried a notification: %s", ev.Data)
-		}
-		var mm liveMessage
-		if ev.Name == "message" {
-			ev.decode(t, &mm)
-			if mm.MessageID == unmuted.MessageID {
-				break
-			}
-		}
-	}
+	sb.untilMessage(unmuted.MessageID, "notification")
 }
 
 func TestF19NotificationOfAMessage(t *testing.T) {
@@ -117,19 +105,7 @@ func TestF19ReadReachesTheOtherDevice(t *testing.T) {
 	// Only the reader's own devices: the other member's stream has no read
 	// event (a later post of theirs marks the point by which it would be there).
 	later := e.mustPost(a, r.RoomID, "later")
-	for {
-		ev := sb.next()
-		if ev.Name == "read" {
-			t.Fatalf("the other member's stream carried a read: %s", ev.Data)
-		}
-		var mm liveMessage
-		if ev.Name == "message" {
-			ev.decode(t, &mm)
-			if mm.MessageID == later.MessageID {
-				break
-			}
-		}
-	}
+	sb.untilMessage(later.MessageID, "read")
 }
 
 func TestF19RoomEvent(t *testing.T) {
