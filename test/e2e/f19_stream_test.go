@@ -50,10 +50,8 @@ func TestF19MutingDoesNotHoldMessagesBack(t *testing.T) {
 	if got.MessageID != m.MessageID || got.Text != m.Text {
 		t.Fatalf("muted member's stream got %+v, want %+v", got, m)
 	}
-	// Muting holds back the notification: none was made, so none is on
-	// the stream (the message event came after the fan-out's last write
-	// to b's feed would have been made... the notification comes after
-	// the message event, so wait for a later message to pass it).
+	// Muting holds back the notification: the fan-out writes it right
+	// after the message event, so none may come before the next message.
 	unmuted := e.mustPost(a, r.RoomID, "second")
 	sb.untilMessage(unmuted.MessageID, "notification")
 }
