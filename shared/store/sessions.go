@@ -178,9 +178,12 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 	switch code(err) {
 	case codes.OK:
 		return nil
-	case codes.FailedPrecondition, codes.NotFound:
+	case codes.FailedPrecondition, codes.NotFound, codes.AlreadyExists, codes.Aborted:
 		// Something consumed changed (the error does not say what): the
-		// caller reads again.
+		// caller reads again. Of concurrent commits that consume the same
+		// documents, a loser may be told first that the new device the
+		// winner created exists, or (the emulator, under contention) that
+		// its transaction was aborted.
 		return ErrRaced
 	}
 	return wrap("store.CreateSession", err)

@@ -204,14 +204,14 @@ func TestMailLinksOnlyFromMailerConfig(t *testing.T) {
 		{"joined", map[string]any{
 			"Name": "Kim", "WorkspaceName": "Acme", "WorkspaceID": "acme", "LoginID": "kim@example.com",
 			"LoginURL": evil + "/login", "Link": seal(evil + "/login"),
-		}, e.s.URL},
+		}, e.s.URL + "/app"}, // WORKGATE_APP_URL: PUBLIC_URL/app/
 		{"account_locked", map[string]any{
 			"LockedUntil": time.Now().Add(time.Hour), "ResetURL": evil + "/reset",
-		}, e.s.URL},
+		}, e.s.URL + "/app"}, // WORKGATE_APP_URL: PUBLIC_URL/app/
 		{"org_link_decided", map[string]any{
 			"Name": "Kim", "WorkspaceName": "Acme", "OrgID": "acme-org", "OrgName": "Acme Org", "Status": "active",
 			"LoginURL": evil + "/login",
-		}, e.s.URL},
+		}, e.s.URL + "/app"}, // WORKGATE_APP_URL: PUBLIC_URL/app/
 	}
 	for _, tc := range cases {
 		to := "links-" + tc.template + "@example.com"
