@@ -210,3 +210,40 @@ func TestBrowserApproveNewDevice(t *testing.T) {
 		t.Fatalf("pending approvals after approving: %s", r.Body)
 	}
 }
+
+// TestBrowserDenyNewDeviceAskedBefore: the new browser asks first; Kim's
+// trusted browser, signed in afterwards, finds the request in the pending
+// list (not on the stream) and denies it; the new browser goes back to
+// sign-in saying so, with no device token.
+func TestBrowserDenyNewDeviceAskedBefore(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	owner := e.ownerSession("acme", "kim@acme.example")
+
+	b := newTab(t, "new", "ko-KR", 1280, 800)
+	e.appLogIn(b, "kim@acme.example", "Acme acme")
+	b.waitText(`h1`, "기기 인증")
+
+	a := newTab(t, "trusted", "en-US", 390, 844)
+	a.run(chromedp.Navigate(e.s.URL+"/app/"), chromedp.WaitVisible(`#email`),
+		chromedp.Evaluate(`localStorage.setItem('workgate.deviceToken', `+jsString(owner.DeviceToken)+`)`, nil))
+	e.appSignIn(a, "kim@acme.example", "Acme acme")
+	a.waitText(`h2[@id="approval-title"]`, "A new device wants to log in")
+	a.shot("prompt-phone")
+	a.run(chromedp.Click(`button.deny`, chromedp.NodeVisible))
+	a.waitText(`p[contains(@class,"approval-result")]`, "The new device of Kim Workgate was denied.")
+	a.run(chromedp.WaitNotPresent(`[role="alertdialog"]`))
+
+	b.waitText(`p[@class="notice"]`, "인증 요청이 거절되었습니다.")
+	b.waitText(`h1`, "로그인")
+	var token string
+	b.run(chromedp.Evaluate(`localStorage.getItem('workgate.deviceToken') || ''`, &token))
+	if token != "" {
+		t.Fatal("the denied browser stored a device token")
+	}
+	r := e.call("GET", "/v1/device-approvals", nil, owner.bearer()...)
+	requireStatus(t, r, http.StatusOK)
+	if strings.Contains(string(r.Body), `"approvalId"`) {
+		t.Fatalf("pending approvals after denying: %s", r.Body)
+	}
+}
