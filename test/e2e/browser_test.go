@@ -147,3 +147,103 @@ func TestAppServedAndLinked(t *testing.T) {
 	}
 	t.Fatalf("no mail to the new member links to %s: %+v", want, e.mails("lee@acme.example"))
 }
+
+// TestBrowserApproveNewDevice: Kim is signed in on a trusted browser (A,
+// Korean). Kim then logs in on a new browser (B, English, no device token),
+// which waits on the approval screen showing its match code. A is asked
+// live, in a prompt naming the account and the device; a wrong code is
+// refused with the attempts left, the code read from B's screen approves,
+// and B lands in the app as a trusted device.
+func TestBrowserApproveNewDevice(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	owner := e.ownerSession("acme", "kim@acme.example")
+
+	a := newTab(t, "trusted", "ko-KR", 1280, 800)
+	a.run(chromedp.Navigate(e.s.URL+"/app/"), chromedp.WaitVisible(`#email`),
+		chromedp.Evaluate(`localStorage.setItem('workgate.deviceToken', `+jsString(owner.DeviceToken)+`)`, nil))
+	e.appSignIn(a, "kim@acme.example", "Acme acme")
+	// A's stream is open before B asks, so the prompt comes from the live
+	// notification, not from the list A fetched when it went live.
+	a.run(chromedp.WaitVisible(`.live.live`))
+
+	b := newTab(t, "new", "en-US", 390, 844)
+	e.appLogIn(b, "kim@acme.example", "Acme acme")
+	b.waitText(`h1`, "Approve this device")
+	code := b.text(`[data-testid="match-code"]`)
+	if !sixDigits.MatchString(code) || len(code) != 6 {
+		t.Fatalf("match code on the new device = %q, want 6 digits", code)
+	}
+	b.shot("waiting")
+
+	a.waitText(`h2[@id="approval-title"]`, "새 기기 로그인 요청")
+	if got := a.text(`#approval-desc`); !strings.Contains(got, "Kim Workgate") || !strings.Contains(got, "workgate web (Chrome)") {
+		t.Fatalf("prompt = %q, want it to name the account and the device", got)
+	}
+	var focused, role string
+	a.run(chromedp.Evaluate(`document.activeElement.id`, &focused),
+		chromedp.Evaluate(`document.querySelector('#approval-title').closest('[role]').getAttribute('role')`, &role))
+	if focused != "approval-code" || role != "alertdialog" {
+		t.Fatalf("focus on %q in a %q, want the code input of an alertdialog", focused, role)
+	}
+	a.shot("prompt")
+
+	a.run(chromedp.SendKeys(`#approval-code`, wrongCode(code)), chromedp.Click(`button.approve`, chromedp.NodeVisible))
+	a.waitText(`p[@id="approval-code-error"]`, "인증번호가 맞지 않습니다. 남은 횟수: 2")
+	a.shot("wrong-code")
+	a.run(chromedp.SendKeys(`#approval-code`, code), chromedp.Click(`button.approve`, chromedp.NodeVisible))
+	a.waitText(`p[contains(@class,"approval-result")]`, "Kim Workgate 님의 새 기기를 승인했습니다.")
+	a.run(chromedp.WaitNotPresent(`[role="alertdialog"]`))
+	a.shot("approved")
+
+	b.run(chromedp.WaitVisible(`.room-list`))
+	b.shot("rooms")
+	var token string
+	b.run(chromedp.Evaluate(`localStorage.getItem('workgate.deviceToken') || ''`, &token))
+	if token == "" {
+		t.Fatal("the approved browser stored no device token")
+	}
+	// Nothing is left to decide.
+	r := e.call("GET", "/v1/device-approvals", nil, owner.bearer()...)
+	requireStatus(t, r, http.StatusOK)
+	if strings.Contains(string(r.Body), `"approvalId"`) {
+		t.Fatalf("pending approvals after approving: %s", r.Body)
+	}
+}
+
+// TestBrowserDenyNewDeviceAskedBefore: the new browser asks first; Kim's
+// trusted browser, signed in afterwards, finds the request in the pending
+// list (not on the stream) and denies it; the new browser goes back to
+// sign-in saying so, with no device token.
+func TestBrowserDenyNewDeviceAskedBefore(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	owner := e.ownerSession("acme", "kim@acme.example")
+
+	b := newTab(t, "new", "ko-KR", 1280, 800)
+	e.appLogIn(b, "kim@acme.example", "Acme acme")
+	b.waitText(`h1`, "기기 인증")
+
+	a := newTab(t, "trusted", "en-US", 390, 844)
+	a.run(chromedp.Navigate(e.s.URL+"/app/"), chromedp.WaitVisible(`#email`),
+		chromedp.Evaluate(`localStorage.setItem('workgate.deviceToken', `+jsString(owner.DeviceToken)+`)`, nil))
+	e.appSignIn(a, "kim@acme.example", "Acme acme")
+	a.waitText(`h2[@id="approval-title"]`, "A new device wants to log in")
+	a.shot("prompt-phone")
+	a.run(chromedp.Click(`button.deny`, chromedp.NodeVisible))
+	a.waitText(`p[contains(@class,"approval-result")]`, "The new device of Kim Workgate was denied.")
+	a.run(chromedp.WaitNotPresent(`[role="alertdialog"]`))
+
+	b.waitText(`p[@class="notice"]`, "인증 요청이 거절되었습니다.")
+	b.waitText(`h1`, "로그인")
+	var token string
+	b.run(chromedp.Evaluate(`localStorage.getItem('workgate.deviceToken') || ''`, &token))
+	if token != "" {
+		t.Fatal("the denied browser stored a device token")
+	}
+	r := e.call("GET", "/v1/device-approvals", nil, owner.bearer()...)
+	requireStatus(t, r, http.StatusOK)
+	if strings.Contains(string(r.Body), `"approvalId"`) {
+		t.Fatalf("pending approvals after denying: %s", r.Body)
+	}
+}

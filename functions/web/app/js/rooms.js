@@ -6,6 +6,7 @@ import { authed, current } from './api.js';
 import { connect } from './events.js';
 import { t, formatTime } from './i18n.js';
 import { h, mount, langButton, problemText } from './ui.js';
+import { approvals } from './approvals.js';
 
 /** startChat shows the app for the signed-in member. nav(path) changes the
  * address; onLogout() and onRevoked() leave for sign-in. It returns
@@ -15,6 +16,7 @@ export function startChat({ nav, onLogout, onRevoked }) {
   const names = new Map();
   const els = {};
   let draft = { text: '', clientMessageId: '' };
+  const asks = approvals();
 
   // name resolves a member's display name once (GET /v1/members/{id}/profile).
   function name(id) {
@@ -58,6 +60,7 @@ export function startChat({ nav, onLogout, onRevoked }) {
     els.list = h('ul', { class: 'room-list' });
     els.room = h('section', { class: 'room', 'aria-labelledby': 'room-title' });
     els.status = h('span', { class: 'live', role: 'status' });
+    els.approvals = h('div', { class: 'approvals' });
     els.panes = h('div', { class: 'panes' },
       h('nav', { class: 'rooms', 'aria-labelledby': 'rooms-title' }, h('h1', { id: 'rooms-title' }, t('chats')), els.list),
       els.room);
@@ -70,7 +73,9 @@ export function startChat({ nav, onLogout, onRevoked }) {
         h('span', { class: 'me' }, s.me?.name || ''),
         langButton(rerender),
         h('button', { type: 'button', class: 'link', onclick: onLogout }, t('logout'))),
+      els.approvals,
       els.panes), false);
+    asks.mount(els.approvals);
     renderStatus();
     renderList();
     renderRoom();
@@ -228,7 +233,8 @@ export function startChat({ nav, onLogout, onRevoked }) {
         break;
       }
       case 'room': loadRooms().catch(() => {}); break;
-      case 'reset': loadRooms().catch(() => {}); if (s.roomId) open(s.roomId); break;
+      case 'notification': asks.onNotification(data); break;
+      case 'reset': loadRooms().catch(() => {}); asks.load().catch(() => {}); if (s.roomId) open(s.roomId); break;
     }
   }
 
@@ -246,7 +252,7 @@ export function startChat({ nav, onLogout, onRevoked }) {
     shell();
     stopEvents = connect({
       onEvent,
-      onStatus: (st) => { s.status = st; renderStatus(); if (st === 'live') loadRooms().catch(() => {}); },
+      onStatus: (st) => { s.status = st; renderStatus(); if (st === 'live') { loadRooms().catch(() => {}); asks.load().catch(() => {}); } },
       onRevoked,
     });
     await loadRooms();
