@@ -141,7 +141,9 @@ func (s *Service) run(ctx context.Context, p *session.Principal, reg *Registrati
 	log := logging.From(ctx)
 	batches := make(chan []*domain.FeedEvent)
 	go s.follow(ctx, p, after, batches)
-	s.heartbeat(ctx, p, st)
+	// Authenticate has just marked the member present: the first beat
+	// marks the device live only.
+	s.heartbeat(ctx, p, st, false)
 	keepAlive := time.NewTicker(s.KeepAlive)
 	defer keepAlive.Stop()
 	heartbeat := time.NewTicker(s.Heartbeat)
@@ -168,7 +170,7 @@ func (s *Service) run(ctx context.Context, p *session.Principal, reg *Registrati
 			st.comment("keepalive")
 			err = st.flush()
 		case <-heartbeat.C:
-			s.heartbeat(ctx, p, st)
+			s.heartbeat(ctx, p, st, true)
 		}
 		if err != nil {
 			log.Debug("stream ended by the client", "error", err.Error())
@@ -177,13 +179,15 @@ func (s *Service) run(ctx context.Context, p *session.Principal, reg *Registrati
 	}
 }
 
-// heartbeat marks the member present (F9) and the device live (the
-// stream keeps when, to clear its own mark at the end); a failure is
-// logged, and the next heartbeat tries again.
-func (s *Service) heartbeat(ctx context.Context, p *session.Principal, st *stream) {
+// heartbeat marks the device live (the stream keeps when, to clear its
+// own mark at the end) and, if present, the member present (F9); a
+// failure is logged, and the next heartbeat tries again.
+func (s *Service) heartbeat(ctx context.Context, p *session.Principal, st *stream, present bool) {
 	now := s.Clock.Now()
-	if err := s.Store.MarkPresent(ctx, p.WorkspaceID, p.AccountID, now); err != nil && ctx.Err() == nil {
-		logging.From(ctx).Warn("presence not recorded", "error", err.Error())
+	if present {
+		if err := s.Store.MarkPresent(ctx, p.WorkspaceID, p.AccountID, now); err != nil && ctx.Err() == nil {
+			logging.From(ctx).Warn("presence not recorded", "error", err.Error())
+		}
 	}
 	at, err := s.Store.MarkDeviceLive(ctx, p.AccountID, p.DeviceID, p.WorkspaceID, now.Add(s.LiveFor))
 	if err != nil {
