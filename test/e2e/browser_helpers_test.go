@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -81,6 +82,18 @@ func newTab(t testing.TB, name, lang string, width, height int64) *tab {
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancelTimeout)
 	b := &tab{t: t, name: name, ctx: ctx, lang: lang}
+	// An uncaught exception in the app is a defect whatever the test
+	// checks: it fails the test, with its text.
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if ex, ok := ev.(*runtime.EventExceptionThrown); ok {
+			d := ex.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			t.Errorf("%s: uncaught exception in the app at %s:%d: %s", name, d.URL, d.LineNumber, msg)
+		}
+	})
 	b.run(emulation.SetDeviceMetricsOverride(width, height, 1, width < 600),
 		emulation.SetUserAgentOverride("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 workgate-test").
 			WithAcceptLanguage(lang))

@@ -1,44 +1,40 @@
 // main.js starts the app: it resumes a stored session or shows sign-in,
-// and routes the addresses under /app/ (/app/ the room list, /app/rooms/ID
-// one room) with the History API.
+// and routes the addresses under /app/ (routes.js) with the History API.
+// An address opened before signing in (a room, a profile link) is shown
+// once the member has signed in.
 import { resume, onSessionEnd, endSession, logout } from './api.js';
 import { t } from './i18n.js';
 import { signIn } from './signin.js';
-import { startChat } from './rooms.js';
+import { startApp } from './shell.js';
 import { h, mount } from './ui.js';
 
-let chat = null;
-
-function roomFromPath() {
-  const m = location.pathname.match(/^\/app\/rooms\/([^/]+)$/);
-  return m ? decodeURIComponent(m[1]) : '';
-}
+let app = null;
 
 function nav(path) {
-  if (location.pathname !== path) history.pushState(null, '', path);
-  chat?.open(roomFromPath());
+  if (location.pathname + location.search !== path) history.pushState(null, '', path);
+  app?.route();
 }
 
 // toSignIn leaves the app for the sign-in screens, saying why.
 function toSignIn(messageKey) {
-  chat?.stop();
-  chat = null;
+  app?.stop();
+  app = null;
   endSession();
   if (location.pathname !== '/app/') history.replaceState(null, '', '/app/');
   signIn(signedIn, messageKey ? t(messageKey) : '');
 }
 
 function signedIn() {
-  chat = startChat({
+  app = startApp({
     nav,
-    onLogout: async () => { chat?.stop(); await logout(); toSignIn('signedOut'); },
+    onLogout: async () => { app?.stop(); await logout(); toSignIn('signedOut'); },
     onRevoked: () => toSignIn('sessionRevoked'),
   });
-  chat.open(roomFromPath()).catch(() => {});
+  app.route().catch(() => {});
 }
 
-window.addEventListener('popstate', () => chat?.open(roomFromPath()));
-onSessionEnd((why) => { if (chat) toSignIn(why); });
+window.addEventListener('popstate', () => app?.route());
+onSessionEnd((why) => { if (app) toSignIn(why); });
 
 (async () => {
   mount(h('p', { class: 'loading' }, t('loading')), false);

@@ -1,38 +1,25 @@
-// rooms.js is the signed-in app: the room list (unread counts, newest
+// rooms.js is the chats tab: the room list (unread counts, newest
 // activity first) beside the open room (history, posting, read position).
 // Both follow the live stream: a message, a read position or a room change
 // shows up without a reload.
-import { authed, current } from './api.js';
-import { connect } from './events.js';
+import { authed } from './api.js';
 import { t, formatTime } from './i18n.js';
-import { h, mount, langButton, problemText } from './ui.js';
-import { approvals } from './approvals.js';
+import { h, problemText } from './ui.js';
 
-/** startChat shows the app for the signed-in member. nav(path) changes the
- * address; onLogout() and onRevoked() leave for sign-in. It returns
- * open(roomId) (for the router) and stop(). */
-export function startChat({ nav, onLogout, onRevoked }) {
-  const s = { me: null, workspace: null, rooms: [], roomId: '', messages: [], readSent: 0, status: 'reconnecting', error: '' };
-  const names = new Map();
+/** chatsView shows the room list and, when params name one, that room.
+ * Moving between rooms updates it in place. */
+export function chatsView(ctx, host, [roomId = ''] = []) {
+  const s = { rooms: [], roomId: '', messages: [], readSent: 0, error: '' };
   const els = {};
   let draft = { text: '', clientMessageId: '' };
-  const asks = approvals();
+  const nav = ctx.nav;
+  const me = () => ctx.me;
 
-  // name resolves a member's display name once (GET /v1/members/{id}/profile).
-  function name(id) {
-    if (id === s.me?.accountId) return Promise.resolve(s.me.name);
-    if (!names.has(id)) {
-      names.set(id, authed('GET', `/v1/members/${encodeURIComponent(id)}/profile`)
-        .then(({ data }) => data.displayName || data.name || t('unknownMember'))
-        .catch(() => t('unknownMember')));
-    }
-    return names.get(id);
-  }
-
+  const name = (id) => ctx.name(id);
   async function title(room) {
     if (room.isSelf || room.type === 'self') return t('selfRoom');
     if (room.name) return room.name;
-    const others = room.memberIds.filter((id) => id !== s.me.accountId);
+    const others = room.memberIds.filter((id) => id !== me().accountId);
     return (await Promise.all(others.map(name))).join(', ') || t('selfRoom');
   }
 
@@ -41,6 +28,9 @@ export function startChat({ nav, onLogout, onRevoked }) {
     for (const r of data.rooms) r.title = await title(r);
     s.rooms = data.rooms;
     renderList();
+    const heading = els.room.querySelector('#room-title');
+    const open = s.rooms.find((r) => r.roomId === s.roomId);
+    if (heading && open) heading.textContent = open.title;
   }
 
   async function loadHistory(roomId) {
@@ -56,42 +46,19 @@ export function startChat({ nav, onLogout, onRevoked }) {
 
   // ---- rendering
 
-  function shell() {
+  function layout() {
     els.list = h('ul', { class: 'room-list' });
     els.room = h('section', { class: 'room', 'aria-labelledby': 'room-title' });
-    els.status = h('span', { class: 'live', role: 'status' });
-    els.approvals = h('div', { class: 'approvals' });
     els.panes = h('div', { class: 'panes' },
-      h('nav', { class: 'rooms', 'aria-labelledby': 'rooms-title' }, h('h1', { id: 'rooms-title' }, t('chats')), els.list),
+      h('section', { class: 'rooms', 'aria-labelledby': 'rooms-title' }, h('h1', { id: 'rooms-title' }, t('chats')), els.list),
       els.room);
-    mount(h('div', { class: 'shell' },
-      h('header', { class: 'topbar' },
-        h('span', { class: 'brand' }, t('brand')),
-        h('span', { class: 'workspace' }, s.workspace?.name || ''),
-        els.status,
-        h('span', { class: 'spacer' }),
-        h('span', { class: 'me' }, s.me?.name || ''),
-        langButton(rerender),
-        h('button', { type: 'button', class: 'link', onclick: onLogout }, t('logout'))),
-      els.approvals,
-      els.panes), false);
-    asks.mount(els.approvals);
-    renderStatus();
+    host.replaceChildren(els.panes);
     renderList();
     renderRoom();
   }
 
-  function rerender() {
-    Promise.all(s.rooms.map(async (r) => { r.title = await title(r); })).then(shell);
-  }
-
-  function renderStatus() {
-    els.status.textContent = s.status === 'live' ? t('live') : t('reconnecting');
-    els.status.className = `live ${s.status}`;
-  }
-
   function renderList() {
-    if (!els.list) return;
+    ctx.badge('chats', s.rooms.reduce((n, r) => n + (r.unreadCount || 0), 0));
     if (!s.rooms.length) { els.list.replaceChildren(h('li', { class: 'empty' }, t('noRooms'))); return; }
     els.list.replaceChildren(...s.rooms.map((r) => h('li', {},
       h('a', {
@@ -137,7 +104,7 @@ export function startChat({ nav, onLogout, onRevoked }) {
 
   function appendMessage(m, scroll = true) {
     els.messages.querySelector('.empty')?.remove();
-    const mine = m.senderId === s.me.accountId;
+    const mine = m.senderId === me().accountId;
     const sender = h('span', { class: 'sender' }, mine ? t('you') : '');
     if (!mine) name(m.senderId).then((n) => { sender.textContent = n; });
     els.messages.append(h('li', { class: mine ? 'msg mine' : 'msg', 'data-seq': String(m.seq), 'data-id': m.messageId },
@@ -219,49 +186,31 @@ export function startChat({ nav, onLogout, onRevoked }) {
     const [room] = s.rooms.splice(i, 1);
     const isNew = !room.lastMessage || room.lastMessage.seq < m.seq;
     if (isNew) room.lastMessage = m;
-    if (isNew && m.senderId !== s.me.accountId && m.roomId !== s.roomId) room.unreadCount = (room.unreadCount || 0) + 1;
+    if (isNew && m.senderId !== me().accountId && m.roomId !== s.roomId) room.unreadCount = (room.unreadCount || 0) + 1;
     s.rooms.unshift(room);
     renderList();
   }
 
-  function onEvent(name, data) {
-    switch (name) {
-      case 'message': addMessage(data); bump(data); break;
-      case 'read': {
-        const room = s.rooms.find((r) => r.roomId === data.roomId);
-        if (room && (!room.lastMessage || data.seq >= room.lastMessage.seq)) { room.unreadCount = 0; renderList(); } else loadRooms().catch(() => {});
-        break;
-      }
-      case 'room': loadRooms().catch(() => {}); break;
-      case 'notification': asks.onNotification(data); break;
-      case 'reset': loadRooms().catch(() => {}); asks.load().catch(() => {}); if (s.roomId) open(s.roomId); break;
-    }
+  function onRead(data) {
+    const room = s.rooms.find((r) => r.roomId === data.roomId);
+    if (room && (!room.lastMessage || data.seq >= room.lastMessage.seq)) { room.unreadCount = 0; renderList(); } else loadRooms().catch(() => {});
   }
 
-  document.addEventListener('visibilitychange', () => { if (!document.hidden && s.roomId) markRead(); });
+  const refetch = () => { loadRooms().catch(() => {}); if (s.roomId) open(s.roomId); };
+  ctx.on('message', (m) => { addMessage(m); bump(m); });
+  ctx.on('read', onRead);
+  ctx.on('room', () => loadRooms().catch(() => {}));
+  ctx.on('reset', refetch);
+  ctx.on('live', () => loadRooms().catch(() => {}));
+  const visible = () => { if (!document.hidden && s.roomId) markRead(); };
+  document.addEventListener('visibilitychange', visible);
 
-  let stopEvents = () => {};
-  const ready = (async () => {
-    const session = current();
-    const [{ data: me }, ws] = await Promise.all([
-      authed('GET', '/v1/me'),
-      authed('GET', `/v1/workspaces/${encodeURIComponent(session.workspaceId)}`).then((r) => r.data).catch(() => null),
-    ]);
-    s.me = me;
-    s.workspace = ws;
-    shell();
-    stopEvents = connect({
-      onEvent,
-      onStatus: (st) => { s.status = st; renderStatus(); if (st === 'live') { loadRooms().catch(() => {}); asks.load().catch(() => {}); } },
-      onRevoked,
-    });
-    await loadRooms();
-  })();
-
+  layout();
+  loadRooms().catch((e) => { s.error = problemText(e); renderRoom(); });
+  open(roomId);
   return {
-    open: (roomId) => ready.then(() => open(roomId)),
-    stop: () => stopEvents(),
-    ready,
+    update: ([id = ''] = []) => open(id),
+    stop: () => document.removeEventListener('visibilitychange', visible),
   };
 }
 
