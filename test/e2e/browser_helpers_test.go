@@ -160,14 +160,6 @@ func (b *tab) attr(sel, name string) string {
 	return v
 }
 
-// location is the address the tab shows.
-func (b *tab) location() string {
-	b.t.Helper()
-	var u string
-	b.run(chromedp.Location(&u))
-	return u
-}
-
 // storage is what the app keeps in localStorage under key (its keys are
 // "workgate."+key: refreshToken, deviceToken, lang), "" if nothing.
 func (b *tab) storage(key string) string {
