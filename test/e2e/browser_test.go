@@ -226,6 +226,8 @@ func TestBrowserDenyNewDeviceAskedBefore(t *testing.T) {
 	e.appLogIn(b, "kim@acme.example", "Acme acme")
 	b.waitText(`h1`, "기기 인증")
 	b.axe("waiting")
+	b.run(chromedp.Click(`details.other-ways summary`, chromedp.NodeVisible), chromedp.WaitVisible(`#nudge-member`))
+	b.axe("waiting-other-ways")
 
 	a := newTab(t, "trusted", "en-US", 390, 844)
 	a.run(chromedp.Navigate(e.s.URL+"/app/"), chromedp.WaitVisible(`#email`),
