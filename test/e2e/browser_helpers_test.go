@@ -338,9 +338,7 @@ func (b *tab) axeRun() axeResults {
 		b.run(chromedp.Evaluate(axeSource+"\n;true", &loaded))
 	}
 	var r axeResults
-	b.run(chromedp.Evaluate(axeRun, &r, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
-		return p.WithAwaitPromise(true)
-	}))
+	b.run(chromedp.Evaluate(axeRun, &r, awaited))
 	return r
 }
 
