@@ -10,6 +10,7 @@ import (
 
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/profile"
+	"github.com/workgate/workgate/shared/qr"
 	"github.com/workgate/workgate/shared/rooms"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/session"
@@ -237,14 +238,5 @@ func (h *handler) qrCode(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.profiles.Open(r.Context(), token); err != nil {
 		return err
 	}
-	png, err := profile.QRCode(h.profiles.URL(token))
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	_, err = w.Write(png) //nolint:gosec // G705: a PNG we drew, served as image/png with nosniff
-	return err
+	return qr.Write(w, h.profiles.URL(token))
 }

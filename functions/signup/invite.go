@@ -10,6 +10,7 @@ import (
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/pages"
+	"github.com/workgate/workgate/shared/qr"
 	"github.com/workgate/workgate/shared/signup"
 	"github.com/workgate/workgate/shared/web"
 )
@@ -18,6 +19,7 @@ import (
 // page that a shared link opens.
 func (h *handler) inviteRoutes(mux *web.Mux) {
 	mux.Handle("GET /v1/invites/{token}", h.invite)
+	mux.Handle("GET /v1/invites/{token}/qr.png", h.inviteQR)
 	mux.Handle("POST /v1/invites/{token}/accept", h.acceptInvite)
 	mux.Handle("GET /invite/{token}", h.invitePage)
 	mux.Handle("POST /invite/{token}", h.inviteForm)
@@ -53,6 +55,17 @@ func (h *handler) invite(w http.ResponseWriter, r *http.Request) error {
 		Workspace: inviteWorkspace{WorkspaceID: ws.ID, Name: ws.Name, LogoURL: orNull(ws.LogoURL), Color: orNull(ws.Color)},
 		ExpiresAt: inv.Link.ExpiresAt.UTC(),
 	})
+}
+
+// inviteQR draws the QR code of a usable invite link's URL, for an admin
+// to show or print (F21). It answers 404 and 410 as invite does, so a
+// revoked, expired or used-up link has no code to scan.
+func (h *handler) inviteQR(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	if _, err := h.svc.Invite(r.Context(), token); err != nil {
+		return err
+	}
+	return qr.Write(w, h.svc.InviteURL(token))
 }
 
 type acceptInviteRequest struct {

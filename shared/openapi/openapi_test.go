@@ -51,6 +51,7 @@ var apiMD = map[string]string{
 	"GET /v1/workspaces/{ws}/invite-links":            member,
 	"DELETE /v1/workspaces/{ws}/invite-links/{id}":    member,
 	"GET /v1/invites/{token}":                         anyone,
+	"GET /v1/invites/{token}/qr.png":                  anyone,
 	"POST /v1/invites/{token}/accept":                 anyone,
 	"GET /invite/{token}":                             anyone,
 	"POST /invite/{token}":                            anyone,

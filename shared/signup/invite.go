@@ -62,8 +62,11 @@ func (s *Service) CreateInviteLink(ctx context.Context, in NewInviteLink) (*Crea
 	if err := s.Store.CreateInviteLink(ctx, l); err != nil {
 		return nil, err
 	}
-	return &CreatedInviteLink{Link: l, Token: token, URL: s.Link("/invite/" + token)}, nil
+	return &CreatedInviteLink{Link: l, Token: token, URL: s.InviteURL(token)}, nil
 }
+
+// InviteURL is the link to share for an invite token: its sign-up page.
+func (s *Service) InviteURL(token string) string { return s.Link("/invite/" + token) }
 
 // InviteLinks lists a workspace's invite links, newest first.
 func (s *Service) InviteLinks(ctx context.Context, workspaceID string) ([]*domain.InviteLink, error) {
