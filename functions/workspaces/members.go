@@ -9,14 +9,16 @@ import (
 )
 
 // memberListItem is a member as the member list shows them; Email only
-// to those who may see addresses.
+// to those who may see addresses. Permissions are an admin's grants (the
+// admin console shows and edits them beside the role).
 type memberListItem struct {
-	MemberID   string `json:"memberId"`
-	Name       string `json:"name"`
-	Department string `json:"department"`
-	Role       string `json:"role"`
-	Status     string `json:"status"`
-	Email      string `json:"email,omitempty"`
+	MemberID    string   `json:"memberId"`
+	Name        string   `json:"name"`
+	Department  string   `json:"department"`
+	Role        string   `json:"role"`
+	Permissions []string `json:"permissions"`
+	Status      string   `json:"status"`
+	Email       string   `json:"email,omitempty"`
 }
 
 // memberList is a page of the member list; NextPageToken is null on the
@@ -40,7 +42,10 @@ func (h *handler) listMembers(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := memberList{Members: make([]memberListItem, 0, len(page.Members)), NextPageToken: domain.NullIfEmpty(page.NextPageToken)}
 	for _, m := range page.Members {
-		item := memberListItem{MemberID: m.AccountID, Name: m.Name, Department: m.Department, Role: m.Role, Status: m.Status}
+		item := memberListItem{MemberID: m.AccountID, Name: m.Name, Department: m.Department, Role: m.Role, Permissions: m.Permissions, Status: m.Status}
+		if item.Permissions == nil {
+			item.Permissions = []string{}
+		}
 		if page.Emails {
 			item.Email = m.Email
 		}

@@ -70,7 +70,7 @@ type MemberList struct {
 
 // memberListFields are the fields a member list reads; the search keys,
 // which make most of a member document, are left out.
-var memberListFields = []string{"accountId", "name", "department", "role", "status", "sortKey"}
+var memberListFields = []string{"accountId", "name", "department", "role", "permissions", "status", "sortKey"}
 
 // MemberPage returns a page of the member list, in one query whatever the
 // workspace's size (the indexes are declared in infra/topology.yaml).
