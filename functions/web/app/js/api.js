@@ -101,13 +101,16 @@ function refresh() {
   return refreshing;
 }
 
-/** authed sends a call as the signed-in member, refreshing once on 401. */
+/** authed sends a call as the signed-in member, refreshing once on 401.
+ * A 401 invalid_credentials is a re-entered password that is wrong (the
+ * token was fine): it is not sent again, since every try counts towards
+ * the password lockout. */
 export async function authed(method, path, body) {
   if (!session) { sessionEnd('sessionExpired'); throw new ApiError(401, { code: 'unauthenticated' }); }
   try {
     return await request(method, path, body, session.accessToken);
   } catch (e) {
-    if (e.status !== 401) throw e;
+    if (e.status !== 401 || e.code === 'invalid_credentials') throw e;
   }
   if (!(await refresh())) {
     sessionEnd('sessionExpired');
