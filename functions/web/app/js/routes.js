@@ -3,8 +3,11 @@
 // host, and params are the path's captured parts. tab is the tab it
 // belongs to.
 import { chatsView } from './rooms.js';
+import { adminView } from './admin.js';
 
 export const routes = [
   { path: /^\/app\/$/, tab: 'chats', view: chatsView },
   { path: /^\/app\/rooms\/([^/]+)$/, tab: 'chats', view: chatsView },
+  { path: /^\/app\/admin\/?$/, tab: 'admin', view: adminView },
+  { path: /^\/app\/admin\/([^/]+)$/, tab: 'admin', view: adminView },
 ];

@@ -10,6 +10,7 @@ import { t } from './i18n.js';
 import { h, mount, langButton } from './ui.js';
 import { approvals } from './approvals.js';
 import { routes } from './routes.js';
+import { consoleAllowed } from './admin.js';
 
 /** startApp shows the app for the signed-in member. nav(path) changes the
  * address; onLogout() and onRevoked() leave for sign-in. It returns
@@ -70,6 +71,9 @@ export function startApp({ nav, onLogout, onRevoked }) {
     { id: 'people', path: '/app/people', label: 'tabPeople' },
     { id: 'notifications', path: '/app/notifications', label: 'tabNotifications' },
     { id: 'me', path: '/app/me', label: 'tabMe' },
+    // The admin console (admin.js): only for the super admin and admins
+    // holding a permission.
+    { id: 'admin', path: '/app/admin', label: 'tabAdmin', when: () => consoleAllowed(ctx.me) },
   ];
 
   function frame() {
@@ -105,7 +109,7 @@ export function startApp({ nav, onLogout, onRevoked }) {
   function renderTabs() {
     if (!els.tabs) return;
     const active = view?.route.tab;
-    els.tabs.replaceChildren(...tabs.map((tab) => h('li', {},
+    els.tabs.replaceChildren(...tabs.filter((tab) => !tab.when || tab.when()).map((tab) => h('li', {},
       h('a', {
         href: tab.path, class: 'tab', 'data-tab': tab.id, 'aria-current': tab.id === active ? 'page' : undefined,
         onclick: (e) => { e.preventDefault(); nav(tab.path); },
