@@ -86,7 +86,7 @@ export function adminView(ctx, host, [id = ''] = []) {
       const back = mine.length ? ['/app/admin', 'admBackToConsole'] : ['/app/', 'admBackToApp'];
       els.main.replaceChildren(h('section', { class: 'adm-unavailable', 'aria-labelledby': 'adm-title' },
         title,
-        h('p', {}, t(section ? 'admUnavailable' : 'admUnknownSection')),
+        h('p', {}, t(section || !sectionId ? 'admUnavailable' : 'admUnknownSection')),
         h('p', {}, h('a', { href: back[0], class: 'adm-back', onclick: (e) => { e.preventDefault(); ctx.nav(back[0]); } }, t(back[1])))));
     } else {
       title.textContent = t(section.label);
