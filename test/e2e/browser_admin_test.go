@@ -74,6 +74,7 @@ func TestBrowserAdminScreens(t *testing.T) {
 					t.Fatalf("section %s at %s", s.id, got)
 				}
 				b.loaded(tc.lang)
+				b.noStrayText()
 				b.axe(s.id)
 			}
 		})
@@ -205,6 +206,181 @@ func TestBrowserAdminRegistersMember(t *testing.T) {
 	b.axe("deleted")
 }
 
+// TestBrowserAdminSettings, in English: the super admin edits the profile
+// fields (mobile shown, names as "nickname (name)"), and Lee's profile as
+// a colleague reads it through the API changes accordingly; a reload shows
+// the stored choice. Basic information: an empty name is refused with
+// nothing stored; a new name, colour, dark tone and external chat are stored,
+// and the top bar shows the new name. The role editor makes Lee an admin
+// with admin access: the list shows it, and so does the API. axe checks
+// every screen and the dialog.
+func TestBrowserAdminSettings(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	owner := e.ownerSession("acme", "kim@acme.example")
+	lee := e.registeredSession(owner, "acme", map[string]string{"email": "lee@acme.example", "name": "Lee Member"})
+	choi := e.registeredSession(owner, "acme", map[string]string{"email": "choi@acme.example", "name": "Choi Colleague"})
+	requireStatus(t, e.patchProfile(lee, map[string]string{"nickname": "Leo", "mobile": "010-2222-3333"}), http.StatusOK)
+	before := e.visibleProfile(choi, lee.AccountID)
+	if _, shown := before["mobile"]; shown || before["displayName"] != "Lee Member" {
+		t.Fatalf("Lee's profile to Choi before = %v, want no mobile and the plain name", before)
+	}
+
+	b := newTab(t, "kim", "en-GB", 1280, 800)
+	e.appSignInTrusted(b, owner, "kim@acme.example")
+	b.run(chromedp.Click(`a[data-tab="admin"]`, chromedp.NodeVisible))
+	b.shows(`h1`, "Members")
+	b.run(chromedp.Click(`.adm-nav a[data-section="profile-fields"]`, chromedp.NodeVisible))
+	b.shows(`h1`, "Profile fields")
+	b.run(chromedp.WaitVisible(`#adm-pf-mobile`))
+	b.axe("profile-fields")
+	b.run(chromedp.Click(`#adm-pf-mobile`), chromedp.Click(`#adm-pf-display-nickname_name`), chromedp.Click(`//button[normalize-space(.)="Apply"]`, chromedp.BySearch))
+	b.shows(`p[contains(@class,"adm-status")]`, "Applied. Member profiles show it at once.")
+	b.axe("profile-fields-applied")
+	after := e.visibleProfile(choi, lee.AccountID)
+	if after["mobile"] == nil || after["displayName"] != "Leo (Lee Member)" {
+		t.Fatalf("Lee's profile to Choi after = %v, want the mobile and \"Leo (Lee Member)\"", after)
+	}
+	b.run(chromedp.Reload())
+	b.shows(`h1`, "Profile fields")
+	b.until(`document.querySelector('#adm-pf-mobile')?.checked && document.querySelector('#adm-pf-display-nickname_name')?.checked && !document.querySelector('#adm-pf-birthday').checked`)
+
+	// Basic information.
+	b.run(chromedp.Click(`.adm-nav a[data-section="settings"]`, chromedp.NodeVisible), chromedp.WaitVisible(`#adm-ws-name`))
+	b.shows(`h1`, "Basic information")
+	if b.count(`#adm-ws-id[readonly]`) != 1 {
+		t.Fatal("the workspace ID can be edited")
+	}
+	b.axe("settings")
+	b.run(chromedp.Evaluate(`document.querySelector('#adm-ws-name').value = ''`, nil), chromedp.Click(`//button[normalize-space(.)="Save"]`, chromedp.BySearch))
+	b.shows(`div[@class="error-summary"]//a[@href="#adm-ws-name"]`, "Enter the workspace name.")
+	b.axe("settings-error")
+	if ws := e.workspaceView(owner); ws["name"] != "Acme acme" {
+		t.Fatalf("name after a refused save = %v", ws["name"])
+	}
+	b.run(chromedp.SendKeys(`#adm-ws-name`, "Acme Works"), chromedp.Click(`#adm-ws-tone-dark`), chromedp.Click(`#adm-ws-external`),
+		// A colour picker's own dialog is the browser's: the test sets the
+		// value and announces it as the picker does.
+		chromedp.Evaluate(`(() => { const c = document.querySelector('#adm-ws-color'); c.value = '#1a7f37'; c.dispatchEvent(new Event('input', {bubbles: true})); })()`, nil),
+		chromedp.Click(`//button[normalize-space(.)="Save"]`, chromedp.BySearch))
+	b.shows(`p[contains(@class,"adm-status")]`, "Saved.")
+	b.shows(`span[@class="workspace"]`, "Acme Works")
+	ws := e.workspaceView(owner)
+	if ws["name"] != "Acme Works" || ws["colorTone"] != "dark" || ws["externalChatAllowed"] != true || ws["color"] != "#1A7F37" {
+		t.Fatalf("workspace after saving = %v, want the new name, colour and tone, and external chat on", ws)
+	}
+
+	// The role editor, for the super admin.
+	b.run(chromedp.Click(`.adm-nav a[data-section="members"]`, chromedp.NodeVisible))
+	b.shows(`h1`, "Members")
+	b.run(chromedp.Click(`li[data-member="`+lee.AccountID+`"] button[data-action="role"]`, chromedp.NodeVisible), chromedp.WaitVisible(`dialog[open] #adm-role-member`))
+	if b.count(`dialog[open] fieldset[disabled] #adm-perm-admin_access`) != 1 {
+		t.Fatal("the permissions of a plain member can be ticked")
+	}
+	b.noStrayText()
+	b.axe("role")
+	b.run(chromedp.Click(`#adm-role-admin`), chromedp.WaitVisible(`dialog[open] fieldset:not([disabled]) #adm-perm-admin_access`),
+		chromedp.Click(`#adm-perm-admin_access`), chromedp.Click(`dialog[open] button[type="submit"]`))
+	b.gone(`dialog[open]`)
+	b.shows(`p[contains(@class,"adm-status")]`, "The role of Lee Member has been changed.")
+	b.shows(`li[@data-member="`+lee.AccountID+`"]//span[contains(@class,"perm")]`, "Admin access")
+	if roles := e.f16Roles("acme", lee.AccountID); roles[lee.AccountID] != "admin[admin_access]" {
+		t.Fatalf("Lee's role = %v", roles)
+	}
+	b.axe("role-saved")
+}
+
+// TestBrowserAdminRecoveryKeyAndOrgLink, in Korean: the super admin makes
+// a recovery key with their password (a wrong one shows no key); the key
+// is shown once with the warning to store it now, and it works (a
+// recovery login through the API); once stored, it is gone from the
+// screen. The organisation link on the free plan explains the plan it
+// needs and offers no form; on the standard plan the form refuses a
+// business number with a wrong check digit before sending anything, then
+// applies (pending), and after the operator's approval shows it active;
+// the login-method name saved there is what the organisation login
+// screen shows.
+func TestBrowserAdminRecoveryKeyAndOrgLink(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	owner := e.ownerSession("acme", "kim@acme.example")
+	b := newTab(t, "kim", "ko-KR", 1280, 800)
+	e.appSignInTrusted(b, owner, "kim@acme.example")
+	b.run(chromedp.Navigate(e.s.URL + "/app/admin/recovery-key"))
+	b.shows(`h1`, "인증키")
+	b.run(chromedp.SendKeys(`#adm-key-password`, "not the password"), submit())
+	b.shows(`div[@class="error-summary"]//a[@href="#adm-key-password"]`, "비밀번호가 맞지 않습니다.")
+	if b.count(`#adm-key`) != 0 {
+		t.Fatal("a key is shown after a wrong password")
+	}
+	b.axe("recovery-key-error")
+	b.run(chromedp.SendKeys(`#adm-key-password`, testPassword), submit(), chromedp.WaitVisible(`#adm-key`))
+	b.shows(`p[@role="alert"]/strong`, "지금 안전한 곳에 보관하세요.")
+	var key string
+	b.run(chromedp.Value(`#adm-key`, &key))
+	b.axe("recovery-key-shown")
+	requireStatus(t, e.f9Recover("acme", "kim@acme.example", testPassword, key), http.StatusOK)
+	b.run(chromedp.Click(`#adm-key-done`))
+	b.gone(`#adm-key`)
+	b.run(chromedp.WaitVisible(`#adm-key-password`))
+
+	// The organisation link.
+	b.run(chromedp.Click(`.adm-nav a[data-section="org-link"]`, chromedp.NodeVisible))
+	b.shows(`h1`, "계정/조직 연동 설정")
+	b.shows(`p[@id="adm-org-plan"]`, "현재 요금제(Free)에서는 신청할 수 없습니다. 계정/조직 연동 설정은 STANDARD 요금제부터 사용할 수 있습니다.")
+	if b.count(`#adm-org-name`) != 0 {
+		t.Fatal("the application form shows on the free plan")
+	}
+	b.axe("org-link-free")
+	e.operatorSetPlan("acme", "standard")
+	b.run(chromedp.Click(`.adm-nav a[data-section="members"]`, chromedp.NodeVisible))
+	b.shows(`h1`, "멤버 관리")
+	b.run(chromedp.Click(`.adm-nav a[data-section="org-link"]`, chromedp.NodeVisible), chromedp.WaitVisible(`#adm-org-name`))
+	b.axe("org-link-form")
+	good := businessNumber("12481009")
+	b.run(chromedp.SendKeys(`#adm-org-name`, "에이스 주식회사"), chromedp.SendKeys(`#adm-org-id`, "acme-corp"),
+		chromedp.SendKeys(`#adm-org-bn`, wrongCheckDigit(good)), submit())
+	b.shows(`div[@class="error-summary"]//a[@href="#adm-org-bn"]`, "올바른 사업자 등록번호가 아닙니다. 숫자 10자리를 확인하세요.")
+	b.axe("org-link-error")
+	if r := e.call("GET", "/v1/workspaces/acme/org-link", nil, owner.bearer()...); r.Status != http.StatusNotFound {
+		t.Fatalf("org link after a refused form = %d %s, want 404 (nothing sent)", r.Status, r.Body)
+	}
+	b.run(chromedp.Evaluate(`document.querySelector('#adm-org-bn').value = ''`, nil),
+		chromedp.SendKeys(`#adm-org-bn`, good[:3]+"-"+good[3:5]+"-"+good[5:]), submit())
+	b.shows(`span[@id="adm-org-state"]`, "승인 대기")
+	b.axe("org-link-pending")
+	if l := e.orgLink(owner, "acme"); l.Status != "pending" || l.OrgID != "acme-corp" || l.OrgName != "에이스 주식회사" {
+		t.Fatalf("org link = %+v", l)
+	}
+	requireStatus(t, e.decideOrg("acme-corp", "approve"), http.StatusOK)
+	b.run(chromedp.Click(`.adm-nav a[data-section="members"]`, chromedp.NodeVisible))
+	b.shows(`h1`, "멤버 관리")
+	b.run(chromedp.Click(`.adm-nav a[data-section="org-link"]`, chromedp.NodeVisible))
+	b.shows(`span[@id="adm-org-state"]`, "연동됨")
+	b.run(chromedp.SendKeys(`#adm-org-method`, "에이스 통합 로그인"), submit())
+	b.shows(`p[contains(@class,"adm-status")]`, "저장했습니다.")
+	b.axe("org-link-active")
+	r := e.call("GET", "/v1/orgs/acme-corp", nil)
+	requireStatus(t, r, http.StatusOK)
+	var org struct {
+		LoginMethodName string `json:"loginMethodName"`
+	}
+	r.JSON(t, &org)
+	if org.LoginMethodName != "에이스 통합 로그인" {
+		t.Fatalf("the organisation login screen's method name = %q", org.LoginMethodName)
+	}
+}
+
+// workspaceView is GET /v1/workspaces/{ws} as s.
+func (e *env) workspaceView(s session) map[string]any {
+	e.t.Helper()
+	r := e.call("GET", "/v1/workspaces/"+s.WorkspaceID, nil, s.bearer()...)
+	requireStatus(e.t, r, http.StatusOK)
+	var ws map[string]any
+	r.JSON(e.t, &ws)
+	return ws
+}
+
 // pick is the Korean or the English of a text, by a tab's language.
 func pick(lang, ko, en string) string {
 	if strings.HasPrefix(lang, "ko") {
@@ -248,6 +424,17 @@ func (b *tab) shows(tag, text string) {
 func (b *tab) gone(sel string) {
 	b.t.Helper()
 	b.until(`!document.querySelector(` + jsString(sel) + `)`)
+}
+
+// noStrayText fails the test if the page shows "null", "false" or
+// "undefined" as words: a conditional part drawn as text.
+func (b *tab) noStrayText() {
+	b.t.Helper()
+	var stray string
+	b.run(chromedp.Evaluate(`(document.body.innerText.match(/\b(null|false|undefined)\b/) || [''])[0]`, &stray))
+	if stray != "" {
+		b.t.Errorf("%s: the page shows %q as text", b.name, stray)
+	}
 }
 
 // count is the number of elements matching a CSS selector.

@@ -8,7 +8,7 @@ import { t } from './i18n.js';
 import { h, field, errorSummary } from './ui.js';
 import {
   isSuper, wsPath, adminProblem, openDialog, confirmDialog, checkbox, radios, statusLine, say,
-  roleLabel, permLabel, ADMIN_ACCESS, MEMBER_MANAGEMENT,
+  roleLabel, permLabel, fill, ADMIN_ACCESS, MEMBER_MANAGEMENT,
 } from './admin-ui.js';
 
 const PAGE_SIZE = 20;
@@ -98,7 +98,7 @@ export function membersSection(ctx, host) {
     let dialog = null;
     const draw = (error = '', fieldId = '', fieldError = '') => {
       const f = (id, label, extra = {}) => field({ id: `adm-reg-${id}`, label, value: v[id], error: fieldId === id ? fieldError : '', ...extra });
-      dialog.querySelector('.adm-dialog-body').replaceChildren(
+      fill(dialog.querySelector('.adm-dialog-body'),
         errorSummary(error, fieldId && `adm-reg-${fieldId}`),
         h('p', { class: 'muted' }, t('admRegisterLead')),
         h('form', { novalidate: true, onsubmit: (e) => { e.preventDefault(); submit(new FormData(e.target)); } },
@@ -162,7 +162,7 @@ export function membersSection(ctx, host) {
     let dialog = null;
     const draw = (error = '') => {
       const isAdmin = v.role === 'admin';
-      dialog.querySelector('.adm-dialog-body').replaceChildren(
+      fill(dialog.querySelector('.adm-dialog-body'),
         errorSummary(error),
         h('p', { class: 'muted' }, t('admRoleLead', { name: m.name })),
         h('form', { novalidate: true, onsubmit: (e) => { e.preventDefault(); save(); } },

@@ -23,11 +23,13 @@ function showName(name) {
 
 /** settingsSection draws 기본 정보 into host. */
 export function settingsSection(ctx, host) {
-  const s = { ws: null, error: '', fieldId: '', colorTouched: false };
+  const s = { ws: null, draft: null, error: '', fieldId: '', colorTouched: false };
   const els = { status: statusLine() };
 
   function render() {
-    const ws = s.ws;
+    // What the member typed stays after a refusal; the stored values show
+    // otherwise.
+    const ws = { ...s.ws, ...(s.draft || {}) };
     const plan = { free: 'Free', standard: 'Standard', enterprise: 'Enterprise' }[ws.plan] || ws.plan;
     const fieldError = (id) => (s.fieldId === id ? s.error : '');
     fill(host,
@@ -68,6 +70,8 @@ export function settingsSection(ctx, host) {
     const color = String(form.get('adm-ws-color') || '').toUpperCase();
     const tone = String(form.get('adm-ws-tone') || '');
     const external = form.get('adm-ws-external') !== null;
+    s.draft = { name, logoUrl: logo, colorTone: tone || ws.colorTone, externalChatAllowed: external };
+    if (s.colorTouched) s.draft.color = color;
     const bad = (fieldId, key) => { s.error = t(key); s.fieldId = fieldId; render(); host.querySelector('.error-summary')?.focus(); };
     if (!name) return bad('adm-ws-name', 'admErrWsName');
     if (logo && !/^https?:\/\/\S+$/i.test(logo)) return bad('adm-ws-logo', 'admErrLogo');
@@ -86,7 +90,7 @@ export function settingsSection(ctx, host) {
         ctx.workspace = data;
         showName(data.name);
       }
-      Object.assign(s, { error: '', fieldId: '', colorTouched: false });
+      Object.assign(s, { draft: null, error: '', fieldId: '', colorTouched: false });
       render();
       say(els.status, t('admSaved'));
       els.status.setAttribute('tabindex', '-1');

@@ -245,6 +245,7 @@ export function delegationSection(ctx, host) {
   async function send(form) {
     const to = String(form.get('adm-del-to') || '');
     const password = String(form.get('adm-del-password') || '');
+    s.chosen = to;
     const bad = (fieldId, text) => { s.error = text; s.fieldId = fieldId; render(); focusError(host); };
     if (!to) return bad('adm-del-member', t('admErrPickMember'));
     if (!password) return bad('adm-del-password', t('errPasswordRequired'));
@@ -256,7 +257,6 @@ export function delegationSection(ctx, host) {
       host.querySelector('#adm-del-sent')?.focus();
     } catch (e) {
       if (e.code === 'invalid_credentials') return bad('adm-del-password', adminProblem(e));
-      s.chosen = to;
       bad('', adminProblem(e, { not_found: 'admErrNotActive' }));
     }
     return undefined;
