@@ -28,6 +28,10 @@ export function invitesSection(ctx, host) {
       s.error = adminProblem(e);
     }
     s.loading = false;
+    // A link that can no longer be used (used up, expired, revoked) has no
+    // address worth sharing: its panel goes.
+    const mine = created && s.links.find((l) => l.id === created.id);
+    if (mine && state(mine) !== 'active') { created = null; render(); return; }
     renderList();
   }
 
@@ -44,7 +48,7 @@ export function invitesSection(ctx, host) {
               min: '1', max: '720', step: '1', required: true, value: s.hours, error: s.fieldId === 'adm-inv-hours' ? s.formError : '' }),
             field({ id: 'adm-inv-uses', label: t('admInviteMaxUses'), hint: t('admInviteMaxUsesHint'), type: 'number', inputmode: 'numeric',
               min: '1', max: '10000', step: '1', value: s.maxUses, error: s.fieldId === 'adm-inv-uses' ? s.formError : '' })),
-          h('button', { type: 'submit', class: 'adm-primary' }, t('admInviteCreateSubmit')))),
+          h('div', { class: 'actions adm-form-actions' }, h('button', { type: 'submit', class: 'adm-primary' }, t('admInviteCreateSubmit'))))),
       created && createdPanel(created),
       els.status,
       h('div', { class: 'panel' },
