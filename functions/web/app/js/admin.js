@@ -66,6 +66,9 @@ export function adminView(ctx, host, [id = ''] = []) {
             onclick: (e) => { e.preventDefault(); ctx.nav(`/app/admin/${s.id}`); },
           }, t(s.label))))));
     }).filter(Boolean));
+    // On a phone the list is a row that scrolls sideways: the section
+    // shown is brought into it.
+    els.nav.querySelector('[aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
 
   // open shows a section (stopping the one shown), or the polite refusal
