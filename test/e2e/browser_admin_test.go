@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -218,7 +219,8 @@ func TestBrowserAdminRegistersMember(t *testing.T) {
 // a colleague reads it through the API changes accordingly; a reload shows
 // the stored choice. Basic information: an empty name is refused with
 // nothing stored; a new name, colour, dark tone and external chat are stored,
-// and the top bar shows the new name. The role editor makes Lee an admin
+// and the top bar shows the new name. The member list comes in pages of
+// 20 and searches by name. The role editor makes Lee an admin
 // with admin access: the list shows it, and so does the API. axe checks
 // every screen and the dialog.
 func TestBrowserAdminSettings(t *testing.T) {
@@ -278,9 +280,33 @@ func TestBrowserAdminSettings(t *testing.T) {
 		t.Fatalf("workspace after saving = %v, want the new name, colour and tone, and external chat on", ws)
 	}
 
-	// The role editor, for the super admin.
+	// The member list: pages of 20, and a search.
+	var seeded []*domain.Member
+	for i := range 22 {
+		seeded = append(seeded, &domain.Member{
+			AccountID: domain.NewID(), WorkspaceID: "acme", Name: fmt.Sprintf("Seeded %02d", i), Email: fmt.Sprintf("s%02d@acme.example", i),
+			Role: domain.RoleMember, Permissions: []string{}, Status: domain.MemberActive, JoinedAt: time.Now(),
+		})
+	}
+	e.seedMembers(seeded)
 	b.tap(`.adm-nav a[data-section="members"]`)
 	b.shows(`h1`, "Members")
+	rows := `document.querySelectorAll('.adm-members > li[data-member]').length`
+	b.until(rows + ` === 20`)
+	b.tap(`//nav[contains(@class,"adm-pager")]/button[normalize-space(.)="Next"]`)
+	b.shows(`nav[contains(@class,"adm-pager")]/span`, "Page 2")
+	b.until(rows + ` === 5 && document.querySelector('.adm-pager button:last-child').disabled`)
+	b.tap(`//nav[contains(@class,"adm-pager")]/button[normalize-space(.)="Previous"]`)
+	b.shows(`nav[contains(@class,"adm-pager")]/span`, "Page 1")
+	b.until(rows + ` === 20`)
+	b.run(chromedp.SendKeys(`#adm-member-q`, "choi"))
+	b.tap(`form.adm-search button[type="submit"]`)
+	b.until(rows + ` === 1 && !!document.querySelector('li[data-member="` + choi.AccountID + `"]')`)
+	b.axe("members-search")
+	b.run(chromedp.Evaluate(`document.querySelector('#adm-member-q').value = ''`, nil))
+	b.tap(`form.adm-search button[type="submit"]`)
+
+	// The role editor, for the super admin.
 	b.tap(`li[data-member="` + lee.AccountID + `"] button[data-action="role"]`)
 	b.run(chromedp.WaitVisible(`dialog[open] #adm-role-member`))
 	if b.count(`dialog[open] fieldset[disabled] #adm-perm-admin_access`) != 1 {
