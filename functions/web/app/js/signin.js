@@ -12,14 +12,14 @@ import { h, mount, card, field, errorSummary, notice, problemText } from './ui.j
 export function signIn(done, message = '') {
   const s = {
     step: 'email', email: '', ticket: '', workspaces: [], workspace: null, org: null, approval: null, error: '', notice: message,
-    errorField: '', resetName: '', resetEmail: '', from: '', recovery: { workspaceId: '', email: '' },
+    errorField: '', resetName: '', resetEmail: '', from: '', recovery: { workspaceId: '', email: '', key: '' },
   };
   let polling = 0;
 
   const go = (step, extra = {}) => {
     // The recovery form starts from what the member already told: the
     // workspace chosen and the e-mail typed.
-    if (step === 'recovery') s.recovery = { workspaceId: s.workspace?.workspaceId || s.org?.workspaceId || '', email: s.email };
+    if (step === 'recovery') s.recovery = { workspaceId: s.workspace?.workspaceId || s.org?.workspaceId || '', email: s.email, key: '' };
     Object.assign(s, { error: '', errorField: '', notice: '' }, extra, { step });
     render();
   };
@@ -154,7 +154,8 @@ export function signIn(done, message = '') {
           recoveryKey: String(f.get('recovery-key')).trim(),
           device: device(),
         };
-        s.recovery = { workspaceId: body.workspaceId, email: body.email };
+        // A refused form comes back with what was typed, but the password.
+        s.recovery = { workspaceId: body.workspaceId, email: body.email, key: body.recoveryKey };
         if (!body.workspaceId || !body.email || !body.password || !body.recoveryKey) { s.error = t('errRecoveryRequired'); render(); return; }
         try {
           const { data } = await call('POST', '/v1/login/recovery', body);
@@ -168,10 +169,11 @@ export function signIn(done, message = '') {
       field({ id: 'recovery-email', label: t('email'), type: 'email', autocomplete: 'username', required: true, value: s.recovery.email }),
       field({ id: 'recovery-password', label: t('password'), type: 'password', autocomplete: 'current-password', required: true }),
       field({ id: 'recovery-key', label: t('recoveryKey'), hint: t('recoveryKeyHint'), autocomplete: 'off', autocapitalize: 'characters',
-        spellcheck: 'false', required: true }),
+        spellcheck: 'false', required: true, value: s.recovery.key }),
       submit(t('login'))),
       h('p', { class: 'alt' },
         s.from === 'password' && s.workspace && linkButton(t('backToPassword'), () => go('password')),
+        s.from === 'approval' && s.approval && linkButton(t('backToApproval'), () => go('approval')),
         linkButton(t('back'), () => go('email'))),
     ],
     org: () => [

@@ -60,6 +60,7 @@ export default {
     recoveryKey: '인증키',
     recoveryKeyHint: '인증키를 만들 때 받은 20자 (예: ABCDE-FGHIJ-KLMNO-PQRST)',
     backToPassword: '비밀번호로 로그인',
+    backToApproval: '기기 인증 화면으로',
     errRecovery: '입력한 정보로 로그인할 수 없습니다. 워크스페이스 ID, 이메일 주소, 비밀번호, 인증키를 모두 확인하세요.',
     errRecoveryRequired: '워크스페이스 ID, 이메일 주소, 비밀번호, 인증키를 모두 입력하세요.',
     // Password reset (비밀번호 재설정하기)
@@ -189,6 +190,7 @@ export default {
     recoveryKey: 'Recovery key',
     recoveryKeyHint: 'The 20 characters you got when the key was made (like ABCDE-FGHIJ-KLMNO-PQRST)',
     backToPassword: 'Log in with the password',
+    backToApproval: 'Back to the device approval',
     errRecovery: 'You cannot log in with these details. Check the workspace ID, e-mail address, password and recovery key.',
     errRecoveryRequired: 'Enter the workspace ID, e-mail address, password and recovery key.',
     forgotTitle: 'Reset your password',
