@@ -47,6 +47,17 @@ func (b *tab) count(sel string) int {
 	return n
 }
 
+// openTab follows a tab's link. The shell draws the tabs again whenever a
+// badge changes, so the link is clicked in one step, where a chromedp click
+// could find the node then lose it.
+func openTab(id string) chromedp.Action {
+	sel := `a[data-tab="` + id + `"]`
+	return chromedp.Tasks{
+		chromedp.WaitVisible(sel),
+		chromedp.Evaluate(`document.querySelector(`+jsString(sel)+`).click()`, nil),
+	}
+}
+
 // path is the address the tab shows (without the origin).
 func (b *tab) path() string {
 	b.t.Helper()
@@ -94,7 +105,7 @@ func TestBrowserMuteNotifications(t *testing.T) {
 	b.shot("muted")
 
 	// Muted: the message comes live, the notification does not.
-	b.run(chromedp.Click(`a[data-tab="chats"]`))
+	b.run(openTab("chats"))
 	b.waitText(`span[@class="room-name"]`, roomName)
 	quiet := e.mustPost(owner, r.RoomID, "조용히 보낸 메시지")
 	b.waitText(`a[@data-room="`+r.RoomID+`"]//span[@class="room-last"]`, "조용히 보낸 메시지")
@@ -119,7 +130,7 @@ func TestBrowserMuteNotifications(t *testing.T) {
 	b.waitText(`a[@data-tab="notifications"]//span[@class="badge"]`, "1")
 	b.shot("badge")
 
-	b.run(chromedp.Click(`a[data-tab="notifications"]`))
+	b.run(openTab("notifications"))
 	b.waitText(`h1`, "알림")
 	row := `li[data-kind="message"]`
 	b.waitText(`li[@data-kind="message"]//span[@class="note-text"]`, "다시 알림이 오는 메시지")
@@ -185,7 +196,7 @@ func TestBrowserNotificationAddBack(t *testing.T) {
 
 	b := e.trustedTab(o, "kim", "en-GB", 390, 844)
 	e.appSignIn(b, "owner@alpha.example", "Acme alpha")
-	b.run(chromedp.WaitVisible(`.live.live`), chromedp.Click(`a[data-tab="notifications"]`))
+	b.run(chromedp.WaitVisible(`.live.live`), openTab("notifications"))
 	b.waitText(`h1`, "Notifications")
 	b.waitText(`li`, "No notifications yet.")
 	b.shot("empty")
@@ -232,6 +243,27 @@ func TestBrowserNotificationAddBack(t *testing.T) {
 		t.Fatalf("chat opened %s, want the direct room", got)
 	}
 	b.shot("chat")
+
+	// A new device of Kim's asks: its notification points at the prompt
+	// the app shows at the top, and says so once the request is decided.
+	b.run(chromedp.Click(`a.back`), openTab("notifications")) // a phone: the room hides the tabs
+	b.waitText(`h1`, "Notifications")
+	e.newDeviceLogin("alpha", "owner@alpha.example")
+	approval := `li[@data-kind="device_approval"]`
+	b.waitText(approval+`//p[@class="note-line"]`, "Kim Workgate wants to log in on a new device, Kim's phone.")
+	b.waitText(approval+`//p[contains(@class,"note-state")]`, "The approval request is open at the top of the screen.")
+	b.shot("approval-pending")
+	b.run(chromedp.Click(`li[data-kind="device_approval"] button.note-go`))
+	b.run(chromedp.Evaluate(`document.activeElement.id`, &focused))
+	if focused != "approval-code" {
+		t.Fatalf("focus after 'Go to the request' on %q, want the prompt's code input", focused)
+	}
+	b.run(chromedp.Click(`button.deny`, chromedp.NodeVisible))
+	b.waitText(approval+`//p[contains(@class,"note-state")]`, "This request was decided or has expired.")
+	if n := b.count(`li[data-kind="device_approval"] button.note-go`); n != 0 {
+		t.Fatal("a decided request still offers to go to its prompt")
+	}
+	b.shot("approval-decided")
 }
 
 // TestBrowserDevices: Kim's new browser (English, desktop) is approved by
@@ -310,6 +342,13 @@ func TestBrowserDevices(t *testing.T) {
 	if len(devices) != 1 || !devices[0].Current || devices[0].Platform != "web" {
 		t.Fatalf("devices after removing the laptop = %+v, want only this browser", devices)
 	}
+
+	// The language, switched from settings as from the top bar.
+	b.run(chromedp.Click(`.settings-lang button.lang`))
+	b.waitText(`h1`, "설정")
+	b.waitText(`h2[@id="devices-title"]`, "내 기기")
+	b.waitText(`li[contains(@class,"current")]//span[@class="this-device"]`, "이 기기")
+	b.shot("korean")
 }
 
 // TestBrowserRecoveryKeyLogin: Kim, the super admin, logs in on a new
