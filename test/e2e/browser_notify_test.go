@@ -90,7 +90,7 @@ func TestBrowserMuteNotifications(t *testing.T) {
 	if got := b.text(`.mute-state`); got != "이 화면에서 알림 끄기를 적용하면 언제까지 꺼지는지 여기에 표시됩니다." {
 		t.Fatalf("mute state before muting = %q", got)
 	}
-	b.shot("settings")
+	b.axe("settings")
 	before := e.devNow()
 	b.run(chromedp.Click(`input[name="mute"][value="60"]`), chromedp.Click(`button.mute-save`))
 	b.run(chromedp.WaitVisible(`.mute-state.muted-on`))
@@ -102,7 +102,7 @@ func TestBrowserMuteNotifications(t *testing.T) {
 	if got, want := b.text(`.mute-state`), b.localTime("ko-KR", until)+"까지 알림이 꺼져 있습니다."; got != want {
 		t.Fatalf("mute state = %q, want %q", got, want)
 	}
-	b.shot("muted")
+	b.axe("muted")
 
 	// Muted: the message comes live, the notification does not.
 	b.run(openTab("chats"))
@@ -128,7 +128,7 @@ func TestBrowserMuteNotifications(t *testing.T) {
 	// One notification came while Lee was on settings: the quiet message
 	// made none, so the badge says 1.
 	b.waitText(`a[@data-tab="notifications"]//span[@class="badge"]`, "1")
-	b.shot("badge")
+	b.axe("badge")
 
 	b.run(openTab("notifications"))
 	b.waitText(`h1`, "알림")
@@ -142,7 +142,7 @@ func TestBrowserMuteNotifications(t *testing.T) {
 	if n := b.count(`a[data-tab="notifications"] .badge`); n != 0 {
 		t.Fatalf("the notifications tab still has a badge on the notifications tab")
 	}
-	b.shot("notifications")
+	b.axe("notifications")
 	notes := e.messageNotes(b.session())
 	if len(notes) != 1 || notes[0].MessageID != loud.MessageID {
 		t.Fatalf("Lee's message notifications = %+v, want only %q", notes, loud.Text)
@@ -199,7 +199,7 @@ func TestBrowserNotificationAddBack(t *testing.T) {
 	b.run(chromedp.WaitVisible(`.live.live`), openTab("notifications"))
 	b.waitText(`h1`, "Notifications")
 	b.waitText(`li`, "No notifications yet.")
-	b.shot("empty")
+	b.axe("empty")
 
 	e.mustAdd(a, byLink(qr.Token))
 	row := `li[@data-kind="external_member_added"]`
@@ -215,7 +215,7 @@ func TestBrowserNotificationAddBack(t *testing.T) {
 	if len(e.externalMembers(o)) != 0 {
 		t.Fatal("Kim has external members before adding back")
 	}
-	b.shot("added")
+	b.axe("added")
 
 	b.run(chromedp.Click(`li[data-kind="external_member_added"] button.note-add`))
 	b.waitText(row+`//p[contains(@class,"note-result")]`, "Lee a is now one of your external members: you can chat.")
@@ -229,7 +229,7 @@ func TestBrowserNotificationAddBack(t *testing.T) {
 	if len(got) != 1 || got[0].MemberID != a.AccountID || got[0].Workspace.WorkspaceID != "beta" {
 		t.Fatalf("Kim's external members = %+v, want Lee a of beta", got)
 	}
-	b.shot("added-back")
+	b.axe("added-back")
 
 	b.run(chromedp.Click(`li[data-kind="external_member_added"] button.note-chat`), chromedp.WaitVisible(`#composer`))
 	b.waitText(`h2`, "Lee a")
@@ -252,7 +252,7 @@ func TestBrowserNotificationAddBack(t *testing.T) {
 	approval := `li[@data-kind="device_approval"]`
 	b.waitText(approval+`//p[@class="note-line"]`, "Kim Workgate wants to log in on a new device, Kim's phone.")
 	b.waitText(approval+`//p[contains(@class,"note-state")]`, "The approval request is open at the top of the screen.")
-	b.shot("approval-pending")
+	b.axe("approval-pending")
 	b.run(chromedp.Click(`li[data-kind="device_approval"] button.note-go`))
 	b.run(chromedp.Evaluate(`document.activeElement.id`, &focused))
 	if focused != "approval-code" {
@@ -263,7 +263,7 @@ func TestBrowserNotificationAddBack(t *testing.T) {
 	if n := b.count(`li[data-kind="device_approval"] button.note-go`); n != 0 {
 		t.Fatal("a decided request still offers to go to its prompt")
 	}
-	b.shot("approval-decided")
+	b.axe("approval-decided")
 }
 
 // TestBrowserDevices: Kim's new browser (English, desktop) is approved by
@@ -280,19 +280,7 @@ func TestBrowserDevices(t *testing.T) {
 	b := newTab(t, "browser", "en-GB", 1280, 800)
 	e.appLogIn(b, "kim@acme.example", "Acme acme")
 	b.waitText(`h1`, "Approve this device")
-	code := b.text(`[data-testid="match-code"]`)
-	var approvalID string
-	for range 45 * 20 {
-		if as := e.approvals(laptopS); len(as) > 0 {
-			approvalID = as[0].ApprovalID
-			break
-		}
-		sleep()
-	}
-	if approvalID == "" {
-		t.Fatal("the laptop was never asked to approve the browser")
-	}
-	requireStatus(t, e.approve(approvalID, code, laptopS.bearer()...), http.StatusOK)
+	e.approveBrowser(laptopS, b.text(`[data-testid="match-code"]`))
 	b.run(chromedp.WaitVisible(`.room-list`))
 
 	b.run(chromedp.Click(`a.topbar-settings`))
@@ -310,7 +298,7 @@ func TestBrowserDevices(t *testing.T) {
 	if got := b.text(laptop + ` .row-text .muted`); !strings.HasPrefix(got, "Mac · Last used ") {
 		t.Fatalf("the laptop's details = %q", got)
 	}
-	b.shot("devices")
+	b.axe("devices")
 
 	// Escape keeps the device.
 	b.run(chromedp.Click(laptop + ` button.device-revoke`))
@@ -321,7 +309,7 @@ func TestBrowserDevices(t *testing.T) {
 	if !strings.Contains(focused, "dialog-cancel") {
 		t.Fatalf("focus in the dialog on %q, want Cancel", focused)
 	}
-	b.shot("confirm")
+	b.axe("confirm")
 	b.run(chromedp.KeyEvent("\x1b"), chromedp.WaitNotVisible(`dialog.confirm`))
 	b.run(chromedp.Evaluate(`document.activeElement.getAttribute('aria-label') || ''`, &focused))
 	if focused != "Remove Kim's laptop" {
@@ -334,7 +322,7 @@ func TestBrowserDevices(t *testing.T) {
 		chromedp.Click(`button.dialog-confirm`))
 	b.waitText(`p[contains(@class,"devices-note")]`, "Kim's laptop was removed.")
 	b.run(chromedp.WaitNotPresent(laptop))
-	b.shot("removed")
+	b.axe("removed")
 	if r := e.call("GET", "/v1/me", nil, laptopS.bearer()...); r.Status != http.StatusUnauthorized {
 		t.Fatalf("the removed laptop's session: GET /v1/me = %d, want 401", r.Status)
 	}
@@ -348,7 +336,7 @@ func TestBrowserDevices(t *testing.T) {
 	b.waitText(`h1`, "설정")
 	b.waitText(`h2[@id="devices-title"]`, "내 기기")
 	b.waitText(`li[contains(@class,"current")]//span[@class="this-device"]`, "이 기기")
-	b.shot("korean")
+	b.axe("korean")
 }
 
 // TestBrowserRecoveryKeyLogin: Kim, the super admin, logs in on a new
@@ -368,7 +356,7 @@ func TestBrowserRecoveryKeyLogin(t *testing.T) {
 	b.waitText(`h1`, "기기 인증")
 	b.run(chromedp.Click(`details.other-ways summary`))
 	b.waitText(`p[@class="hint"]`, "이 기기는 아직 로그인 전이라 멤버 목록을 볼 수 없습니다. 승인을 부탁할 동료의 멤버 ID를 그 동료나 관리자에게 물어 입력하세요.")
-	b.shot("other-ways")
+	b.axe("other-ways")
 	b.run(chromedp.Click(`//button[normalize-space(.)="인증키로 로그인"]`, chromedp.BySearch))
 	b.waitText(`h1`, "인증키로 로그인")
 	var ws, email string
@@ -376,13 +364,13 @@ func TestBrowserRecoveryKeyLogin(t *testing.T) {
 	if ws != "acme" || email != "kim@acme.example" {
 		t.Fatalf("recovery form filled with %q, %q; want acme, kim@acme.example", ws, email)
 	}
-	b.shot("recovery")
+	b.axe("recovery")
 
 	b.run(chromedp.SendKeys(`#recovery-password`, testPassword),
 		chromedp.SendKeys(`#recovery-key`, auth.NewRecoveryKey()), submit())
 	refusal := "입력한 정보로 로그인할 수 없습니다. 워크스페이스 ID, 이메일 주소, 비밀번호, 인증키를 모두 확인하세요."
 	b.waitText(`div[@class="error-summary"]/p`, refusal)
-	b.shot("refused")
+	b.axe("refused")
 	before := len(e.f9Devices(o))
 
 	// The form keeps what was typed but the password. The right key
@@ -432,7 +420,7 @@ func TestBrowserForgotPassword(t *testing.T) {
 	b.run(chromedp.SendKeys(`#code`, e.waitCode(kim, before)), submit(), chromedp.WaitVisible(`button.choice`),
 		chromedp.Click(`button.choice`), chromedp.WaitVisible(`#password`))
 	b.waitText(`button`, "Log in with the recovery key")
-	b.shot("password")
+	b.axe("password")
 
 	b.run(chromedp.Click(`//button[normalize-space(.)="I forgot my password"]`, chromedp.BySearch))
 	b.waitText(`h1`, "Reset your password")
@@ -441,15 +429,23 @@ func TestBrowserForgotPassword(t *testing.T) {
 	if email != kim {
 		t.Fatalf("reset e-mail filled with %q, want %s", email, kim)
 	}
+	b.axe("forgot")
+	// The same screen in Korean, as the seeds name it.
+	b.run(chromedp.Click(`button.lang`))
+	b.waitText(`h1`, "비밀번호 재설정")
+	b.waitText(`button[@type="submit"]`, "비밀번호 재설정 메일 보내기")
+	b.axe("forgot-ko")
+	b.run(chromedp.Click(`button.lang`))
+	b.waitText(`h1`, "Reset your password")
 	b.run(submit())
 	b.waitText(`div[@class="error-summary"]//a`, "Enter your name.")
-	b.shot("name-missing")
+	b.axe("name-missing")
 
 	b.run(chromedp.SendKeys(`#reset-name`, "Kim Workgate"), submit())
 	b.waitText(`h1`, "Check your e-mail")
 	sent := "If the name and e-mail address match an account, a password reset e-mail is on its way to kim@acme.example. Its link works for 1 hour."
 	b.waitText(`p`, sent)
-	b.shot("sent")
+	b.axe("sent")
 	if ms := e.waitResetMails(kim, 1); len(ms) != 1 {
 		t.Fatalf("%d reset mails, want 1", len(ms))
 	}
