@@ -98,7 +98,9 @@ export function startApp({ nav, onLogout, onRevoked }) {
     asks.mount(els.approvals);
     renderStatus();
     renderTabs();
-    if (view) { const { route: r, params } = view; view = null; show(r, params); }
+    // The view is drawn again in the new frame (a language switch): the
+    // old one stops first, so its listeners go with it.
+    if (view) { const { route: r, params } = view; leave(); show(r, params); }
   }
 
   function renderStatus() {
@@ -132,11 +134,19 @@ export function startApp({ nav, onLogout, onRevoked }) {
       renderTabs();
       return;
     }
-    if (view) { view.instance.stop?.(); view.unsubscribe.forEach((u) => u()); }
+    leave();
     view = { route: r, params, instance: {}, unsubscribe: [] };
     els.main.replaceChildren();
     renderTabs();
     view.instance = r.view(ctx, els.main, params) || {};
+  }
+
+  // leave stops the shown view and drops its listeners.
+  function leave() {
+    if (!view) return;
+    view.instance.stop?.();
+    view.unsubscribe.forEach((u) => u());
+    view = null;
   }
 
   /** route shows the view of the current address (an unknown one: chats). */
@@ -181,7 +191,7 @@ export function startApp({ nav, onLogout, onRevoked }) {
 
   return {
     route: () => ready.then(route),
-    stop: () => { stopEvents(); view?.instance.stop?.(); },
+    stop: () => { stopEvents(); leave(); },
     ready,
   };
 }
