@@ -142,11 +142,11 @@ export function openNewChat(ctx, host, opener) {
   // group name field when there are several, and what the button starts.
   function renderPicked() {
     const n = picked.size;
-    els.chips.replaceChildren(
+    els.chips.replaceChildren(h('div', {},
       h('p', { class: 'muted', id: 'new-chat-picked' }, n ? t('newChatSelected', { n }) : t('newChatNoneSelected')),
       n > 0 && h('ul', { class: 'chips', 'aria-labelledby': 'new-chat-picked' }, [...picked].map(([id, name]) => h('li', {},
         h('button', { type: 'button', class: 'chip', 'aria-label': t('newChatRemove', { name }), onclick: () => unpick(id) },
-          name, h('span', { 'aria-hidden': 'true' }, ' ×'))))));
+          name, h('span', { 'aria-hidden': 'true' }, ' ×')))))));
     els.nameField.hidden = n < 2;
     els.start.textContent = n < 2 ? t('newChatStart') : t('newChatStartGroup', { n });
     if (n > 0) els.error.textContent = '';

@@ -15,7 +15,7 @@ export default {
     jumpToNewest: '새 메시지 보기',
     roomMembers: '대화 상대',
     selfBadge: '나',
-    selfRoomLead: '나만 볼 수 있는 채팅방입니다. 메모나 파일을 보관하는 용도로 사용하세요.',
+    selfRoomLead: '나만 볼 수 있는 채팅방입니다. 개인 메모장으로 활용하세요.',
     roomMessages: '메시지',
     // The new-chat dialog
     newChat: '새 채팅',
@@ -50,7 +50,7 @@ export default {
     jumpToNewest: 'Show new messages',
     roomMembers: 'Members',
     selfBadge: 'Me',
-    selfRoomLead: 'Only you can see this chat. Use it to keep notes.',
+    selfRoomLead: 'Only you can see this chat: use it as your notepad.',
     roomMessages: 'Messages',
     newChat: 'New chat',
     newChatTitle: 'Who do you want to chat with?',
