@@ -99,7 +99,9 @@ export function chatsView(ctx, host, [roomId = ''] = []) {
         h('span', { class: 'room-last' }, r.lastMessage ? r.lastMessage.text : '')),
       h('span', { class: 'room-meta' },
         r.lastMessage && h('time', { datetime: r.lastMessage.createdAt }, listTime(r.lastMessage.createdAt)),
-        r.unreadCount > 0 && h('span', { class: 'badge', 'aria-label': t('unread', { n: r.unreadCount }) }, r.unreadCount > 999 ? '999+' : String(r.unreadCount)))))));
+        // (aria-label is not for a plain span: the count is said in words.)
+        r.unreadCount > 0 && h('span', { class: 'badge', 'aria-hidden': 'true' }, r.unreadCount > 999 ? '999+' : String(r.unreadCount)),
+        r.unreadCount > 0 && h('span', { class: 'visually-hidden' }, t('unread', { n: r.unreadCount })))))));
   }
 
   function avatar(r) {
@@ -117,7 +119,7 @@ export function chatsView(ctx, host, [roomId = ''] = []) {
     }
     els.list2 = h('ol', { class: 'messages', 'aria-labelledby': 'room-title' });
     els.earlier = h('div', { class: 'earlier' });
-    els.scroller = h('div', { class: 'scroller', tabindex: '0', 'aria-label': t('roomMessages'),
+    els.scroller = h('div', { class: 'scroller', role: 'region', tabindex: '0', 'aria-label': t('roomMessages'),
       onscroll: () => { if (nearBottom()) els.jump.hidden = true; } },
     els.earlier, els.list2);
     els.jump = h('button', { type: 'button', class: 'jump', hidden: true, onclick: () => { scrollDown(); els.jump.hidden = true; } }, `↓ ${t('jumpToNewest')}`);
