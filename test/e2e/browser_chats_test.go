@@ -106,6 +106,7 @@ func TestBrowserChatsHistoryPaging(t *testing.T) {
 	e.chatsTrustedSignIn(b, lee, "lee@acme.example")
 	link := `a[data-room="` + r.RoomID + `"]`
 	b.waitText(`a[@data-room="`+r.RoomID+`"]//span[@class="badge"]`, fmt.Sprint(unread))
+	b.axe("room list, unread")
 	b.run(chromedp.Click(link), chromedp.WaitVisible(`#composer`))
 	b.waitText(`p[@class="bubble"]`, "메시지 120")
 	chatsWait(b, `!document.querySelector('.messages .empty')`)
@@ -132,7 +133,7 @@ func TestBrowserChatsHistoryPaging(t *testing.T) {
 	if lr, _ := findRoom(e.rooms(lee), r.RoomID); lr.UnreadCount != 0 {
 		t.Errorf("after opening the room, Lee's unread count = %d", lr.UnreadCount)
 	}
-	b.shot("opened")
+	b.axe("room opened at the unread divider")
 
 	// Scrolling to the top loads the 50 before; the message that was first
 	// stays where it was on screen (not jumped to the top).
@@ -145,7 +146,7 @@ func TestBrowserChatsHistoryPaging(t *testing.T) {
 	if !chatsEval[bool](b, `(() => { const s = document.querySelector('.scroller'); const m = `+first+`.getBoundingClientRect(); return s.scrollTop > 0 && m.top >= s.getBoundingClientRect().top - 1 && m.top < s.getBoundingClientRect().bottom; })()`) {
 		t.Error("after loading earlier messages, the message that was first is out of view")
 	}
-	b.shot("scrolled-up")
+	b.axe("room, earlier messages loaded")
 
 	// The button (for keyboard users) loads the rest; then the start.
 	b.waitText(`button`, "이전 메시지 보기")
@@ -165,7 +166,7 @@ func TestBrowserChatsHistoryPaging(t *testing.T) {
 	if len(days) < 2 {
 		t.Errorf("the messages span %d days, want 2: the case proves nothing", len(days))
 	}
-	b.shot("start")
+	b.axe("room, the start of the conversation")
 
 	// A live message from Kim and one Lee sends come once each, at the end.
 	e.mustPost(kim, r.RoomID, "실시간 메시지")
@@ -180,6 +181,12 @@ func TestBrowserChatsHistoryPaging(t *testing.T) {
 	if h := e.history(kim, r.RoomID, posted[119].Seq, 100); len(h) != 2 || h[1].Text != "답장입니다" {
 		t.Fatalf("the room's history after the 120th = %+v", h)
 	}
+
+	// The new-chat dialog in Korean, over the open room.
+	b.run(chromedp.Click(`button.new-chat-button`, chromedp.NodeVisible))
+	b.waitText(`span[@class="pick-name"]`, "Kim Workgate")
+	b.waitText(`h2`, "대화 상대 선택")
+	b.axe("new-chat dialog")
 }
 
 // TestBrowserChatsNewChat: Kim (English, phone width) starts a 1:1 chat
@@ -202,6 +209,7 @@ func TestBrowserChatsNewChat(t *testing.T) {
 	e.chatsTrustedSignIn(kb, kim, "kim@acme.example")
 	e.chatsTrustedSignIn(lb, lee, "lee@acme.example")
 	lb.run(chromedp.WaitVisible(`.live.live`)) // Lee's stream is open before Kim starts
+	kb.axe("room list, phone")
 
 	// The dialog: search Lee, pick, start.
 	kb.run(chromedp.Click(`button.new-chat-button`, chromedp.NodeVisible), chromedp.WaitVisible(`dialog.new-chat`))
@@ -212,9 +220,10 @@ func TestBrowserChatsNewChat(t *testing.T) {
 	kb.waitText(`span[@class="pick-name"]`, "Choi Ops") // everyone before searching
 	kb.run(chromedp.SendKeys(`#new-chat-search`, "Lee"))
 	chatsWait(kb, `(() => { const n = [...document.querySelectorAll('#new-chat-colleagues + ul .pick-name')].map((e) => e.textContent); return n.length === 1 && n[0] === 'Lee Member'; })()`)
-	kb.shot("dialog-search")
+	kb.axe("new-chat dialog, searched")
 	kb.run(chromedp.Click(`input[id="pick-`+lee.AccountID+`"]`))
 	kb.run(chromedp.WaitVisible(`button.chip[aria-label="Remove Lee Member"]`))
+	kb.axe("new-chat dialog, one picked")
 	kb.run(chromedp.Click(`dialog button[type="submit"]`, chromedp.NodeVisible))
 	kb.run(chromedp.WaitNotPresent(`dialog.new-chat`))
 	kb.waitText(`h2`, "Lee Member")
@@ -232,7 +241,7 @@ func TestBrowserChatsNewChat(t *testing.T) {
 	}
 	kb.run(chromedp.SendKeys(`#composer`, "Hello Lee"), submit())
 	kb.waitText(`p[@class="bubble"]`, "Hello Lee")
-	kb.shot("direct")
+	kb.axe("direct room, phone")
 
 	// Lee sees the room arrive and the message live, and opens it.
 	lb.waitText(`a[@data-room="`+direct.RoomID+`"]//span[@class="room-last"]`, "Hello Lee")
@@ -241,7 +250,7 @@ func TestBrowserChatsNewChat(t *testing.T) {
 	lb.waitText(`p[@class="bubble"]`, "Hello Lee")
 	kb.run(chromedp.SendKeys(`#composer`, "Are you there?"), submit())
 	lb.waitText(`p[@class="bubble"]`, "Are you there?")
-	lb.shot("direct-received")
+	lb.axe("direct room, desktop")
 
 	// Opening the dialog again and picking Lee opens the same room (the
 	// API answers the pair's room).
@@ -260,7 +269,7 @@ func TestBrowserChatsNewChat(t *testing.T) {
 	kb.waitText(`button`, "Start group chat (2)")
 	kb.run(chromedp.SendKeys(`#new-chat-name`, strings.Repeat("x", 51)), chromedp.Click(`dialog button[type="submit"]`, chromedp.NodeVisible))
 	kb.waitText(`p[@id="new-chat-error"]`, "A chat name has at most 50 characters.")
-	kb.shot("dialog-group-error")
+	kb.axe("new-chat dialog, group name refused")
 	kb.run(chromedp.SetValue(`#new-chat-name`, "Launch plan"), chromedp.Click(`dialog button[type="submit"]`, chromedp.NodeVisible))
 	kb.run(chromedp.WaitNotPresent(`dialog.new-chat`))
 	kb.waitText(`h2`, "Launch plan")
@@ -276,7 +285,7 @@ func TestBrowserChatsNewChat(t *testing.T) {
 	if !cmp.Equal(wantHrefs, hrefs) {
 		t.Errorf("member links (-want +got):\n%s", cmp.Diff(wantHrefs, hrefs))
 	}
-	kb.shot("group-members")
+	kb.axe("group room, members shown")
 	kb.run(chromedp.SendKeys(`#composer`, "Hi both"), submit())
 	kb.waitText(`p[@class="bubble"]`, "Hi both")
 
@@ -290,7 +299,7 @@ func TestBrowserChatsNewChat(t *testing.T) {
 		t.Fatalf("Park's group room = %+v", group)
 	}
 	lb.waitText(`a[@data-room="`+group.RoomID+`"]//span[@class="room-last"]`, "Hi both")
-	lb.shot("list-with-group")
+	lb.axe("room list with the group, desktop")
 }
 
 // TestBrowserChatsSelfRoom: Lee's self room (나와의 채팅, Korean, phone
@@ -315,7 +324,7 @@ func TestBrowserChatsSelfRoom(t *testing.T) {
 	if got := chatsEval[string](b, `document.querySelector('`+first+` .avatar-me')?.textContent`); got != "나" {
 		t.Errorf("the self room's avatar = %q, want 나", got)
 	}
-	b.shot("list")
+	b.axe("room list, self room first")
 
 	// The self room is first even after a message makes another room newer.
 	e.mustPost(kim, r.RoomID, "내일 배포합니다")
@@ -328,7 +337,7 @@ func TestBrowserChatsSelfRoom(t *testing.T) {
 	b.waitText(`h2`, "나와의 채팅")
 	b.run(chromedp.SendKeys(`#composer`, "회의 메모: 금요일 3시"), submit())
 	b.waitText(`p[@class="bubble"]`, "회의 메모: 금요일 3시")
-	b.shot("self-room")
+	b.axe("self room")
 	path := chatsEval[string](b, `location.pathname`)
 
 	b.run(chromedp.Reload(), chromedp.WaitVisible(`#composer`))
@@ -339,7 +348,7 @@ func TestBrowserChatsSelfRoom(t *testing.T) {
 	}
 	b.run(chromedp.Click(`a.back`, chromedp.NodeVisible))
 	b.waitText(`a[contains(@class,"self")]//span[@class="room-last"]`, "회의 메모: 금요일 3시")
-	b.shot("list-after-note")
+	b.axe("room list after a note")
 
 	// The API's self room of Lee is the one shown, and holds the note.
 	res := e.call("GET", "/v1/rooms/self", nil, lee.bearer()...)

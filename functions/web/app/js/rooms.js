@@ -69,7 +69,7 @@ export function chatsView(ctx, host, [roomId = ''] = []) {
 
   function layout() {
     els.list = h('ul', { class: 'room-list' });
-    els.room = h('section', { class: 'room', 'aria-labelledby': 'room-title' });
+    els.room = h('section', { class: 'room' });
     els.newChat = h('button', { type: 'button', class: 'new-chat-button', 'aria-haspopup': 'dialog', onclick: () => openNewChat(ctx, host, els.newChat) },
       h('span', { class: 'plus', 'aria-hidden': 'true' }, '+'), t('newChat'));
     els.panes = h('div', { class: 'panes' },
@@ -112,6 +112,7 @@ export function chatsView(ctx, host, [roomId = ''] = []) {
   function renderRoom() {
     observer?.disconnect();
     els.panes.classList.toggle('room-open', !!s.roomId);
+    if (s.roomId) els.room.setAttribute('aria-labelledby', 'room-title'); else els.room.removeAttribute('aria-labelledby');
     if (!s.roomId) {
       els.head = null;
       els.room.replaceChildren(h('p', { class: 'pick' }, t('pickRoom')));
@@ -272,6 +273,9 @@ export function chatsView(ctx, host, [roomId = ''] = []) {
     renderList();
     renderRoom();
     if (!roomId) { host.querySelector('#rooms-title')?.focus({ preventScroll: true }); return; }
+    // Focus moves to the room now, not when its history comes: by then
+    // the member may be typing.
+    els.room.querySelector('#room-title')?.focus({ preventScroll: true });
     try {
       await roomsReady.catch(() => {});
       if (gen !== openGen) return;
@@ -295,7 +299,7 @@ export function chatsView(ctx, host, [roomId = ''] = []) {
       const divider = els.list2.querySelector('#unread-divider');
       if (divider) els.scroller.scrollTop = divider.offsetTop - els.scroller.offsetTop - 8;
       else scrollDown();
-      els.room.querySelector('#room-title')?.focus({ preventScroll: true });
+      if (document.activeElement === document.body) els.room.querySelector('#room-title')?.focus({ preventScroll: true });
       markRead();
       watchTop();
     } catch (e) {
