@@ -221,7 +221,7 @@ func TestBrowserChatsNewChat(t *testing.T) {
 	kb.run(chromedp.SendKeys(`#new-chat-search`, "Lee"))
 	chatsWait(kb, `(() => { const n = [...document.querySelectorAll('#new-chat-colleagues + ul .pick-name')].map((e) => e.textContent); return n.length === 1 && n[0] === 'Lee Member'; })()`)
 	kb.axe("new-chat dialog, searched")
-	kb.run(chromedp.Click(`input[id="pick-`+lee.AccountID+`"]`))
+	kb.run(chromedp.Click(`input[id="pick-` + lee.AccountID + `"]`))
 	kb.run(chromedp.WaitVisible(`button.chip[aria-label="Remove Lee Member"]`))
 	kb.axe("new-chat dialog, one picked")
 	kb.run(chromedp.Click(`dialog button[type="submit"]`, chromedp.NodeVisible))
