@@ -3,8 +3,15 @@
 // host, and params are the path's captured parts. tab is the tab it
 // belongs to.
 import { chatsView } from './rooms.js';
+import { peopleView, memberView } from './people.js';
+import { meView } from './me.js';
+import { linkView } from './links.js';
 
 export const routes = [
   { path: /^\/app\/$/, tab: 'chats', view: chatsView },
   { path: /^\/app\/rooms\/([^/]+)$/, tab: 'chats', view: chatsView },
+  { path: /^\/app\/people$/, tab: 'people', view: peopleView },
+  { path: /^\/app\/people\/([^/]+)$/, tab: 'people', view: memberView },
+  { path: /^\/app\/links\/([^/]+)$/, tab: 'people', view: linkView },
+  { path: /^\/app\/me$/, tab: 'me', view: meView },
 ];

@@ -3,8 +3,9 @@
 // strings/. Words follow the seeds (워크스페이스, 인증번호, 나와의 채팅).
 // {name} placeholders are filled by i18n.t.
 import common from './strings/common.js';
+import people from './strings/people.js';
 
-const parts = { common };
+const parts = { common, people };
 
 /** problems lists what is wrong with the strings: a key defined by two
  * parts, or a key missing in one language (a browser test asserts none). */
