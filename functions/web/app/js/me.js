@@ -111,7 +111,7 @@ export function meView(ctx, host) {
       els.profile.replaceChildren(s.error ? h('p', { class: 'field-error', role: 'alert' }, s.error) : h('p', { class: 'muted' }, t('loading')));
       return;
     }
-    els.profile.replaceChildren(...(s.editing ? editForm(p) : card(p)));
+    els.profile.replaceChildren(...(s.editing ? editForm(p) : card(p)).filter(Boolean));
   }
 
   function card(p) {
@@ -257,7 +257,7 @@ export function meView(ctx, host) {
       s.shareNote = e.status === 404 ? t('linkAlreadyGone') : problemText(e);
     }
     await loadLinks();
-    els.share.querySelector('.share-note')?.focus();
+    els.shareNote.focus();
   }
 
   async function copy(input, status) {
@@ -299,14 +299,13 @@ export function meView(ctx, host) {
         h('button', { type: 'button', class: 'danger', 'aria-label': t('revokeLabel', { type: title }), onclick: () => revoke(l) }, t('linkRevoke'))));
   }
 
-  function renderShare() {
-    const links = s.links;
-    const hasQr = links?.some((l) => l.type === 'qr');
-    let list;
-    if (s.linksError) list = h('p', { class: 'field-error', role: 'alert' }, s.linksError);
-    else if (!links) list = h('p', { class: 'muted' }, t('loading'));
-    else if (!links.length) list = h('p', { class: 'muted' }, t('noLinks'));
-    else list = h('ul', { class: 'rows links', 'aria-labelledby': 'live-links-title' }, links.map(linkRow));
+  // buildShare draws the panel's fixed parts once: its buttons and status
+  // line stay the same nodes (a click or a screen reader never loses
+  // them) while the list below is drawn again.
+  function buildShare() {
+    els.makeQr = h('button', { type: 'button', class: 'primary-small', id: 'make-qr', onclick: () => create('qr') }, t('makeQr'));
+    els.shareNote = h('p', { class: 'notice share-note', role: 'status', tabindex: '-1', hidden: true });
+    els.linkList = h('div', { class: 'link-list' });
     els.share.replaceChildren(
       h('h2', { id: 'share-title' }, t('shareTitle')),
       h('p', {}, t('shareLead')),
@@ -316,10 +315,23 @@ export function meView(ctx, host) {
           h('button', { type: 'button', class: 'primary-small', id: 'make-one-time', onclick: () => create('one_time') }, t('makeOneTime'))),
         h('li', {},
           h('div', { class: 'row-text' }, h('strong', {}, t('qrLink')), h('span', { class: 'muted' }, t('qrLinkDesc'))),
-          h('button', { type: 'button', class: 'primary-small', id: 'make-qr', onclick: () => create('qr') }, t(hasQr ? 'makeQrAgain' : 'makeQr')))),
-      h('p', { class: 'notice share-note', role: 'status', tabindex: '-1', hidden: !s.shareNote }, s.shareNote),
+          els.makeQr)),
+      els.shareNote,
       h('h3', { id: 'live-links-title' }, t('liveLinks')),
-      list);
+      els.linkList);
+  }
+
+  function renderShare() {
+    const links = s.links;
+    els.makeQr.textContent = t(links?.some((l) => l.type === 'qr') ? 'makeQrAgain' : 'makeQr');
+    els.shareNote.textContent = s.shareNote;
+    els.shareNote.hidden = !s.shareNote;
+    let list;
+    if (s.linksError) list = h('p', { class: 'field-error', role: 'alert' }, s.linksError);
+    else if (!links) list = h('p', { class: 'muted' }, t('loading'));
+    else if (!links.length) list = h('p', { class: 'muted' }, t('noLinks'));
+    else list = h('ul', { class: 'rows links', 'aria-labelledby': 'live-links-title' }, links.map(linkRow));
+    els.linkList.replaceChildren(list);
   }
 
   // ---- blocks
@@ -333,10 +345,22 @@ export function meView(ctx, host) {
       s.blocksNote = e.status === 404 ? t('notBlockedAnymore') : problemText(e);
     }
     await loadBlocks();
-    els.blocks.querySelector('.blocks-note')?.focus();
+    els.blocksNote.focus();
+  }
+
+  function buildBlocks() {
+    els.blocksNote = h('p', { class: 'notice blocks-note', role: 'status', tabindex: '-1', hidden: true });
+    els.blockList = h('div', { class: 'block-list' });
+    els.blocks.replaceChildren(
+      h('h2', { id: 'blocks-title', tabindex: '-1' }, t('blockedMembers')),
+      h('p', { class: 'muted' }, t('blockedLead')),
+      els.blocksNote,
+      els.blockList);
   }
 
   function renderBlocks() {
+    els.blocksNote.textContent = s.blocksNote;
+    els.blocksNote.hidden = !s.blocksNote;
     let list;
     if (s.blocksError) list = h('p', { class: 'field-error', role: 'alert' }, s.blocksError);
     else if (!s.blocks) list = h('p', { class: 'muted' }, t('loading'));
@@ -348,11 +372,7 @@ export function meView(ctx, host) {
           h('span', { class: 'muted' }, t('blockedAt', { time: formatTime(b.blockedAt, true) }))),
         h('button', { type: 'button', class: 'secondary', 'aria-label': t('unblockLabel', { name: b.name }), onclick: () => unblock(b) }, t('unblockMember')))));
     }
-    els.blocks.replaceChildren(
-      h('h2', { id: 'blocks-title', tabindex: '-1' }, t('blockedMembers')),
-      h('p', { class: 'muted' }, t('blockedLead')),
-      h('p', { class: 'notice blocks-note', role: 'status', tabindex: '-1', hidden: !s.blocksNote }, s.blocksNote),
-      list);
+    els.blockList.replaceChildren(list);
   }
 
   // ---- the page
@@ -369,6 +389,8 @@ export function meView(ctx, host) {
       h('h2', { id: 'settings-title' }, t('meSettingsTitle')),
       h('p', { class: 'muted' }, t('meSettingsLead')),
       h('p', {}, link(ctx, '/app/settings', { class: 'settings-link' }, `${t('meOpenSettings')} ›`)))));
+  buildShare();
+  buildBlocks();
   renderProfile();
   renderShare();
   renderBlocks();

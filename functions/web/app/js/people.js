@@ -265,6 +265,7 @@ export function memberView(ctx, host, [memberId]) {
     return {};
   }
   const s = { profile: null, kind: '', workspace: '', rooms: null, error: '', gone: false, notice: '', busy: false, blocked: false };
+  const els = {};
   let focused = false;
 
   // relation finds how the member stands to the profile's owner: an
@@ -302,7 +303,7 @@ export function memberView(ctx, host, [memberId]) {
     } catch {
       s.rooms = [];
     }
-    render();
+    renderRooms();
   }
 
   async function roomTitle(r) {
@@ -368,7 +369,16 @@ export function memberView(ctx, host, [memberId]) {
       external && h('button', { type: 'button', class: 'danger', onclick: block }, t('blockMember')));
   }
 
+  // The rooms panel is filled in when the rooms come, without drawing
+  // the card and its buttons again.
   function roomsPanel() {
+    els.rooms = h('section', { class: 'panel', 'aria-labelledby': 'shared-title' });
+    renderRooms();
+    return els.rooms;
+  }
+
+  function renderRooms() {
+    if (!els.rooms) return;
     let body;
     if (!s.rooms) body = h('p', { class: 'muted' }, t('loading'));
     else if (!s.rooms.length) body = h('p', { class: 'muted' }, t('noSharedRooms'));
@@ -379,7 +389,7 @@ export function memberView(ctx, host, [memberId]) {
           h('span', { class: 'row-text' }, h('span', { class: 'person-name' }, r.title),
             h('span', { class: 'muted' }, t('members', { n: r.memberIds.length })))))));
     }
-    return h('section', { class: 'panel', 'aria-labelledby': 'shared-title' }, h('h2', { id: 'shared-title' }, t('sharedRooms')), body);
+    els.rooms.replaceChildren(h('h2', { id: 'shared-title' }, t('sharedRooms')), body);
   }
 
   function back() {
@@ -387,6 +397,7 @@ export function memberView(ctx, host, [memberId]) {
   }
 
   function render() {
+    els.rooms = null;
     const notice = s.notice && h('p', { class: 'notice', role: 'status', tabindex: '-1' }, s.notice);
     const error = s.error && h('p', { class: 'field-error', role: 'alert' }, s.error);
     let body;
