@@ -396,9 +396,9 @@ export function meView(ctx, host) {
   renderBlocks();
   const target = location.hash && host.querySelector(location.hash.replace(/[^#\w-]/g, ''));
   if (target) target.focus(); else focusHeading(host);
-  loadProfile();
-  loadLinks();
-  loadBlocks();
+  // A way here to one panel (#blocks-title, from a blocked profile)
+  // scrolls to it again once the panels above have their content.
+  Promise.all([loadProfile(), loadLinks(), loadBlocks()]).then(() => { if (target && document.contains(target)) target.scrollIntoView(); });
   const refetch = () => { loadLinks(); loadBlocks(); };
   ctx.on('live', refetch);
   // Someone added the member: a one-time link may just have been used.
