@@ -16,7 +16,7 @@ func (h *handler) resetRoutes(mux *web.Mux) {
 	rh := &resetHandler{svc: &reset.Service{
 		Store: h.d.Store, Outbox: h.d.Outbox, Hasher: h.d.Hasher, Sealer: h.d.Sealer, Clock: h.d.Clock,
 		Limiter: h.d.Limiter(),
-	}, clientIP: h.d.ClientIP}
+	}, clientIP: h.d.ClientIP, appURL: h.d.Config.AppURL}
 	mux.Handle("POST /v1/password-resets", rh.request)
 	mux.Handle("POST /v1/password-resets/confirm", rh.confirm)
 	mux.Handle("GET "+reset.Path+"{token}", rh.page)
@@ -27,6 +27,8 @@ type resetHandler struct {
 	svc *reset.Service
 	// clientIP is the client of a request, as rate limits count it.
 	clientIP func(*http.Request) string
+	// appURL is the web app, linked from the success page.
+	appURL string
 }
 
 type resetRequest struct {
@@ -109,7 +111,7 @@ func (rh *resetHandler) form(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return resetFailure(w, locale, err)
 	}
-	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "reset.done.title", Message: "reset.done.message", OK: true})
+	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "reset.done.title", Message: "reset.done.message", OK: true, App: rh.appURL})
 }
 
 // resetFailure answers a reset page request that failed (pages.Failure).

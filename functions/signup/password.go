@@ -77,5 +77,5 @@ func (h *handler) setPasswordForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return failurePage(w, locale, err)
 	}
-	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "setpw.done.title", Message: "setpw.done.message", OK: true})
+	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "setpw.done.title", Message: "setpw.done.message", OK: true, App: h.appURL})
 }

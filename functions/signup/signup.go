@@ -26,11 +26,13 @@ type handler struct {
 	svc *signup.Service
 	// clientIP is the client of a request, as rate limits count it.
 	clientIP func(*http.Request) string
+	// appURL is the web app, linked from the success pages.
+	appURL string
 }
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	h := &handler{svc: d.Signup(), clientIP: d.ClientIP}
+	h := &handler{svc: d.Signup(), clientIP: d.ClientIP, appURL: d.Config.AppURL}
 	mux := web.NewMux()
 	mux.Handle("POST /v1/workspaces", h.createWorkspace)
 	mux.Handle("POST /v1/email-verifications", h.verify)
@@ -121,7 +123,7 @@ func (h *handler) verifyForm(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.svc.Verify(r.Context(), r.PathValue("token")); err != nil {
 		return failurePage(w, locale, err)
 	}
-	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "verify.done.title", Message: "verify.done.message", OK: true})
+	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "verify.done.title", Message: "verify.done.message", OK: true, App: h.appURL})
 }
 
 // failurePage answers a page request that failed (pages.Failure).

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -30,6 +33,7 @@ func TestServe(t *testing.T) {
 		{"head", "HEAD", "/app/app.css", 200, "text/css; charset=utf-8", ""},
 		{"unknown file", "GET", "/app/js/nope.js", 404, "application/problem+json", "not_found"},
 		{"unknown file at the top", "GET", "/app/favicon.ico", 404, "application/problem+json", "not_found"},
+		{"icon", "GET", "/app/favicon.svg", 200, "image/svg+xml", "<svg"},
 		{"another path", "GET", "/apple", 404, "application/problem+json", "not_found"},
 		{"post", "POST", "/app/", 405, "application/problem+json", "method_not_allowed"},
 		{"bare app", "GET", "/app", 301, "", ""},
@@ -103,5 +107,55 @@ func TestNoInlineCode(t *testing.T) {
 				t.Errorf("%s contains %q, which the CSP blocks", name, bad)
 			}
 		}
+	}
+}
+
+// TestGzip: a browser that accepts gzip gets the file gzipped (with its
+// own ETag, and Vary so caches keep both); one that does not, or refuses
+// it with q=0, gets the file as it is.
+func TestGzip(t *testing.T) {
+	t.Parallel()
+	h, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(accept string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "/app/app.css", nil)
+		if accept != "" {
+			r.Header.Set("Accept-Encoding", accept)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	plain := get("")
+	zipped := get("gzip, deflate, br")
+	if plain.Header().Get("Content-Encoding") != "" || zipped.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding = %q plain, %q with gzip", plain.Header().Get("Content-Encoding"), zipped.Header().Get("Content-Encoding"))
+	}
+	if zipped.Header().Get("Vary") != "Accept-Encoding" || zipped.Header().Get("ETag") == plain.Header().Get("ETag") {
+		t.Fatalf("headers: %v vs %v", zipped.Header(), plain.Header())
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(body, plain.Body.Bytes()) {
+		t.Fatalf("gunzipped body differs (%v)", err)
+	}
+	if zipped.Body.Len() >= plain.Body.Len()/2 {
+		t.Errorf("gzipped %d bytes of %d", zipped.Body.Len(), plain.Body.Len())
+	}
+	if get("gzip;q=0").Header().Get("Content-Encoding") != "" {
+		t.Error("gzip;q=0 answered gzipped")
+	}
+	r := httptest.NewRequest("GET", "/app/app.css", nil)
+	r.Header.Set("Accept-Encoding", "gzip")
+	r.Header.Set("If-None-Match", zipped.Header().Get("ETag"))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusNotModified {
+		t.Fatalf("revalidating the gzipped file = %d, want 304", w.Code)
 	}
 }

@@ -118,7 +118,7 @@ func (h *handler) delegationForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return delegationFailure(w, locale, err)
 	}
-	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "delegation.done.title", Message: "delegation.done.message", OK: true})
+	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "delegation.done.title", Message: "delegation.done.message", OK: true, App: h.appURL})
 }
 
 func delegationFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {

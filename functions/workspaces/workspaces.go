@@ -38,6 +38,8 @@ type handler struct {
 	delegations *delegation.Service
 	orgLinks    *orglink.Service
 	withdrawals *withdrawal.Service
+	// appURL is the web app, linked from the success pages.
+	appURL string
 }
 
 // New builds the function's handler.
@@ -55,6 +57,7 @@ func New(d *server.Deps) (http.Handler, error) {
 		delegations: d.Delegations(),
 		orgLinks:    d.OrgLinks(),
 		withdrawals: d.Withdrawals(),
+		appURL:      d.Config.AppURL,
 	}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/workspaces/{ws}", h.getWorkspace)

@@ -44,6 +44,9 @@ type Page struct {
 	Fields []Field
 	// OK says whether the page reports success (for styling).
 	OK bool
+	// App, when set, is the web app's URL (config AppURL): a success page
+	// links on to it ("log in to workgate"), so it is no dead end.
+	App string
 	// Card is what the profile card page (template card) shows.
 	Card *Card
 }
@@ -153,6 +156,7 @@ var commonText = map[i18n.Locale]map[string]string{
 		"gone.message":        "이 링크는 만료되었거나 이미 사용되었습니다. 필요하면 처음부터 다시 요청해 주세요.",
 		"error.title":         "문제가 발생했습니다",
 		"error.message":       "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+		"open.app":            "workgate 로그인",
 		"workspace":           "워크스페이스",
 		"email":               "이메일",
 	},
@@ -168,6 +172,7 @@ var commonText = map[i18n.Locale]map[string]string{
 		"gone.message":        "This link has expired or has already been used. Please start again if you still need it.",
 		"error.title":         "Something went wrong",
 		"error.message":       "We could not handle the request. Please try again in a moment.",
+		"open.app":            "Log in to workgate",
 		"workspace":           "Workspace",
 		"email":               "E-mail",
 	},

@@ -2,10 +2,11 @@
 // starts: for each call, latency p50/p99 and the Firestore reads and writes
 // per request; for each chain, the time from the request to the mail in the
 // sink (or to the event on a live stream, or to the push); for live
-// streams, what a thousand idle ones cost one process. Each figure is
-// printed beside a floor measured in the same run on the same emulators: a
-// raw Firestore write+read, a raw publish→push round trip, and an HTTP
-// round trip to the router, or the part's own.
+// streams, what a thousand idle ones cost one process; for the web app,
+// its first load in headless Chromium. Each figure is printed beside a
+// floor measured in the same run on the same emulators: a raw Firestore
+// write+read, a raw publish→push round trip, and an HTTP round trip to
+// the router, or the part's own.
 //
 // Timings vary with the machine and its load; compare a figure with its
 // floor, not with another run's figure.
@@ -57,8 +58,8 @@ func main() {
 
 func run() error {
 	ctx := context.Background()
-	if *only != "" && *only != "withdrawal" && *only != "login" && *only != "rooms" && *only != "live" {
-		return fmt.Errorf("-only %q: the parts that run alone are withdrawal, login, rooms and live", *only)
+	if *only != "" && *only != "withdrawal" && *only != "login" && *only != "rooms" && *only != "live" && *only != "app" {
+		return fmt.Errorf("-only %q: the parts that run alone are withdrawal, login, rooms, live and app", *only)
 	}
 	for _, v := range []string{"FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"} {
 		if os.Getenv(v) == "" {
@@ -110,6 +111,9 @@ func run() error {
 	case "live":
 		fmt.Println("\nF19: live events (server-sent events) and push")
 		return b.live(ctx)
+	case "app":
+		fmt.Println("\nF20: the web app's first load, cold, in headless Chromium")
+		return b.app(ctx)
 	}
 
 	fmt.Println("\nF1: create a workspace, verify the owner's e-mail")
@@ -144,6 +148,10 @@ func run() error {
 		return err
 	}
 	if err := b.f18(ctx); err != nil {
+		return err
+	}
+	fmt.Println("\nF20: the web app's first load, cold, in headless Chromium")
+	if err := b.app(ctx); err != nil {
 		return err
 	}
 	fmt.Printf("\nchain latencies are to be read against the publish→push floor (p50 %s)\n", ms(pushFloor))

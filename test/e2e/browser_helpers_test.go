@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	_ "embed" // axe-core, vendored in testdata/axe
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,9 +38,14 @@ func browserProcess(t testing.TB, lang string) context.Context {
 		}
 		t.Skip(hint)
 	}
+	profile, err := os.MkdirTemp("", "workgate-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeProfile(t, profile) }) // after the browser stops (cleanups run last first)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("lang", lang),
 		chromedp.Flag("accept-lang", lang),
 		chromedp.Env("LANGUAGE="+strings.ReplaceAll(lang, "-", "_")),
@@ -49,6 +56,21 @@ func browserProcess(t testing.TB, lang string) context.Context {
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	return alloc
+}
+
+// removeProfile deletes a browser's profile directory. Chromium's helper
+// processes can still write into it for a moment after the browser has
+// stopped, so it tries again for a while, and only logs if it cannot: a
+// directory left in the temp directory fails no behaviour.
+func removeProfile(t testing.TB, dir string) {
+	var err error
+	for range 30 {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("browser profile %s not removed: %v", dir, err)
 }
 
 // chromiumPath is $CHROMIUM or the first Chromium on the PATH.
@@ -78,7 +100,16 @@ type tab struct {
 func newTab(t testing.TB, name, lang string, width, height int64) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserProcess(t, lang))
-	t.Cleanup(cancel)
+	t.Cleanup(func() {
+		// Closing the browser gracefully lets it stop its helper
+		// processes; killing it (cancel alone) leaves them writing to
+		// the profile for a moment.
+		closing, stop := context.WithTimeout(ctx, 10*time.Second)
+		defer stop()
+		if err := chromedp.Cancel(closing); err != nil {
+			cancel()
+		}
+	})
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancelTimeout)
 	b := &tab{t: t, name: name, ctx: ctx, lang: lang}
@@ -119,6 +150,23 @@ func (b *tab) text(sel string) string {
 	var s string
 	b.run(chromedp.WaitVisible(sel), chromedp.Text(sel, &s))
 	return strings.TrimSpace(s)
+}
+
+// attr is an attribute of the first element matching sel ("" if absent).
+func (b *tab) attr(sel, name string) string {
+	b.t.Helper()
+	var v string
+	b.run(chromedp.AttributeValue(sel, name, &v, nil))
+	return v
+}
+
+// storage is what the app keeps in localStorage under key (its keys are
+// "workgate."+key: refreshToken, deviceToken, lang), "" if nothing.
+func (b *tab) storage(key string) string {
+	b.t.Helper()
+	var v string
+	b.run(chromedp.Evaluate(`localStorage.getItem(`+jsString("workgate."+key)+`) || ''`, &v))
+	return v
 }
 
 // waitText waits until an element with exactly this text is visible.
@@ -200,24 +248,140 @@ func (e *env) appSignIn(b *tab, email, workspaceName string) {
 	b.run(chromedp.WaitVisible(`.room-list`))
 }
 
-// appLogIn goes through the sign-in screens up to sending the password,
-// and returns without waiting for what comes next (the room list, or a new
-// device's approval screen).
+// appLogIn opens the app and goes through the sign-in screens up to
+// sending the password, checking each with axe, and returns without
+// waiting for what comes next (the room list, or a new device's approval
+// screen).
 func (e *env) appLogIn(b *tab, email, workspaceName string) {
 	b.t.Helper()
+	b.run(chromedp.Navigate(e.s.URL + "/app/"))
+	e.appLogInHere(b, email, workspaceName)
+}
+
+// appLogInHere is appLogIn from the app's e-mail screen already open in
+// the tab (reached by a link, or after being sent back to sign-in).
+func (e *env) appLogInHere(b *tab, email, workspaceName string) {
+	b.t.Helper()
 	before := len(e.codeMails(email))
-	b.run(chromedp.Navigate(e.s.URL+"/app/"),
-		chromedp.WaitVisible(`#email`),
-		chromedp.SendKeys(`#email`, email),
+	b.run(chromedp.WaitVisible(`#email`))
+	b.axe("email")
+	b.run(chromedp.SendKeys(`#email`, email),
 		submit(),
 		chromedp.WaitVisible(`#code`))
-	b.shot("code")
+	b.axe("code")
 	b.run(chromedp.SendKeys(`#code`, e.waitCode(email, before)),
 		submit(),
 		chromedp.WaitVisible(`button.choice`))
-	b.shot("workspaces")
+	b.axe("workspaces")
 	b.run(chromedp.Click(`//button[contains(@class,"choice")][.//strong[normalize-space(.)=`+xpathString(workspaceName)+`]]`, chromedp.BySearch),
 		chromedp.WaitVisible(`#password`))
-	b.shot("password")
+	b.axe("password")
 	b.run(chromedp.SendKeys(`#password`, testPassword), submit())
+}
+
+// axeSource is axe-core (testdata/axe/README.md: version, checksum,
+// licence), evaluated in the page under test: vendored, so no test
+// downloads anything.
+//
+//go:embed testdata/axe/axe.min.js
+var axeSource string
+
+// violation is one rule axe found broken on a page, with the elements
+// that break it.
+type violation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		// Target is each element's selector; a selector into a shadow
+		// root or frame is joined with " >>> ".
+		Target  []string `json:"target"`
+		Summary string   `json:"summary"`
+	} `json:"nodes"`
+}
+
+// axeRun runs axe on the whole document and keeps what the report needs:
+// the violations, and the checks axe could not decide ("incomplete": to
+// review by hand, such as an ARIA attribute on an element with text).
+// resultTypes only trims the details of the passes and inapplicable rules.
+// Its promise is awaited by the DevTools evaluation.
+const axeRun = `axe.run(document, {resultTypes: ['violations', 'incomplete']}).then((r) => {
+  const keep = (vs) => vs.map((v) => ({
+    id: v.id, impact: v.impact || '', help: v.help,
+    nodes: v.nodes.map((n) => ({target: n.target.map((t) => [].concat(t).join(' >>> ')), summary: n.failureSummary || ''})),
+  }));
+  return {violations: keep(r.violations), incomplete: keep(r.incomplete)};
+})`
+
+// axeResults is what axeRun returns.
+type axeResults struct {
+	Violations []violation `json:"violations"`
+	Incomplete []violation `json:"incomplete"`
+}
+
+// axeViolations runs axe-core in the tab's page and returns every
+// violation, whatever its impact.
+func (b *tab) axeViolations() []violation {
+	b.t.Helper()
+	return b.axeRun().Violations
+}
+
+// axeRun runs axe-core in the tab's page. The script is evaluated through
+// DevTools (Runtime.evaluate), which the page's Content-Security-Policy
+// does not govern: the app's "script-src 'self'" blocks inline and
+// injected <script> elements, not the debugger.
+func (b *tab) axeRun() axeResults {
+	b.t.Helper()
+	var loaded bool
+	b.run(chromedp.Evaluate(`typeof axe === 'object'`, &loaded))
+	if !loaded {
+		b.run(chromedp.Evaluate(axeSource+"\n;true", &loaded))
+	}
+	var r axeResults
+	b.run(chromedp.Evaluate(axeRun, &r, awaited))
+	return r
+}
+
+// serious keeps the violations that issue 17 forbids: impact serious or
+// critical.
+func serious(vs []violation) []violation {
+	var out []violation
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// axeReport lists violations for a test failure: rule, impact, what it
+// asks, and each failing element.
+func axeReport(vs []violation) string {
+	var sb strings.Builder
+	for _, v := range vs {
+		fmt.Fprintf(&sb, "\n  %s (%s): %s", v.ID, v.Impact, v.Help)
+		for _, n := range v.Nodes {
+			fmt.Fprintf(&sb, "\n    %s — %s", strings.Join(n.Target, ", "), strings.ReplaceAll(n.Summary, "\n", " "))
+		}
+	}
+	return sb.String()
+}
+
+// axe checks the screen on show with axe-core and fails the test (going
+// on, so one run lists every screen's problems) if it has a serious or
+// critical violation. Lesser violations, and serious checks axe could not
+// decide, are logged (go test -v) for a person to look at. It keeps the
+// screen's screenshot as "axe-"+screen.
+func (b *tab) axe(screen string) {
+	b.t.Helper()
+	b.shot("axe-" + screen)
+	r := b.axeRun()
+	if vs := serious(r.Violations); len(vs) > 0 {
+		b.t.Errorf("%s: axe on the %q screen: %d serious or critical violations:%s", b.name, screen, len(vs), axeReport(vs))
+	} else if len(r.Violations) > 0 {
+		b.t.Logf("%s: axe on the %q screen, minor or moderate (not failing):%s", b.name, screen, axeReport(r.Violations))
+	}
+	if vs := serious(r.Incomplete); len(vs) > 0 {
+		b.t.Logf("%s: axe on the %q screen, serious or critical if so, for a person to review (not failing):%s", b.name, screen, axeReport(vs))
+	}
 }

@@ -32,20 +32,20 @@ func TestBrowserSignInShowsRooms(t *testing.T) {
 	if got := b.text("h1"); got != "로그인" {
 		t.Fatalf("first screen heading = %q, want 로그인 (Korean by default)", got)
 	}
-	b.shot("email")
 	e.appSignIn(b, "lee@acme.example", "Acme acme")
 	b.waitText(`span[@class="room-name"]`, name)
 	// The list re-renders as events come, so the checks wait for what must
 	// show rather than read a node that may be replaced.
 	b.waitText(`a[@data-room="`+r.RoomID+`"]//span[@class="badge"]`, "1")
 	b.waitText(`a[@data-room="`+r.RoomID+`"]//span[@class="room-last"]`, "안녕하세요")
-	b.shot("rooms")
+	b.axe("rooms")
 
 	// The member is deleted: the session ends, the stream says so, and the
 	// app goes back to sign-in saying why.
 	requireStatus(t, e.deleteMember(owner, "acme", memberID), http.StatusNoContent)
 	b.waitText(`h1`, "로그인")
 	b.waitText(`p[@class="notice"]`, "다른 곳에서 로그아웃되었거나 세션이 종료되었습니다. 다시 로그인하세요.")
+	b.axe("signin-session-ended")
 }
 
 // TestBrowserChatLive: two members, each in a browser of their own, open
@@ -73,6 +73,8 @@ func TestBrowserChatLive(t *testing.T) {
 
 	room := `a[data-room="` + r.RoomID + `"]`
 	for _, b := range []*tab{kim, lee} {
+		b.run(chromedp.WaitVisible(room))
+		b.axe("rooms")
 		b.run(chromedp.Click(room), chromedp.WaitVisible(`#composer`))
 	}
 	kim.waitText(`h2`, "Lee Member")
@@ -82,8 +84,8 @@ func TestBrowserChatLive(t *testing.T) {
 	lee.waitText(`p[@class="bubble"]`, "Hello from Kim")
 	lee.run(chromedp.SendKeys(`#composer`, "Hi Kim, Lee here"), submit())
 	kim.waitText(`p[@class="bubble"]`, "Hi Kim, Lee here")
-	kim.shot("room-desktop")
-	lee.shot("room-phone")
+	kim.axe("room-desktop")
+	lee.axe("room-phone")
 
 	// Both were posted once, through the API, in order.
 	var texts []string
@@ -174,7 +176,7 @@ func TestBrowserApproveNewDevice(t *testing.T) {
 	if !sixDigits.MatchString(code) || len(code) != 6 {
 		t.Fatalf("match code on the new device = %q, want 6 digits", code)
 	}
-	b.shot("waiting")
+	b.axe("waiting")
 
 	a.waitText(`h2[@id="approval-title"]`, "새 기기 로그인 요청")
 	if got := a.text(`#approval-desc`); !strings.Contains(got, "Kim Workgate") || !strings.Contains(got, "workgate web (Chrome)") {
@@ -186,18 +188,18 @@ func TestBrowserApproveNewDevice(t *testing.T) {
 	if focused != "approval-code" || role != "alertdialog" {
 		t.Fatalf("focus on %q in a %q, want the code input of an alertdialog", focused, role)
 	}
-	a.shot("prompt")
+	a.axe("prompt")
 
 	a.run(chromedp.SendKeys(`#approval-code`, wrongCode(code)), chromedp.Click(`button.approve`, chromedp.NodeVisible))
 	a.waitText(`p[@id="approval-code-error"]`, "인증번호가 맞지 않습니다. 남은 횟수: 2")
-	a.shot("wrong-code")
+	a.axe("prompt-wrong-code")
 	a.run(chromedp.SendKeys(`#approval-code`, code), chromedp.Click(`button.approve`, chromedp.NodeVisible))
 	a.waitText(`p[contains(@class,"approval-result")]`, "Kim Workgate 님의 새 기기를 승인했습니다.")
 	a.run(chromedp.WaitNotPresent(`[role="alertdialog"]`))
-	a.shot("approved")
+	a.axe("approved")
 
 	b.run(chromedp.WaitVisible(`.room-list`))
-	b.shot("rooms")
+	b.axe("rooms-phone")
 	var token string
 	b.run(chromedp.Evaluate(`localStorage.getItem('workgate.deviceToken') || ''`, &token))
 	if token == "" {
@@ -223,19 +225,23 @@ func TestBrowserDenyNewDeviceAskedBefore(t *testing.T) {
 	b := newTab(t, "new", "ko-KR", 1280, 800)
 	e.appLogIn(b, "kim@acme.example", "Acme acme")
 	b.waitText(`h1`, "기기 인증")
+	b.axe("waiting")
+	b.run(chromedp.Click(`details.other-ways summary`, chromedp.NodeVisible), chromedp.WaitVisible(`#nudge-member`))
+	b.axe("waiting-other-ways")
 
 	a := newTab(t, "trusted", "en-US", 390, 844)
 	a.run(chromedp.Navigate(e.s.URL+"/app/"), chromedp.WaitVisible(`#email`),
 		chromedp.Evaluate(`localStorage.setItem('workgate.deviceToken', `+jsString(owner.DeviceToken)+`)`, nil))
 	e.appSignIn(a, "kim@acme.example", "Acme acme")
 	a.waitText(`h2[@id="approval-title"]`, "A new device wants to log in")
-	a.shot("prompt-phone")
+	a.axe("prompt-phone")
 	a.run(chromedp.Click(`button.deny`, chromedp.NodeVisible))
 	a.waitText(`p[contains(@class,"approval-result")]`, "The new device of Kim Workgate was denied.")
 	a.run(chromedp.WaitNotPresent(`[role="alertdialog"]`))
 
 	b.waitText(`p[@class="notice"]`, "인증 요청이 거절되었습니다.")
 	b.waitText(`h1`, "로그인")
+	b.axe("signin-denied")
 	var token string
 	b.run(chromedp.Evaluate(`localStorage.getItem('workgate.deviceToken') || ''`, &token))
 	if token != "" {

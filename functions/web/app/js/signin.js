@@ -126,7 +126,7 @@ export function signIn(done, message = '') {
       h('h1', {}, t('approvalTitle')), errorSummary(s.error), notice(s.notice),
       h('p', {}, t('approvalLead')),
       h('p', { class: 'match-label', id: 'match-label' }, t('matchCodeLabel')),
-      h('p', { class: 'match-code', 'aria-labelledby': 'match-label', 'data-testid': 'match-code' }, s.approval.matchCode),
+      h('p', { class: 'match-code', 'data-testid': 'match-code' }, s.approval.matchCode),
       h('p', { class: 'waiting', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('approvalWaiting')),
       h('p', { class: 'muted' }, t('approvalExpiresAt', { time: formatTime(s.approval.expiresAt) })),
       h('details', { class: 'other-ways' },
