@@ -138,7 +138,7 @@ func TestBrowserProfileLinkToChat(t *testing.T) {
 	lee.waitText(`h1`, "내 프로필")
 	lee.waitText(`h2`, "내 프로필 공유")
 	lee.waitText(`p`, "사용 중인 프로필 링크가 없습니다.")
-	lee.shot("me")
+	lee.axe("me")
 	lee.run(chromedp.Click(`#make-one-time`))
 	lee.waitText(`p[contains(@class,"share-note")]`, "1회용 프로필 링크를 만들었습니다. 복사해서 전달하세요.")
 	row := `li[data-type="one_time"]`
@@ -156,7 +156,7 @@ func TestBrowserProfileLinkToChat(t *testing.T) {
 	if got := lee.text(row + ` .copy-status`); got != "링크를 복사했습니다." && got != "복사하지 못했습니다. 선택된 링크를 직접 복사하세요." {
 		t.Fatalf("after copy: %q", got)
 	}
-	lee.shot("link-made")
+	lee.axe("link-made")
 	lee.tabTo("chats")
 	lee.run(chromedp.WaitVisible(`.room-list`))
 
@@ -176,10 +176,10 @@ func TestBrowserProfileLinkToChat(t *testing.T) {
 	if path != "/app/links/"+token {
 		t.Fatalf("after sign-in the app is at %q, want the link's address", path)
 	}
-	park.shot("link")
+	park.axe("link")
 	park.run(chromedp.Click(`#add-external`))
 	park.waitText(`p[@class="notice"]`, "Lee Alpha is now one of your external members.")
-	park.shot("added")
+	park.axe("added")
 	if got := e.externalMembers(b); len(got) != 1 || got[0].MemberID != a.AccountID || got[0].Workspace.Name != "Acme alpha" {
 		t.Fatalf("Park's external members = %+v, want Lee of Acme alpha", got)
 	}
@@ -207,7 +207,7 @@ func TestBrowserProfileLinkToChat(t *testing.T) {
 	park.open("/app/people")
 	park.waitText(`a[@data-member="`+a.AccountID+`"]//span[@class="person-name"]`, "Lee Alpha")
 	park.waitText(`a[@data-member="`+a.AccountID+`"]//span[@class="muted"]`, "Acme alpha")
-	park.shot("people")
+	park.axe("people")
 
 	waitFor(t, "Lee's external_member_added notification", func() bool { return len(e.addedNotes(a)) > 0 })
 	if n := e.addedNotes(a); len(n) != 1 || n[0].AddBack.MemberID != b.AccountID || n[0].Workspace.Name != "Acme beta" {
@@ -239,7 +239,7 @@ func TestBrowserProfileEdit(t *testing.T) {
 	if got := lee.value(`#pf-department`); got != "Sales" {
 		t.Fatalf("department field = %q", got)
 	}
-	lee.shot("edit")
+	lee.axe("edit")
 	lee.run(chromedp.SendKeys(`#pf-mobile`, "12ab"), chromedp.SendKeys(`#pf-title`, "Product lead"), submit())
 	lee.waitText(`p[@class="field-error"]`, "This is not a phone number. For example 010-1234-5678")
 	var invalid string
@@ -248,7 +248,7 @@ func TestBrowserProfileEdit(t *testing.T) {
 		t.Fatalf("the mobile field's aria-invalid = %q", invalid)
 	}
 	lee.waitText(`div[@class="error-summary"]//a`, "Mobile: This is not a phone number. For example 010-1234-5678")
-	lee.shot("edit-error")
+	lee.axe("edit-error")
 	if p := e.profile(a); p["title"] != nil || p["mobile"] != nil {
 		t.Fatalf("a refused form changed the profile: %v", p)
 	}
@@ -257,7 +257,7 @@ func TestBrowserProfileEdit(t *testing.T) {
 	lee.waitText(`p[@class="notice"]`, "Your profile is saved.")
 	lee.waitText(`p[@data-field="role"]`, "Product lead")
 	lee.waitText(`p[@data-field="statusMessage"]`, "In Seoul this week")
-	lee.shot("saved")
+	lee.axe("saved")
 	lee.run(chromedp.Reload())
 	lee.waitText(`p[@data-field="role"]`, "Product lead")
 	lee.waitText(`p[@data-field="statusMessage"]`, "In Seoul this week")
@@ -278,7 +278,7 @@ func TestBrowserProfileEdit(t *testing.T) {
 		return said == "'Lee' 검색 결과 1명"
 	})
 	choi.absent(`a[data-member="`+owner.AccountID+`"]`, "the search for Lee still lists Kim")
-	choi.shot("people-search")
+	choi.axe("people-search")
 	choi.run(chromedp.Click(`a[data-member="` + a.AccountID + `"]`))
 	choi.waitText(`h1`, "Lee Alpha")
 	choi.waitText(`p[@class="status-message"]`, "In Seoul this week")
@@ -286,14 +286,14 @@ func TestBrowserProfileEdit(t *testing.T) {
 	choi.waitText(`p[@class="muted"]`, "함께 있는 그룹 채팅방이 없습니다.")
 	choi.absent(`.profile-role`, "the workspace hides titles")
 	choi.absent(`.profile-actions button.danger`, "a colleague cannot be blocked")
-	choi.shot("card-no-title")
+	choi.axe("card-no-title")
 
 	fields.Title = true
 	e.setProfileFields(owner, "alpha", fields)
 	choi.run(chromedp.Reload())
 	choi.waitText(`p[@class="profile-role"]`, "Product lead")
 	choi.waitText(`div[@data-field="title"]/dd`, "Product lead")
-	choi.shot("card")
+	choi.axe("card")
 	// The card's 1:1 chat opens the direct room.
 	choi.run(chromedp.Click(`.profile-actions button.primary-small`), chromedp.WaitVisible(`#composer`))
 	choi.waitText(`h2`, "Lee Alpha")
@@ -317,6 +317,7 @@ func TestBrowserBlock(t *testing.T) {
 	park.waitText(`li[@class="empty"]`, "아직 외부 멤버가 없습니다. 다른 워크스페이스 멤버에게 받은 프로필 링크로 추가할 수 있습니다.")
 	park.run(chromedp.SendKeys(`#add-link`, "not a link"), chromedp.Click(`form.add-link button`))
 	park.waitText(`p[@id="add-link-error"]`, "프로필 링크의 주소를 그대로 붙여 넣으세요.")
+	park.axe("add-link-error")
 	park.clear(`#add-link`)
 	park.run(chromedp.SendKeys(`#add-link`, link.URL), chromedp.Click(`form.add-link button`))
 	park.waitText(`h1`, "Lee Alpha")
@@ -328,7 +329,7 @@ func TestBrowserBlock(t *testing.T) {
 	lee.open("/app/people/" + b.AccountID)
 	lee.waitText(`h1`, "Park Beta")
 	lee.waitText(`p[@class="profile-ws"]/span[@class="tag"]`, "External")
-	lee.shot("adder-profile")
+	lee.axe("adder-profile")
 
 	// Park opens Lee's profile from the link's page and blocks Lee.
 	park.run(chromedp.Click(`//a[normalize-space(.)="프로필 보기"]`, chromedp.BySearch))
@@ -336,7 +337,7 @@ func TestBrowserBlock(t *testing.T) {
 	park.waitText(`span[@class="tag"]`, "외부 멤버")
 	park.run(chromedp.Click(`.profile-actions button.danger`), chromedp.WaitVisible(`dialog.confirm`))
 	park.waitText(`dialog//h2`, "Lee Alpha 님을 차단할까요?")
-	park.shot("block-dialog")
+	park.axe("block-dialog")
 	// Cancelling blocks no one.
 	park.run(chromedp.Click(`dialog.confirm button[value="cancel"]`), chromedp.WaitNotPresent(`dialog.confirm`))
 	if got := e.blocked(b); len(got) != 0 {
@@ -345,7 +346,7 @@ func TestBrowserBlock(t *testing.T) {
 	park.run(chromedp.Click(`.profile-actions button.danger`), chromedp.WaitVisible(`dialog.confirm`),
 		chromedp.Click(`dialog.confirm button[value="confirm"]`))
 	park.waitText(`h1`, "멤버를 차단했습니다")
-	park.shot("blocked")
+	park.axe("blocked")
 	if got := e.blocked(b); len(got) != 1 || got[0].MemberID != a.AccountID {
 		t.Fatalf("Park's blocks = %+v, want Lee", got)
 	}
@@ -353,14 +354,15 @@ func TestBrowserBlock(t *testing.T) {
 	lee.run(chromedp.Reload())
 	lee.waitText(`h1`, "This profile is not available")
 	lee.absent(`.profile-card`, "blocked")
-	lee.shot("not-available")
+	lee.axe("not-available")
 
 	park.run(chromedp.Click(`//a[normalize-space(.)="차단 멤버 관리로 가기"]`, chromedp.BySearch))
 	park.waitText(`li[@data-member="`+a.AccountID+`"]//span[@class="person-name"]`, "Lee Alpha")
-	park.shot("blocked-list")
+	park.axe("blocked-list")
 	park.run(chromedp.Click(`li[data-member="` + a.AccountID + `"] button`))
 	park.waitText(`p[contains(@class,"blocks-note")]`, "Lee Alpha 님의 차단을 해제했습니다.")
 	park.waitText(`p[@class="muted"]`, "차단한 멤버가 없습니다.")
+	park.axe("unblocked")
 	if got := e.blocked(b); len(got) != 0 {
 		t.Fatalf("Park's blocks after unblocking = %+v", got)
 	}
@@ -400,10 +402,11 @@ func TestBrowserQRLink(t *testing.T) {
 	if got := decodeQR(t, png.Body); got != url {
 		t.Fatalf("the QR code holds %q, want %q", got, url)
 	}
-	lee.shot("qr")
+	lee.axe("qr")
 
 	lee.run(chromedp.Click(`#make-qr`), chromedp.WaitVisible(`dialog.confirm`))
 	lee.waitText(`dialog//h2`, "Create a new QR link?")
+	lee.axe("qr-dialog")
 	lee.run(chromedp.Click(`dialog.confirm button[value="confirm"]`))
 	waitFor(t, "the new QR link on screen", func() bool {
 		var v string
@@ -416,11 +419,12 @@ func TestBrowserQRLink(t *testing.T) {
 	if links := e.profileLinks(a); len(links) != 1 || links[0].Type != qrLink {
 		t.Fatalf("live links = %+v, want the one new QR link", links)
 	}
-	lee.shot("qr-again")
+	lee.axe("qr-again")
 
 	lee.run(chromedp.Click(qr + ` button.danger`))
 	lee.waitText(`p[contains(@class,"share-note")]`, "Profile link revoked. It no longer opens.")
 	lee.waitText(`p[@class="muted"]`, "No profile links in use.")
+	lee.axe("revoked")
 	if links := e.profileLinks(a); len(links) != 0 {
 		t.Fatalf("live links after revoking = %+v", links)
 	}
