@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -427,5 +428,66 @@ func TestBrowserQRLink(t *testing.T) {
 	lee.axe("revoked")
 	if links := e.profileLinks(a); len(links) != 0 {
 		t.Fatalf("live links after revoking = %+v", links)
+	}
+}
+
+// TestAppProfileInputs: what the app accepts as a profile link on the
+// people tab (the link's URL, the app's address of it, the bare token)
+// and refuses (anything else), and its own check of the profile form,
+// which mirrors the API's rules (domain.ProfileEdit) so that every wrong
+// field shows at once. Both run in the page, as the app runs them.
+func TestAppProfileInputs(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	b := newTab(t, "inputs", "en-GB", 800, 600)
+	b.run(chromedp.Navigate(e.s.URL+"/app/"), chromedp.WaitVisible(`#email`))
+	const token = "0123456789abcdef0123456789abcdef.AbC-_x9"
+	links := map[string]string{
+		"https://workgate.example/p/" + token:              token,
+		"  https://workgate.example/p/" + token + "?x=1  ": token,
+		"https://workgate.example/app/links/" + token:      token,
+		token:                                 token,
+		"https://workgate.example/p/0123.AbC": "",
+		"https://workgate.example/invite/" + token + "x/y":  "",
+		"0123456789abcdef0123456789abcdef":                  "",
+		"not a link":                                        "",
+		"0123456789ABCDEF0123456789ABCDEF.AbC":              "",
+		"https://workgate.example/p/" + token + "/<script>": token,
+	}
+	for in, want := range links {
+		var got string
+		b.run(chromedp.Evaluate(`import('/app/js/people.js').then((m) => m.linkToken(`+jsString(in)+`))`, &got, awaited))
+		if got != want {
+			t.Errorf("linkToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+	checks := []struct {
+		key, value string
+		max        int
+		ok         bool
+	}{
+		{"mobile", "010-1234-5678", 32, true},
+		{"mobile", "+82 10 1234 5678", 32, true},
+		{"landline", "1588-1234", 32, true},
+		{"mobile", "12ab", 32, false},
+		{"mobile", "+0123456789", 32, false},
+		{"mobile", "010-12", 32, false},
+		{"birthday", "1990-02-28", 0, true},
+		{"birthday", "1990-02-30", 0, false},
+		{"birthday", "1899-12-31", 0, false},
+		{"birthday", "2999-01-01", 0, false},
+		{"photoUrl", "https://cdn.example/me.png", 2048, true},
+		{"photoUrl", "javascript:alert(1)", 2048, false},
+		{"photoUrl", "https://user@cdn.example/me.png", 2048, false},
+		{"statusMessage", strings.Repeat("가", 60), 60, true},
+		{"statusMessage", strings.Repeat("가", 61), 60, false},
+		{"nickname", "", 30, true},
+	}
+	for _, c := range checks {
+		var problem string
+		b.run(chromedp.Evaluate(`import('/app/js/me.js').then((m) => m.checkField(`+jsString(c.key)+`, `+jsString(c.value)+`, `+strconv.Itoa(c.max)+`))`, &problem, awaited))
+		if (problem == "") != c.ok {
+			t.Errorf("checkField(%s, %q) = %q, want ok %v", c.key, c.value, problem, c.ok)
+		}
 	}
 }

@@ -208,7 +208,7 @@ export function peopleView(ctx, host) {
     ctx.nav(`/app/links/${encodeURIComponent(token)}`);
   }
 
-  els.list = h('ul', { class: 'rows people-list', 'aria-labelledby': 'members-title' });
+  els.list = h('ul', { class: 'rows people-list', id: 'member-list', 'aria-labelledby': 'members-title' });
   els.externals = h('ul', { class: 'rows people-list', 'aria-labelledby': 'externals-title' });
   els.count = h('p', { class: 'visually-hidden', role: 'status' });
   els.more = h('button', { type: 'button', class: 'secondary more', hidden: true, onclick: () => load(true) }, t('membersMore'));
@@ -243,13 +243,12 @@ export function peopleView(ctx, host) {
           h('div', { class: 'inline-field' }, els.linkInput,
             h('button', { type: 'submit', class: 'secondary' }, t('openLink'))))))));
   search.setAttribute('placeholder', t('searchMembers'));
-  search.setAttribute('aria-controls', 'members-title');
+  search.setAttribute('aria-controls', 'member-list');
   renderExternals();
   focusHeading(host);
   load(false);
   loadExternals();
   ctx.on('live', () => { loadExternals(); });
-  ctx.on('notification', (n) => { if (n.kind === 'external_member_added') loadExternals(); });
   return { stop: () => clearTimeout(debounce) };
 }
 
