@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -67,22 +68,31 @@ func (b *tab) open(path string) {
 	b.run(chromedp.Evaluate(`history.pushState(null, '', `+jsString(path)+`); dispatchEvent(new PopStateEvent('popstate'))`, nil))
 }
 
-// tabTo opens one of the app's tabs by its link. The shell draws its tabs
-// again whenever a badge changes (a room list loading, an event), so a
-// click that finds its link gone tries again.
+// tabTo opens one of the app's tabs by its link and waits for its
+// address. The shell draws its tabs again whenever a badge changes (a room
+// list loading, an event), so a click that finds its link gone, or lands
+// as it is replaced, is tried again.
 func (b *tab) tabTo(id string) {
 	b.t.Helper()
 	sel := `a[data-tab="` + id + `"]`
+	var path string
+	b.run(chromedp.Evaluate(`document.querySelector(`+jsString(sel)+`).getAttribute('href')`, &path))
 	for attempt := 0; ; attempt++ {
 		err := chromedp.Run(b.ctx, chromedp.Click(sel, chromedp.NodeVisible))
-		if err == nil {
-			break
-		}
-		if attempt == 4 || !strings.Contains(err.Error(), "Could not find node") {
+		if err != nil && !strings.Contains(err.Error(), "Could not find node") {
 			b.t.Fatalf("%s: opening the %s tab: %v", b.name, id, err)
 		}
+		var there bool
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		err = chromedp.Run(ctx, chromedp.Poll(`location.pathname === `+jsString(path), &there, chromedp.WithPollingTimeout(5*time.Second)))
+		cancel()
+		if err == nil && there {
+			return
+		}
+		if attempt == 4 {
+			b.t.Fatalf("%s: the %s tab never opened: %v", b.name, id, err)
+		}
 	}
-	b.run(chromedp.WaitVisible(sel + `[aria-current="page"]`))
 }
 
 // value is the value of the first input matching sel, once visible.
