@@ -7,7 +7,8 @@
 import { authed } from './api.js';
 import { t } from './i18n.js';
 import { h, problemText } from './ui.js';
-import { profileCard, openDirect, link, focusHeading } from './people.js';
+import { profileCard, link, focusHeading } from './people.js';
+import { openDirect, chatProblem } from './newchat.js';
 
 /** linkView shows the profile a link token names and adds its owner. */
 export function linkView(ctx, host, [token]) {
@@ -72,7 +73,7 @@ export function linkView(ctx, host, [token]) {
     try {
       await openDirect(ctx, owner().memberId);
     } catch (e) {
-      s.note = e.code === 'blocked' ? t('errBlockedChat') : problemText(e);
+      s.note = chatProblem(e);
       render();
     } finally { s.busy = false; }
   }

@@ -9,6 +9,7 @@
 import { authed } from './api.js';
 import { t } from './i18n.js';
 import { h, problemText } from './ui.js';
+import { openDirect, chatProblem } from './newchat.js';
 
 // ---- pieces the people, me and links views share
 
@@ -78,14 +79,6 @@ export function confirmDialog({ title, text, confirm, danger = false }) {
     document.body.append(dlg);
     dlg.showModal();
   });
-}
-
-/** openDirect opens the 1:1 room with a member (the existing one if any)
- * and shows it. It stands in for newchat.js's openDirect (the chats
- * part), which is not on main yet; it throws the refusal (403 blocked…). */
-export async function openDirect(ctx, memberId) {
-  const { data } = await authed('POST', '/v1/rooms', { type: 'direct', memberIds: [memberId] });
-  ctx.nav(`/app/rooms/${encodeURIComponent(data.roomId)}`);
 }
 
 /** link is an in-app link: a real <a href>, followed without a reload. */
@@ -319,7 +312,6 @@ export function memberView(ctx, host, [memberId]) {
 
   function actionError(e) {
     switch (e.code) {
-      case 'blocked': return t('errBlockedChat');
       case 'external_chat_disabled': return t('errExternalChatOff');
       case 'cannot_block_workspace_member': return t('errCannotBlockColleague');
       case 'same_workspace': return t('errSameWorkspace');
@@ -331,7 +323,11 @@ export function memberView(ctx, host, [memberId]) {
 
   const name = () => s.profile?.displayName || s.profile?.name || '';
 
-  const chat = () => act(() => openDirect(ctx, memberId));
+  const chat = async () => {
+    if (s.busy) return;
+    s.busy = true;
+    try { await openDirect(ctx, memberId); } catch (e) { s.error = chatProblem(e); render(); } finally { s.busy = false; }
+  };
 
   const remove = () => act(async () => {
     const ok = await confirmDialog({ title: t('removeExternalTitle', { name: name() }), text: t('removeExternalText'), confirm: t('removeExternal'), danger: true });

@@ -61,6 +61,8 @@ export function startApp({ nav, onLogout, onRevoked }) {
     badge(tab, n) { badges[tab] = n; renderTabs(); },
     /** rerender draws the whole app again (after a language switch). */
     rerender: () => frame(),
+    /** logout ends the session and goes back to sign-in. */
+    logout: () => onLogout(),
   };
 
   // ---- the frame
@@ -86,6 +88,8 @@ export function startApp({ nav, onLogout, onRevoked }) {
         h('span', { class: 'spacer' }),
         h('span', { class: 'me' }, ctx.me?.name || ''),
         langButton(() => frame()),
+        h('a', { href: '/app/settings', class: 'topbar-settings', onclick: (e) => { e.preventDefault(); nav('/app/settings'); } },
+          h('span', { class: 'tab-icon icon-settings', 'aria-hidden': 'true' }), h('span', { class: 'topbar-label' }, t('settingsLink'))),
         h('button', { type: 'button', class: 'link', onclick: onLogout }, t('logout'))),
       els.approvals,
       h('div', { class: 'body' },
@@ -94,7 +98,9 @@ export function startApp({ nav, onLogout, onRevoked }) {
     asks.mount(els.approvals);
     renderStatus();
     renderTabs();
-    if (view) { const { route: r, params } = view; view = null; show(r, params); }
+    // The view is drawn again in the new frame (a language switch): the
+    // old one stops first, so its listeners go with it.
+    if (view) { const { route: r, params } = view; leave(); show(r, params); }
   }
 
   function renderStatus() {
@@ -128,11 +134,19 @@ export function startApp({ nav, onLogout, onRevoked }) {
       renderTabs();
       return;
     }
-    if (view) { view.instance.stop?.(); view.unsubscribe.forEach((u) => u()); }
+    leave();
     view = { route: r, params, instance: {}, unsubscribe: [] };
     els.main.replaceChildren();
     renderTabs();
     view.instance = r.view(ctx, els.main, params) || {};
+  }
+
+  // leave stops the shown view and drops its listeners.
+  function leave() {
+    if (!view) return;
+    view.instance.stop?.();
+    view.unsubscribe.forEach((u) => u());
+    view = null;
   }
 
   /** route shows the view of the current address (an unknown one: chats). */
@@ -148,6 +162,8 @@ export function startApp({ nav, onLogout, onRevoked }) {
 
   function dispatch(name, data) {
     if (name === 'notification') asks.onNotification(data);
+    // A notification that comes while the member is elsewhere counts on the tab's badge (the tab clears it).
+    if (name === 'notification' && view?.route.tab !== 'notifications') ctx.badge('notifications', badges.notifications + 1);
     if (name === 'reset') asks.load().catch(() => {});
     for (const l of [...listeners]) if (l.name === name || l.name === '*') l.fn(data, name);
   }
@@ -175,7 +191,7 @@ export function startApp({ nav, onLogout, onRevoked }) {
 
   return {
     route: () => ready.then(route),
-    stop: () => { stopEvents(); view?.instance.stop?.(); },
+    stop: () => { stopEvents(); leave(); },
     ready,
   };
 }
