@@ -145,7 +145,8 @@ type app struct {
 }
 
 // ServeHTTP answers /app (a redirect to /app/), a file under /app/, or, for
-// a path without a dot (a client-side route such as /app/rooms/x),
+// a path without a dot (a client-side route such as /app/rooms/x) or a
+// profile link's route (/app/links/{token}: a token holds a dot),
 // index.html. An unknown file is 404.
 func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
@@ -166,7 +167,7 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, errs.E(errs.NotFound, "no such resource"))
 		return
 	}
-	if name == "" || !strings.Contains(path.Base(name), ".") {
+	if name == "" || !strings.Contains(path.Base(name), ".") || strings.HasPrefix(name, "links/") {
 		name = "index.html"
 	}
 	f, ok := a.assets[name]

@@ -27,6 +27,7 @@ func TestServe(t *testing.T) {
 	}{
 		{"index", "GET", "/app/", 200, "text/html; charset=utf-8", `<script type="module" src="/app/js/main.js">`},
 		{"client route", "GET", "/app/rooms/r123", 200, "text/html; charset=utf-8", `<script type="module"`},
+		{"profile link route", "GET", "/app/links/0123456789abcdef0123456789abcdef.s3cr-t_x", 200, "text/html; charset=utf-8", `<script type="module"`},
 		{"script", "GET", "/app/js/main.js", 200, "text/javascript; charset=utf-8", "import"},
 		{"style", "GET", "/app/app.css", 200, "text/css; charset=utf-8", "--brand"},
 		{"head", "HEAD", "/app/app.css", 200, "text/css; charset=utf-8", ""},

@@ -6,8 +6,9 @@ import common from './strings/common.js';
 import chats from './strings/chats.js';
 import notifications from './strings/notifications.js';
 import settings from './strings/settings.js';
+import people from './strings/people.js';
 
-const parts = { common, chats, notifications, settings };
+const parts = { common, chats, notifications, settings, people };
 
 /** problems lists what is wrong with the strings: a key defined by two
  * parts, or a key missing in one language (a browser test asserts none). */
