@@ -164,6 +164,15 @@ func (s *Service) MarkRead(ctx context.Context, p *session.Principal, roomID str
 	return nil
 }
 
+// MutedUntil is until when the caller's message notifications are muted;
+// zero when they are not (never set, unmuted, or the time has passed).
+func (s *Service) MutedUntil(p *session.Principal) time.Time {
+	if p.Member == nil || !p.Member.MutedUntil.After(s.now()) {
+		return time.Time{}
+	}
+	return p.Member.MutedUntil
+}
+
 // Mute mutes the caller's message notifications for minutes (0 unmutes)
 // and returns until when (zero: not muted).
 func (s *Service) Mute(ctx context.Context, p *session.Principal, minutes int) (time.Time, error) {

@@ -1,11 +1,8 @@
 // settings.js is the settings view (설정): muting message notifications for
 // a while (F14, 알림 끄기: 30 minutes to 4 hours), the member's trusted
 // devices with a way to remove one (F9), the language, and logging out.
-//
-// The API has no GET of the mute: PUT /v1/me/notification-mute answers
-// until when, and nothing else tells it (GET /v1/me and /v1/me/profile do
-// not). So this view shows the answer it got, kept in sessionStorage for
-// the tab's life; a mute set on another device is not known here.
+// The mute is the member's, not the device's: GET /v1/me/notification-mute
+// tells until when, so every device shows the same.
 import { authed } from './api.js';
 import { t, formatTime } from './i18n.js';
 import { h, langButton, problemText } from './ui.js';
@@ -19,25 +16,16 @@ export function settingsView(ctx, host) {
   let revoking = null; // the device the confirm dialog asks about
   let revokeButton = null; // the button that opened it, to give the focus back
 
-  // ---- the mute, as this tab last set it
+  // ---- the mute (minutes null: muted, for how long chosen elsewhere)
 
-  const muteKey = () => `workgate.mute.${ctx.session?.workspaceId}:${ctx.session?.accountId}`;
-
-  function knownMute() {
+  async function loadMute() {
     try {
-      const m = JSON.parse(sessionStorage.getItem(muteKey()) || 'null');
-      if (!m) return null;
-      // A mute that has run out is simply off.
-      if (m.until && new Date(m.until) <= new Date()) return { minutes: 0, until: null };
-      return m;
-    } catch {
-      return null;
+      const { data } = await authed('GET', '/v1/me/notification-mute');
+      s.mute = { minutes: data.mutedUntil ? null : 0, until: data.mutedUntil || null };
+    } catch (e) {
+      s.muteError = problemText(e, ctx);
     }
-  }
-
-  function rememberMute(m) {
-    try { sessionStorage.setItem(muteKey(), JSON.stringify(m)); } catch { /* storage off: shown until the view goes */ }
-    s.mute = m;
+    renderMute();
   }
 
   async function setMute(minutes) {
@@ -46,7 +34,7 @@ export function settingsView(ctx, host) {
     s.muteError = '';
     try {
       const { data } = await authed('PUT', '/v1/me/notification-mute', { minutes });
-      rememberMute({ minutes: data.mutedUntil ? minutes : 0, until: data.mutedUntil || null });
+      s.mute = { minutes: data.mutedUntil ? minutes : 0, until: data.mutedUntil || null };
     } catch (e) {
       s.muteError = problemText(e, ctx);
     } finally {
@@ -134,7 +122,7 @@ export function settingsView(ctx, host) {
 
   function renderMute() {
     const m = s.mute;
-    const state = !m ? t('muteUnknown')
+    const state = !m ? t('loading')
       : m.until ? t('mutedUntil', { time: formatTime(m.until, new Date(m.until).toDateString() !== new Date().toDateString()) })
         : t('muteIsOff');
     const radios = muteChoices.map((n) => h('label', { class: 'choice-radio' },
@@ -194,13 +182,14 @@ export function settingsView(ctx, host) {
       }, t('deviceRevoke')));
   }
 
-  s.mute = knownMute();
+  s.mute = null;
   layout();
   // Opened by navigation: the heading takes the focus, unless the member
   // is answering an approval prompt.
   if (!document.activeElement?.closest('.approvals')) els.heading.focus();
+  loadMute();
   loadDevices();
-  ctx.on('live', loadDevices);
+  ctx.on('live', () => { loadMute(); loadDevices(); });
   return { stop: () => { if (els.dialog.open) els.dialog.close(); } };
 }
 

@@ -19,7 +19,6 @@ export default {
     muteChoose: '시간을 선택하세요.',
     mutedUntil: '{time}까지 알림이 꺼져 있습니다.',
     muteIsOff: '알림을 받고 있습니다.',
-    muteUnknown: '이 화면에서 알림 끄기를 적용하면 언제까지 꺼지는지 여기에 표시됩니다.',
     // 내 기기
     devicesTitle: '내 기기',
     devicesLead: '로그인할 때 인증한 기기입니다. 모르는 기기나 더 이상 쓰지 않는 기기는 해제하세요. 해제한 기기는 바로 로그아웃되고, 다시 로그인하려면 기기 인증을 받아야 합니다.',
@@ -60,7 +59,6 @@ export default {
     muteChoose: 'Choose how long.',
     mutedUntil: 'Notifications are muted until {time}.',
     muteIsOff: 'Notifications are on.',
-    muteUnknown: 'Once you apply a mute on this screen, it shows here until when.',
     devicesTitle: 'My devices',
     devicesLead: 'The devices approved when you logged in. Remove any you do not know or no longer use: it is logged out at once, and needs a device approval to log in again.',
     devicesEmpty: 'No approved devices.',
