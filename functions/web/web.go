@@ -38,10 +38,12 @@ func init() { server.Register(Name, New) }
 //go:embed app
 var files embed.FS
 
-// csp allows only this origin's scripts, styles and API, and data: images
-// (generated avatars); no inline code, no framing, no foreign form targets.
+// csp allows only this origin's scripts, styles and API; images from this
+// origin, data: (the style sheet's icons) and https (members' profile
+// photos are URLs of their choosing, as on the link pages); no inline code,
+// no framing, no foreign form targets.
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
-	"img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	"img-src 'self' data: https:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // asset is one embedded file, read once.
 type asset struct {

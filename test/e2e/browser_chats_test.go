@@ -362,3 +362,45 @@ func TestBrowserChatsSelfRoom(t *testing.T) {
 		t.Fatalf("the self room's history = %+v", h)
 	}
 }
+
+// TestBrowserChatsMoreRooms: a member in more rooms than one page of the
+// list (50) sees the self room and the newest, then every room, each once,
+// after "More chats" (pressed from the keyboard, which then stands on the
+// first room added).
+func TestBrowserChatsMoreRooms(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	kim := e.ownerSession("acme", "kim@acme.example")
+	lee := e.registeredSession(kim, "acme", map[string]string{"email": "lee@acme.example", "name": "Lee Member"})
+	const n = 56
+	for i := range n {
+		e.mustCreateRoom(kim, groupRoom, fmt.Sprintf("Room %02d", i+1), lee.AccountID)
+	}
+
+	b := newTab(t, "lee", "en-GB", 1280, 800)
+	e.chatsTrustedSignIn(b, lee, "lee@acme.example")
+	b.waitText(`span[@class="room-name"]`, "Room 56") // the newest first
+	b.run(chromedp.WaitVisible(`.more-rooms button`))
+	names := `Array.from(document.querySelectorAll('.room-list .room-name'), (e) => e.textContent)`
+	want := []string{"Notes to self"}
+	for i := n; i >= 1; i-- {
+		want = append(want, fmt.Sprintf("Room %02d", i))
+	}
+	// The first page holds 50 rooms: the self room (made by the app's
+	// first GET /v1/rooms/self, so the newest) and the newest 49.
+	shown := chatsEval[[]string](b, names)
+	if !cmp.Equal(want[:50], shown) {
+		t.Fatalf("first page of the list (-want +got):\n%s", cmp.Diff(want[:50], shown))
+	}
+	b.axe("room list with more")
+
+	b.run(chromedp.Focus(`.more-rooms button`), chromedp.KeyEvent("\r"))
+	chatsWait(b, `document.querySelectorAll('.room-list .room-name').length === 57 && !document.querySelector('.more-rooms')`)
+	if got := chatsEval[[]string](b, names); !cmp.Equal(want, got) {
+		t.Fatalf("the whole list (-want +got):\n%s", cmp.Diff(want, got))
+	}
+	if focused := chatsEval[string](b, `document.activeElement.querySelector('.room-name')?.textContent || ''`); focused != want[len(shown)] {
+		t.Errorf("after More chats the focus is on %q, want %s (the first room added)", focused, want[len(shown)])
+	}
+	b.axe("room list, all rooms")
+}

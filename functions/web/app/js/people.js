@@ -14,15 +14,25 @@ import { openDirect, chatProblem } from './newchat.js';
 // ---- pieces the people, me and links views share
 
 /** avatar is a member's picture: the photo when the app may load it (the
- * CSP allows images of this origin only), else the name's first letter. */
+ * CSP allows this origin's images and https ones, as the link pages do),
+ * else the name's first letter; a photo that fails to load gives way to
+ * the letter too. */
 export function avatar(name, photoUrl, size = '') {
   const cls = size ? `avatar ${size}` : 'avatar';
-  if (photoUrl && sameOrigin(photoUrl)) return h('img', { class: `${cls} photo`, src: photoUrl, alt: '' });
-  return h('span', { class: cls, 'aria-hidden': 'true' }, (name || '?').trim().slice(0, 1).toUpperCase());
+  const letter = () => h('span', { class: cls, 'aria-hidden': 'true' }, (name || '?').trim().slice(0, 1).toUpperCase());
+  if (!photoUrl || !loadable(photoUrl)) return letter();
+  const img = h('img', { class: `${cls} photo`, src: photoUrl, alt: '', referrerpolicy: 'no-referrer' });
+  img.addEventListener('error', () => img.replaceWith(letter()), { once: true });
+  return img;
 }
 
-function sameOrigin(url) {
-  try { return new URL(url, location.href).origin === location.origin; } catch { return false; }
+function loadable(url) {
+  try {
+    const u = new URL(url, location.href);
+    return u.origin === location.origin || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 // The optional fields of a profile card, in the order they show; each is

@@ -10,6 +10,7 @@ import { openNewChat, roomPath } from './newchat.js';
 
 // A page of history; the API reads at most 100 a call.
 const pageSize = 50;
+const roomsPageSize = 50;
 // beforeSeq of the newest page: every seq is below 2^53 (API.md).
 const newest = Number.MAX_SAFE_INTEGER;
 // Opening a room with unread messages reads back this many pages at most
@@ -21,6 +22,7 @@ const unreadPages = 4;
 export function chatsView(ctx, host, [roomId = ''] = []) {
   const s = {
     rooms: [], self: null, roomId: '', messages: [], loading: false,
+    later: [], nextRooms: '', loadingRooms: false, // rooms of the list's later pages
     hasEarlier: false, loadingEarlier: false, unreadFrom: 0, readSent: 0,
   };
   const els = {};
@@ -42,19 +44,48 @@ export function chatsView(ctx, host, [roomId = ''] = []) {
   // loadRooms reads the room list and the self room, which is always
   // first: GET /v1/rooms/self makes it on first use, and it may be past
   // the list's first page when it has been quiet.
+  // loadRooms (re)loads the first page of the list; the rooms of later
+  // pages the member asked for (moreRooms) stay below it.
+  // The self room is asked for first, once: the first ask creates it, and
+  // the list then always counts it the same way.
   async function loadRooms() {
-    const [{ data }, self] = await Promise.all([
-      authed('GET', '/v1/rooms?pageSize=50'),
-      s.self ? Promise.resolve(s.self) : authed('GET', '/v1/rooms/self').then((r) => r.data).catch(() => null),
-    ]);
-    if (self) s.self = self;
-    const rooms = data.rooms.filter((r) => !isSelf(r));
+    if (!s.self) s.self = await authed('GET', '/v1/rooms/self').then((r) => r.data).catch(() => null);
+    const { data } = await authed('GET', `/v1/rooms?pageSize=${roomsPageSize}`);
+    if (!s.later.length) s.nextRooms = data.nextPageToken || '';
+    const first = new Set(data.rooms.map((r) => r.roomId));
+    s.later = s.later.filter((r) => !first.has(r.roomId));
+    const rooms = [...data.rooms, ...s.later].filter((r) => !isSelf(r));
     const selfRoom = data.rooms.find(isSelf) || s.self;
     if (selfRoom) rooms.unshift(selfRoom);
     await Promise.all(rooms.map(async (r) => { r.title = await title(r); }));
     s.rooms = rooms;
     renderList();
     renderHead();
+  }
+
+  // moreRooms appends the next page of the list.
+  async function moreRooms() {
+    if (!s.nextRooms || s.loadingRooms) return;
+    // A keyboard user who pressed "more" goes on at the first new room.
+    const hadFocus = !!document.activeElement?.closest('.more-rooms');
+    let fresh = [];
+    s.loadingRooms = true;
+    renderList();
+    try {
+      const { data } = await authed('GET', `/v1/rooms?pageSize=${roomsPageSize}&pageToken=${encodeURIComponent(s.nextRooms)}`);
+      const known = new Set(s.rooms.map((r) => r.roomId));
+      fresh = data.rooms.filter((r) => !known.has(r.roomId) && !isSelf(r));
+      await Promise.all(fresh.map(async (r) => { r.title = await title(r); }));
+      s.later.push(...fresh);
+      s.rooms.push(...fresh);
+      s.nextRooms = data.nextPageToken || '';
+    } catch (e) {
+      s.error = problemText(e);
+    } finally {
+      s.loadingRooms = false;
+      renderList();
+      if (hadFocus) (els.list.querySelector(`[data-room="${fresh[0]?.roomId}"]`) || els.list.querySelector('.more-rooms button'))?.focus();
+    }
   }
   let roomsReady = null; // the first loadRooms, once the layout is drawn
 
@@ -101,7 +132,10 @@ export function chatsView(ctx, host, [roomId = ''] = []) {
         r.lastMessage && h('time', { datetime: r.lastMessage.createdAt }, listTime(r.lastMessage.createdAt)),
         // (aria-label is not for a plain span: the count is said in words.)
         r.unreadCount > 0 && h('span', { class: 'badge', 'aria-hidden': 'true' }, r.unreadCount > 999 ? '999+' : String(r.unreadCount)),
-        r.unreadCount > 0 && h('span', { class: 'visually-hidden' }, t('unread', { n: r.unreadCount })))))));
+        r.unreadCount > 0 && h('span', { class: 'visually-hidden' }, t('unread', { n: r.unreadCount })))))),
+    s.nextRooms && h('li', { class: 'more-rooms' },
+      h('button', { type: 'button', class: 'secondary', 'aria-busy': s.loadingRooms ? 'true' : 'false', onclick: moreRooms },
+        s.loadingRooms ? t('loading') : t('moreRooms'))));
   }
 
   function avatar(r) {

@@ -108,18 +108,30 @@ export function startApp({ nav, onLogout, onRevoked }) {
     els.status.className = `live ${status}`;
   }
 
+  // renderTabs draws the tabs once per frame and afterwards only updates
+  // them (the current one, the badges): a tab redrawn under a click would
+  // lose the click.
   function renderTabs() {
     if (!els.tabs) return;
+    if (!els.tabs.childElementCount) {
+      els.tabs.replaceChildren(...tabs.map((tab) => h('li', {},
+        h('a', { href: tab.path, class: 'tab', 'data-tab': tab.id, onclick: (e) => { e.preventDefault(); nav(tab.path); } },
+          h('span', { class: `tab-icon icon-${tab.id}`, 'aria-hidden': 'true' }),
+          h('span', { class: 'tab-label' }, t(tab.label)),
+          h('span', { class: 'tab-count' })))));
+    }
     const active = view?.route.tab;
-    els.tabs.replaceChildren(...tabs.map((tab) => h('li', {},
-      h('a', {
-        href: tab.path, class: 'tab', 'data-tab': tab.id, 'aria-current': tab.id === active ? 'page' : undefined,
-        onclick: (e) => { e.preventDefault(); nav(tab.path); },
-      },
-      h('span', { class: `tab-icon icon-${tab.id}`, 'aria-hidden': 'true' }),
-      h('span', { class: 'tab-label' }, t(tab.label)),
-      badges[tab.id] > 0 && h('span', { class: 'badge', 'aria-label': t(tab.id === 'chats' ? 'unread' : 'newNotifications', { n: badges[tab.id] }) },
-        badges[tab.id] > 99 ? '99+' : String(badges[tab.id]))))));
+    for (const tab of tabs) {
+      const a = els.tabs.querySelector(`[data-tab="${tab.id}"]`);
+      if (!a) continue;
+      if (tab.id === active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+      const n = badges[tab.id] || 0;
+      // The number is drawn for the eye; the words are for screen readers.
+      a.querySelector('.tab-count').replaceChildren(...(n > 0 ? [
+        h('span', { class: 'badge', 'aria-hidden': 'true' }, n > 99 ? '99+' : String(n)),
+        h('span', { class: 'visually-hidden' }, t(tab.id === 'chats' ? 'unread' : 'newNotifications', { n })),
+      ] : []));
+    }
   }
 
   // ---- views

@@ -17,6 +17,7 @@ export default {
     selfBadge: '나',
     selfRoomLead: '나만 볼 수 있는 채팅방입니다. 개인 메모장으로 활용하세요.',
     roomMessages: '메시지',
+    moreRooms: '채팅방 더 보기',
     // The new-chat dialog
     newChat: '새 채팅',
     newChatTitle: '대화 상대 선택',
@@ -52,6 +53,7 @@ export default {
     selfBadge: 'Me',
     selfRoomLead: 'Only you can see this chat: use it as your notepad.',
     roomMessages: 'Messages',
+    moreRooms: 'More chats',
     newChat: 'New chat',
     newChatTitle: 'Who do you want to chat with?',
     newChatLead: 'Pick one member for a 1:1 chat, or several for a group chat.',
