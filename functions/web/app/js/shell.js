@@ -153,6 +153,10 @@ export function startApp({ nav, onLogout, onRevoked }) {
     view.instance = r.view(ctx, els.main, params) || {};
   }
 
+  // A view's module is loaded the first time it is shown; routing waits
+  // for it, and a later address wins over one still loading.
+  let routing = 0;
+
   // leave stops the shown view and drops its listeners.
   function leave() {
     if (!view) return;
@@ -162,10 +166,23 @@ export function startApp({ nav, onLogout, onRevoked }) {
   }
 
   /** route shows the view of the current address (an unknown one: chats). */
-  function route() {
+  async function route() {
+    const turn = ++routing;
     for (const r of routes) {
       const m = location.pathname.match(r.path);
-      if (m) { show(r, m.slice(1).map(decodeURIComponent)); return; }
+      if (!m) continue;
+      if (!r.view) {
+        try {
+          r.view = await r.load();
+        } catch {
+          // A deploy replaced the files, or the network failed: a reload
+          // fetches the app again.
+          if (turn === routing) els.main.replaceChildren(h('p', { class: 'pick', role: 'alert' }, t('errNetwork')));
+          return;
+        }
+      }
+      if (turn === routing) show(r, m.slice(1).map(decodeURIComponent));
+      return;
     }
     nav('/app/');
   }
