@@ -42,6 +42,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux := web.NewMux()
 	mux.Handle("GET /v1/me/notifications", h.list)
 	mux.Handle("PUT /v1/me/notification-mute", h.mute)
+	mux.Handle("GET /v1/me/notification-mute", h.muteState)
 	return mux, nil
 }
 
@@ -79,6 +80,16 @@ type muteRequest struct {
 
 type muted struct {
 	MutedUntil *time.Time `json:"mutedUntil"`
+}
+
+// muteState answers until when the caller's message notifications are
+// muted (null: not muted), so every device shows the same state.
+func (h *handler) muteState(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	return web.JSON(w, http.StatusOK, muted{MutedUntil: domain.NullIfZero(h.rooms.MutedUntil(p))})
 }
 
 func (h *handler) mute(w http.ResponseWriter, r *http.Request) error {

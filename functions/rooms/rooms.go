@@ -130,7 +130,14 @@ func (h *handler) history(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
+	if q.Get("afterSeq") != "" && q.Get("beforeSeq") != "" {
+		return errs.Errorf(errs.Invalid, "afterSeq and beforeSeq cannot be combined")
+	}
 	after, err := intParam(q.Get("afterSeq"), 0, 0, domain.MaxSeq, "afterSeq")
+	if err != nil {
+		return err
+	}
+	before, err := intParam(q.Get("beforeSeq"), 0, 1, domain.MaxSeq, "beforeSeq")
 	if err != nil {
 		return err
 	}
@@ -138,7 +145,12 @@ func (h *handler) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ms, err := h.rooms.History(r.Context(), p, r.PathValue("roomId"), after, int(limit))
+	var ms []*domain.Message
+	if before > 0 {
+		ms, err = h.rooms.HistoryBefore(r.Context(), p, r.PathValue("roomId"), before, int(limit))
+	} else {
+		ms, err = h.rooms.History(r.Context(), p, r.PathValue("roomId"), after, int(limit))
+	}
 	if err != nil {
 		return err
 	}

@@ -38,10 +38,12 @@ func init() { server.Register(Name, New) }
 //go:embed app
 var files embed.FS
 
-// csp allows only this origin's scripts, styles and API, and data: images
-// (generated avatars); no inline code, no framing, no foreign form targets.
+// csp allows only this origin's scripts, styles and API; images from this
+// origin, data: (the style sheet's icons) and https (members' profile
+// photos are URLs of their choosing, as on the link pages); no inline code,
+// no framing, no foreign form targets.
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
-	"img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	"img-src 'self' data: https:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // asset is one embedded file, read once.
 type asset struct {
@@ -145,7 +147,8 @@ type app struct {
 }
 
 // ServeHTTP answers /app (a redirect to /app/), a file under /app/, or, for
-// a path without a dot (a client-side route such as /app/rooms/x),
+// a path without a dot (a client-side route such as /app/rooms/x) or a
+// profile link's route (/app/links/{token}: a token holds a dot),
 // index.html. An unknown file is 404.
 func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
@@ -166,7 +169,7 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, errs.E(errs.NotFound, "no such resource"))
 		return
 	}
-	if name == "" || !strings.Contains(path.Base(name), ".") {
+	if name == "" || !strings.Contains(path.Base(name), ".") || strings.HasPrefix(name, "links/") {
 		name = "index.html"
 	}
 	f, ok := a.assets[name]

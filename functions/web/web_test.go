@@ -27,6 +27,7 @@ func TestServe(t *testing.T) {
 	}{
 		{"index", "GET", "/app/", 200, "text/html; charset=utf-8", `<script type="module" src="/app/js/main.js">`},
 		{"client route", "GET", "/app/rooms/r123", 200, "text/html; charset=utf-8", `<script type="module"`},
+		{"profile link route", "GET", "/app/links/0123456789abcdef0123456789abcdef.s3cr-t_x", 200, "text/html; charset=utf-8", `<script type="module"`},
 		{"script", "GET", "/app/js/main.js", 200, "text/javascript; charset=utf-8", "import"},
 		{"style", "GET", "/app/app.css", 200, "text/css; charset=utf-8", "--brand"},
 		{"head", "HEAD", "/app/app.css", 200, "text/css; charset=utf-8", ""},
@@ -156,5 +157,50 @@ func TestGzip(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusNotModified {
 		t.Fatalf("revalidating the gzipped file = %d, want 304", w.Code)
+	}
+}
+
+// TestStylesBalanced: every block of the style sheet is closed. A block
+// left open (a merge that dropped a "}") silently swallows every rule after
+// it into a media query.
+func TestStylesBalanced(t *testing.T) {
+	t.Parallel()
+	css, err := files.ReadFile("app/app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	depth := 0
+	for i, line := range strings.Split(stripComments(string(css)), "\n") {
+		if strings.HasPrefix(line, "@media") && depth != 0 {
+			t.Fatalf("app.css line %d: a media query inside another block (one left open above)", i+1)
+		}
+		depth += strings.Count(line, "{") - strings.Count(line, "}")
+		if depth < 0 {
+			t.Fatalf("app.css line %d closes a block that is not open", i+1)
+		}
+	}
+	if depth != 0 {
+		t.Fatalf("app.css ends with %d blocks open", depth)
+	}
+}
+
+// stripComments blanks CSS comments, keeping the line breaks.
+func stripComments(css string) string {
+	var b strings.Builder
+	for {
+		start := strings.Index(css, "/*")
+		if start < 0 {
+			b.WriteString(css)
+			return b.String()
+		}
+		end := strings.Index(css[start:], "*/")
+		if end < 0 {
+			end = len(css) - start
+		} else {
+			end += 2
+		}
+		b.WriteString(css[:start])
+		b.WriteString(strings.Repeat("\n", strings.Count(css[start:start+end], "\n")))
+		css = css[start+end:]
 	}
 }

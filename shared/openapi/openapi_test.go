@@ -115,6 +115,7 @@ var apiMD = map[string]string{
 	"POST /v1/rooms/{roomId}/read":                member,
 	"GET /v1/members/{memberId}/shared-rooms":     member,
 	"PUT /v1/me/notification-mute":                member,
+	"GET /v1/me/notification-mute":                member,
 	"GET /v1/me/notifications":                    member,
 	"PUT /v1/me/devices/{deviceId}/push-token":    member,
 	"DELETE /v1/me/devices/{deviceId}/push-token": member,

@@ -129,6 +129,21 @@ func (s *Service) History(ctx context.Context, p *session.Principal, roomID stri
 	return ms, nil
 }
 
+// HistoryBefore returns up to limit messages of a room before the seq
+// beforeSeq: the newest of them, ascending. A client opens a room with
+// the newest page and pages back with the first seq it holds.
+func (s *Service) HistoryBefore(ctx context.Context, p *session.Principal, roomID string, beforeSeq int64, limit int) ([]*domain.Message, error) {
+	r, err := s.member(ctx, p, roomID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.Store.MessagesBefore(ctx, r.ID, beforeSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("rooms.HistoryBefore: %w", err)
+	}
+	return ms, nil
+}
+
 // MarkRead marks a room read by the caller up to seq (at most up to its
 // latest message). A read position never moves back.
 func (s *Service) MarkRead(ctx context.Context, p *session.Principal, roomID string, seq int64) error {
@@ -147,6 +162,15 @@ func (s *Service) MarkRead(ctx context.Context, p *session.Principal, roomID str
 		return fmt.Errorf("rooms.MarkRead: %w", err)
 	}
 	return nil
+}
+
+// MutedUntil is until when the caller's message notifications are muted;
+// zero when they are not (never set, unmuted, or the time has passed).
+func (s *Service) MutedUntil(p *session.Principal) time.Time {
+	if p.Member == nil || !p.Member.MutedUntil.After(s.now()) {
+		return time.Time{}
+	}
+	return p.Member.MutedUntil
 }
 
 // Mute mutes the caller's message notifications for minutes (0 unmutes)

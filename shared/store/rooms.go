@@ -183,6 +183,16 @@ func (s *Store) Messages(ctx context.Context, roomID string, afterSeq int64, lim
 	return out, wrap("store.Messages", err)
 }
 
+// MessagesBefore returns up to limit messages of a room with a seq below
+// beforeSeq: the newest of them, ascending. It reads them newest first, so
+// a page costs limit reads however long the history is.
+func (s *Store) MessagesBefore(ctx context.Context, roomID string, beforeSeq int64, limit int) ([]*domain.Message, error) {
+	q := s.room(roomID).Collection(colMessages).Where("seq", "<", beforeSeq).OrderBy("seq", firestore.Desc).Limit(limit)
+	out, err := queried[domain.Message](ctx, q)
+	slices.Reverse(out)
+	return out, wrap("store.MessagesBefore", err)
+}
+
 // MarkRead moves a member's read position in a room up to seq; a lower
 // seq than the position leaves it (Firestore's maximum transform, so two
 // devices marking at once cannot move it back). The member's live feed

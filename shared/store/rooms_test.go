@@ -69,3 +69,72 @@ func TestRoomEntries(t *testing.T) {
 		t.Errorf("bob's rooms (-want +got):\n%s", diff)
 	}
 }
+
+// TestMessagesBefore: a page before a seq holds the newest messages below
+// it, ascending, and reads only them however long the history is; paging
+// back by the first seq of each page gives every message once.
+func TestMessagesBefore(t *testing.T) {
+	t.Parallel()
+	s, m := newStore(t)
+	ctx := context.Background()
+	room := domain.NewID()
+	var seqs []int64
+	for i := range 12 {
+		seq := t0.UnixMicro() + int64(i)*7 // not consecutive, as real seqs
+		msg := &domain.Message{ID: domain.NewID(), RoomID: room, Seq: seq, Text: "m", CreatedAt: t0}
+		if _, err := s.message(room, msg.ID).Create(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, seq)
+	}
+	page := func(before int64, limit int) []int64 {
+		t.Helper()
+		ms, err := s.MessagesBefore(ctx, room, before, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []int64{}
+		for _, x := range ms {
+			out = append(out, x.Seq)
+		}
+		return out
+	}
+	cases := []struct {
+		name   string
+		before int64
+		limit  int
+		want   []int64
+	}{
+		{"the newest", domain.MaxSeq, 5, seqs[7:]},
+		{"all", domain.MaxSeq, 100, seqs},
+		{"before the 4th", seqs[3], 5, seqs[:3]},
+		{"between two", seqs[6] + 1, 2, seqs[5:7]},
+		{"before the first", seqs[0], 5, []int64{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, page(tc.before, tc.limit)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	r0 := m.Reads()
+	page(domain.MaxSeq, 3)
+	if n := m.Reads() - r0; n != 3 {
+		t.Errorf("a page of 3 read %d documents, want 3", n)
+	}
+
+	var all []int64
+	for before := int64(domain.MaxSeq); ; {
+		p := page(before, 5)
+		if len(p) == 0 {
+			break
+		}
+		all = append(p, all...)
+		before = p[0]
+	}
+	if diff := cmp.Diff(seqs, all); diff != "" {
+		t.Errorf("paged back (-want +got):\n%s", diff)
+	}
+}

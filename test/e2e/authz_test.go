@@ -136,6 +136,7 @@ func TestProfileAndSettingsAuthorization(t *testing.T) {
 		{"GET", fixed("/v1/rooms/not-a-room/messages"), nil, "", [7]int{unauth, notFound, notFound, notFound, notFound, notFound, notFound}},
 		{"GET", fixed("/v1/members/" + member.AccountID + "/shared-rooms"), nil, "", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
 		{"PUT", fixed("/v1/me/notification-mute"), map[string]any{"minutes": 0}, "", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
+		{"GET", fixed("/v1/me/notification-mute"), nil, "", [7]int{unauth, ok, ok, ok, ok, ok, ok}},
 		// F12: external members; F13: blocks (the blocked external member
 		// may block back, and then unblock).
 		{"POST", fixed("/v1/me/external-members"), map[string]any{"profileLinkToken": qr}, "", [7]int{unauth, bad, bad, bad, bad, http.StatusForbidden, notFound}},

@@ -54,7 +54,7 @@ func TestBrowserAdminScreens(t *testing.T) {
 			e := start(t)
 			owner := e.ownerSession("acme", "kim@acme.example")
 			b := newTab(t, "kim", tc.lang, tc.width, tc.height)
-			e.appSignInTrusted(b, owner, "kim@acme.example")
+			e.appSignInTrusted(b, owner, "kim@acme.example", "Acme acme")
 
 			b.shows(`a[@data-tab="admin"]//span[@class="tab-label"]`, tc.tab)
 			b.tap(`a[data-tab="admin"]`)
@@ -236,7 +236,7 @@ func TestBrowserAdminSettings(t *testing.T) {
 	}
 
 	b := newTab(t, "kim", "en-GB", 1280, 800)
-	e.appSignInTrusted(b, owner, "kim@acme.example")
+	e.appSignInTrusted(b, owner, "kim@acme.example", "Acme acme")
 	b.tap(`a[data-tab="admin"]`)
 	b.shows(`h1`, "Members")
 	b.tap(`.adm-nav a[data-section="profile-fields"]`)
@@ -340,7 +340,7 @@ func TestBrowserAdminRecoveryKeyAndOrgLink(t *testing.T) {
 	e := start(t)
 	owner := e.ownerSession("acme", "kim@acme.example")
 	b := newTab(t, "kim", "ko-KR", 1280, 800)
-	e.appSignInTrusted(b, owner, "kim@acme.example")
+	e.appSignInTrusted(b, owner, "kim@acme.example", "Acme acme")
 	b.run(chromedp.Navigate(e.s.URL + "/app/admin/recovery-key"))
 	b.shows(`h1`, "인증키")
 	b.run(chromedp.SendKeys(`#adm-key-password`, "not the password"), submit())
@@ -431,7 +431,7 @@ func TestBrowserAdminInviteLinks(t *testing.T) {
 	owner := e.ownerSession("acme", "kim@acme.example")
 	b := newTab(t, "kim", "ko-KR", 390, 844)
 	b.run(browser.GrantPermissions([]browser.PermissionType{browser.PermissionTypeClipboardReadWrite, browser.PermissionTypeClipboardSanitizedWrite}).WithOrigin(e.s.URL))
-	e.appSignInTrusted(b, owner, "kim@acme.example")
+	e.appSignInTrusted(b, owner, "kim@acme.example", "Acme acme")
 	b.tap(`a[data-tab="admin"]`)
 	b.shows(`h1`, "멤버 관리")
 	b.tap(`.adm-nav a[data-section="invites"]`)
@@ -540,7 +540,7 @@ func TestBrowserAdminDelegation(t *testing.T) {
 	}
 
 	kim := newTab(t, "kim", "en-GB", 1280, 800)
-	e.appSignInTrusted(kim, owner, "kim@acme.example")
+	e.appSignInTrusted(kim, owner, "kim@acme.example", "Acme acme")
 	kim.run(chromedp.Navigate(e.s.URL + "/app/admin/delegation"))
 	kim.shows(`h1`, "Super admin delegation")
 	kim.run(chromedp.WaitVisible(`#adm-del-` + leeID))
@@ -610,7 +610,7 @@ func TestBrowserAdminWithdrawal(t *testing.T) {
 	lee := newTab(t, "lee", "ko-KR", 1280, 800)
 	e.appSignIn(lee, "lee@acme.example", "Acme acme")
 	kim := newTab(t, "kim", "ko-KR", 1280, 800)
-	e.appSignInTrusted(kim, owner, "kim@acme.example")
+	e.appSignInTrusted(kim, owner, "kim@acme.example", "Acme acme")
 	kim.tap(`a[data-tab="admin"]`)
 	kim.shows(`h1`, "멤버 관리")
 	kim.tap(`.adm-nav a[data-section="withdrawal"]`)
@@ -719,30 +719,4 @@ func (b *tab) noStrayText() {
 	if stray != "" {
 		b.t.Errorf("%s: the page shows %q as text", b.name, stray)
 	}
-}
-
-// count is the number of elements matching a CSS selector.
-func (b *tab) count(sel string) int {
-	b.t.Helper()
-	var n int
-	b.run(chromedp.Evaluate(`document.querySelectorAll(`+jsString(sel)+`).length`, &n))
-	return n
-}
-
-// path is the tab's address path.
-func (b *tab) path() string {
-	b.t.Helper()
-	var p string
-	b.run(chromedp.Evaluate(`location.pathname`, &p))
-	return p
-}
-
-// appSignInTrusted signs s's account in on the app in a browser that is
-// the device s trusts (its device token stored as the app stores it), so
-// no approval is asked.
-func (e *env) appSignInTrusted(b *tab, s session, email string) {
-	b.t.Helper()
-	b.run(chromedp.Navigate(e.s.URL+"/app/"), chromedp.WaitVisible(`#email`),
-		chromedp.Evaluate(`localStorage.setItem('workgate.deviceToken', `+jsString(s.DeviceToken)+`)`, nil))
-	e.appSignIn(b, email, "Acme acme")
 }

@@ -130,7 +130,7 @@ func newTab(t testing.TB, name, lang string, width, height int64) *tab {
 			WithAcceptLanguage(lang))
 	t.Cleanup(func() {
 		if t.Failed() {
-			b.keepShot("failure")
+			b.keepShot("failure", true)
 		}
 	})
 	return b
@@ -184,14 +184,21 @@ func xpathString(s string) string {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
-// keepShot saves a full-page screenshot: in -test.outputdir when set
-// (kept with the test's output), else in the system's temp directory; the
-// test log names the file.
-func (b *tab) keepShot(label string) {
+// keepShot saves a screenshot: in -test.outputdir when set (kept with the
+// test's output), else in the system's temp directory; the test log names
+// the file. A failure's is of the whole page (what is out of view too);
+// a step's is of the viewport, what the person sees: a whole-page shot
+// resizes the viewport for a moment, which would scroll what the app
+// watches into view (the room's history loads earlier messages then).
+func (b *tab) keepShot(label string, wholePage bool) {
 	var png []byte
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+	capture := chromedp.CaptureScreenshot(&png)
+	if wholePage {
+		capture = chromedp.FullScreenshot(&png, 100)
+	}
+	if err := chromedp.Run(ctx, capture); err != nil {
 		b.t.Logf("%s: no screenshot: %v", b.name, err)
 		return
 	}
@@ -215,7 +222,7 @@ func (b *tab) keepShot(label string) {
 // directory (to look at the screens), and does nothing otherwise.
 func (b *tab) shot(label string) {
 	if os.Getenv("WORKGATE_SCREENSHOTS") != "" {
-		b.keepShot(label)
+		b.keepShot(label, false)
 	}
 }
 

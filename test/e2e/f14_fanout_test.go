@@ -332,6 +332,9 @@ func TestF14FanoutMute(t *testing.T) {
 			if diff := stored.Sub(*got.MutedUntil).Abs(); diff > time.Second {
 				t.Errorf("minutes %d: the member document says mutedUntil %v, the answer %v", minutes, stored, got.MutedUntil)
 			}
+			if shown := e.muteState(t, b); shown == nil || shown.Sub(*got.MutedUntil).Abs() > time.Second {
+				t.Errorf("minutes %d: GET says mutedUntil %v, the PUT answered %v", minutes, shown, got.MutedUntil)
+			}
 		}
 	})
 
@@ -375,8 +378,14 @@ func TestF14FanoutMute(t *testing.T) {
 		e.advance(29 * 60)
 		renew()
 		post(t, "muted, a minute left", c)
+		if e.muteState(t, b) == nil {
+			t.Error("a minute before the mute ends, GET says not muted")
+		}
 		e.advance(2 * 60)
 		renew()
+		if until := e.muteState(t, b); until != nil {
+			t.Errorf("after the mute ended, GET says muted until %v", until)
+		}
 		m := post(t, "the mute is over", b, c)
 		if _, ok := e.f14Note(b, m.MessageID); !ok {
 			t.Error("b does not list the notification after the mute")
@@ -392,6 +401,9 @@ func TestF14FanoutMute(t *testing.T) {
 		res.JSON(t, &got)
 		if got.MutedUntil != nil {
 			t.Errorf("unmute answered mutedUntil %v, want null", got.MutedUntil)
+		}
+		if until := e.muteState(t, b); until != nil {
+			t.Errorf("after unmuting, GET says muted until %v", until)
 		}
 		post(t, "unmuted", b, c)
 	})

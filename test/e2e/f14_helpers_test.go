@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/workgate/workgate/shared/domain"
@@ -248,6 +249,17 @@ func (e *env) mute(s session, minutes int) response {
 // mutedUntil is the answer to a mute.
 type mutedUntil struct {
 	MutedUntil *time.Time `json:"mutedUntil"`
+}
+
+// muteState is until when s's message notifications are muted, as
+// GET /v1/me/notification-mute says (nil: not muted).
+func (e *env) muteState(t testing.TB, s session) *time.Time {
+	t.Helper()
+	res := e.call("GET", "/v1/me/notification-mute", nil, s.bearer()...)
+	requireStatus(t, res, http.StatusOK)
+	var got mutedUntil
+	res.JSON(t, &got)
+	return got.MutedUntil
 }
 
 // messageNote is a notification of kind "message" as

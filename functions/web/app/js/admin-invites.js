@@ -9,7 +9,8 @@ import { wsPath, adminProblem, confirmDialog, copyButton, statusLine, say, fill 
 
 // created is the link just created, whose address the API shows only
 // once: it is kept here so that a language switch (which draws the view
-// again) does not lose it, and forgotten when the section closes.
+// again) does not lose it, and forgotten when the member leaves the
+// section.
 let created = null;
 
 /** invitesSection draws the invite links into host. */
@@ -150,5 +151,13 @@ export function invitesSection(ctx, host) {
   render();
   load();
   const off = ctx.on('live', load);
-  return { stop: () => { off(); created = null; } };
+  const here = location.pathname;
+  return {
+    stop: () => {
+      off();
+      // A redraw in place (a language switch) stops the view at the same
+      // address; leaving it changes the address first.
+      if (location.pathname !== here) created = null;
+    },
+  };
 }

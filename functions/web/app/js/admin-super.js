@@ -20,8 +20,8 @@ function passwordField(id, error) {
 // ---- recovery key
 
 // shownKey is a recovery key just made: shown until the super admin says
-// it is stored, kept across a language switch, gone when the section
-// closes (the API never shows it again).
+// it is stored, kept across a language switch, gone when the member
+// leaves the section (the API never shows it again).
 let shownKey = '';
 
 /** recoverySection draws 인증키 into host. */
@@ -67,7 +67,10 @@ export function recoverySection(ctx, host) {
   }
 
   render();
-  return { stop: () => { shownKey = ''; } };
+  const here = location.pathname;
+  // A redraw in place (a language switch) stops the view at the same
+  // address; leaving it changes the address first.
+  return { stop: () => { if (location.pathname !== here) shownKey = ''; } };
 }
 
 // ---- organisation link

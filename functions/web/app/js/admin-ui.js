@@ -18,6 +18,14 @@ export function can(me, perm) {
   return isSuper(me) || (me?.role === 'admin' && (me.permissions || []).includes(perm));
 }
 
+/** consoleAllowed reports whether me may use any part of the admin
+ * console (admin.js): the super admin, or an admin holding at least one
+ * permission. The shell shows the 관리자 tab then; it lives here, not in
+ * admin.js, so the shell does not load the console before it is opened. */
+export function consoleAllowed(me) {
+  return can(me, ADMIN_ACCESS) || can(me, MEMBER_MANAGEMENT);
+}
+
 /** wsPath is the API path of the signed-in member's workspace, plus rest. */
 export function wsPath(ctx, rest = '') {
   return `/v1/workspaces/${encodeURIComponent(ctx.session.workspaceId)}${rest}`;

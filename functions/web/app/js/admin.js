@@ -33,13 +33,6 @@ const sections = [
   { id: 'withdrawal', group: 'workspace', label: 'admWithdrawal', lead: 'admWithdrawalLead', may: isSuper, view: withdrawalSection },
 ];
 
-/** consoleAllowed reports whether me may use any part of the console: the
- * super admin, or an admin holding at least one permission (the shell
- * shows the 관리자 tab then). */
-export function consoleAllowed(me) {
-  return sections.some((s) => s.may(me));
-}
-
 /** adminView shows the console at /app/admin (the first section the
  * member may use) or /app/admin/{section}. */
 export function adminView(ctx, host, [id = ''] = []) {

@@ -10,7 +10,7 @@ import { t } from './i18n.js';
 import { h, mount, langButton } from './ui.js';
 import { approvals } from './approvals.js';
 import { routes } from './routes.js';
-import { consoleAllowed } from './admin.js';
+import { consoleAllowed } from './admin-ui.js';
 
 /** startApp shows the app for the signed-in member. nav(path) changes the
  * address; onLogout() and onRevoked() leave for sign-in. It returns
@@ -62,6 +62,8 @@ export function startApp({ nav, onLogout, onRevoked }) {
     badge(tab, n) { badges[tab] = n; renderTabs(); },
     /** rerender draws the whole app again (after a language switch). */
     rerender: () => frame(),
+    /** logout ends the session and goes back to sign-in. */
+    logout: () => onLogout(),
   };
 
   // ---- the frame
@@ -90,6 +92,8 @@ export function startApp({ nav, onLogout, onRevoked }) {
         h('span', { class: 'spacer' }),
         h('span', { class: 'me' }, ctx.me?.name || ''),
         langButton(() => frame()),
+        h('a', { href: '/app/settings', class: 'topbar-settings', onclick: (e) => { e.preventDefault(); nav('/app/settings'); } },
+          h('span', { class: 'tab-icon icon-settings', 'aria-hidden': 'true' }), h('span', { class: 'topbar-label' }, t('settingsLink'))),
         h('button', { type: 'button', class: 'link', onclick: onLogout }, t('logout'))),
       els.approvals,
       h('div', { class: 'body' },
@@ -98,7 +102,9 @@ export function startApp({ nav, onLogout, onRevoked }) {
     asks.mount(els.approvals);
     renderStatus();
     renderTabs();
-    if (view) { const { route: r, params } = view; view = null; show(r, params); }
+    // The view is drawn again in the new frame (a language switch): the
+    // old one stops first, so its listeners go with it.
+    if (view) { const { route: r, params } = view; leave(); show(r, params); }
   }
 
   function renderStatus() {
@@ -106,18 +112,30 @@ export function startApp({ nav, onLogout, onRevoked }) {
     els.status.className = `live ${status}`;
   }
 
+  // renderTabs draws the tabs once per frame and afterwards only updates
+  // them (the current one, the badges): a tab redrawn under a click would
+  // lose the click.
   function renderTabs() {
     if (!els.tabs) return;
+    if (!els.tabs.childElementCount) {
+      els.tabs.replaceChildren(...tabs.filter((tab) => !tab.when || tab.when()).map((tab) => h('li', {},
+        h('a', { href: tab.path, class: 'tab', 'data-tab': tab.id, onclick: (e) => { e.preventDefault(); nav(tab.path); } },
+          h('span', { class: `tab-icon icon-${tab.id}`, 'aria-hidden': 'true' }),
+          h('span', { class: 'tab-label' }, t(tab.label)),
+          h('span', { class: 'tab-count' })))));
+    }
     const active = view?.route.tab;
-    els.tabs.replaceChildren(...tabs.filter((tab) => !tab.when || tab.when()).map((tab) => h('li', {},
-      h('a', {
-        href: tab.path, class: 'tab', 'data-tab': tab.id, 'aria-current': tab.id === active ? 'page' : undefined,
-        onclick: (e) => { e.preventDefault(); nav(tab.path); },
-      },
-      h('span', { class: `tab-icon icon-${tab.id}`, 'aria-hidden': 'true' }),
-      h('span', { class: 'tab-label' }, t(tab.label)),
-      badges[tab.id] > 0 && h('span', { class: 'badge', 'aria-label': t(tab.id === 'chats' ? 'unread' : 'newNotifications', { n: badges[tab.id] }) },
-        badges[tab.id] > 99 ? '99+' : String(badges[tab.id]))))));
+    for (const tab of tabs) {
+      const a = els.tabs.querySelector(`[data-tab="${tab.id}"]`);
+      if (!a) continue;
+      if (tab.id === active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+      const n = badges[tab.id] || 0;
+      // The number is drawn for the eye; the words are for screen readers.
+      a.querySelector('.tab-count').replaceChildren(...(n > 0 ? [
+        h('span', { class: 'badge', 'aria-hidden': 'true' }, n > 99 ? '99+' : String(n)),
+        h('span', { class: 'visually-hidden' }, t(tab.id === 'chats' ? 'unread' : 'newNotifications', { n })),
+      ] : []));
+    }
   }
 
   // ---- views
@@ -132,18 +150,43 @@ export function startApp({ nav, onLogout, onRevoked }) {
       renderTabs();
       return;
     }
-    if (view) { view.instance.stop?.(); view.unsubscribe.forEach((u) => u()); }
+    leave();
     view = { route: r, params, instance: {}, unsubscribe: [] };
     els.main.replaceChildren();
     renderTabs();
     view.instance = r.view(ctx, els.main, params) || {};
   }
 
+  // A view's module is loaded the first time it is shown; routing waits
+  // for it, and a later address wins over one still loading.
+  let routing = 0;
+
+  // leave stops the shown view and drops its listeners.
+  function leave() {
+    if (!view) return;
+    view.instance.stop?.();
+    view.unsubscribe.forEach((u) => u());
+    view = null;
+  }
+
   /** route shows the view of the current address (an unknown one: chats). */
-  function route() {
+  async function route() {
+    const turn = ++routing;
     for (const r of routes) {
       const m = location.pathname.match(r.path);
-      if (m) { show(r, m.slice(1).map(decodeURIComponent)); return; }
+      if (!m) continue;
+      if (!r.view) {
+        try {
+          r.view = await r.load();
+        } catch {
+          // A deploy replaced the files, or the network failed: a reload
+          // fetches the app again.
+          if (turn === routing) els.main.replaceChildren(h('p', { class: 'pick', role: 'alert' }, t('errNetwork')));
+          return;
+        }
+      }
+      if (turn === routing) show(r, m.slice(1).map(decodeURIComponent));
+      return;
     }
     nav('/app/');
   }
@@ -152,6 +195,8 @@ export function startApp({ nav, onLogout, onRevoked }) {
 
   function dispatch(name, data) {
     if (name === 'notification') asks.onNotification(data);
+    // A notification that comes while the member is elsewhere counts on the tab's badge (the tab clears it).
+    if (name === 'notification' && view?.route.tab !== 'notifications') ctx.badge('notifications', badges.notifications + 1);
     if (name === 'reset') asks.load().catch(() => {});
     for (const l of [...listeners]) if (l.name === name || l.name === '*') l.fn(data, name);
   }
@@ -179,7 +224,7 @@ export function startApp({ nav, onLogout, onRevoked }) {
 
   return {
     route: () => ready.then(route),
-    stop: () => { stopEvents(); view?.instance.stop?.(); },
+    stop: () => { stopEvents(); leave(); },
     ready,
   };
 }

@@ -10,10 +10,19 @@ import { h, mount, card, field, errorSummary, notice, problemText } from './ui.j
 /** signIn shows the sign-in screens; done() runs once a session exists.
  * message is shown first (why the member is here: logged out, expired…). */
 export function signIn(done, message = '') {
-  const s = { step: 'email', email: '', ticket: '', workspaces: [], workspace: null, org: null, approval: null, error: '', notice: message };
+  const s = {
+    step: 'email', email: '', ticket: '', workspaces: [], workspace: null, org: null, approval: null, error: '', notice: message,
+    errorField: '', resetName: '', resetEmail: '', from: '', recovery: { workspaceId: '', email: '', key: '' },
+  };
   let polling = 0;
 
-  const go = (step, extra = {}) => { Object.assign(s, { error: '', notice: '' }, extra, { step }); render(); };
+  const go = (step, extra = {}) => {
+    // The recovery form starts from what the member already told: the
+    // workspace chosen and the e-mail typed.
+    if (step === 'recovery') s.recovery = { workspaceId: s.workspace?.workspaceId || s.org?.workspaceId || '', email: s.email, key: '' };
+    Object.assign(s, { error: '', errorField: '', notice: '' }, extra, { step });
+    render();
+  };
   const fail = (e, ctx) => { s.error = problemText(e, ctx); s.notice = ''; render(); };
 
   function signedIn(session) {
@@ -34,6 +43,9 @@ export function signIn(done, message = '') {
 
   const submit = (label) => h('button', { type: 'submit', class: 'primary' }, label);
   const linkButton = (label, onclick) => h('button', { type: 'button', class: 'link', onclick }, label);
+  // backToLogin leaves the reset screens for the password screen while
+  // its login ticket may still be good, else for the start.
+  const backToLogin = () => linkButton(t('backToLogin'), () => go(s.ticket && s.workspace ? 'password' : 'email'));
 
   const screens = {
     email: () => [
@@ -92,7 +104,77 @@ export function signIn(done, message = '') {
       field({ id: 'login-email', label: t('email'), type: 'email', autocomplete: 'username', value: s.email, readonly: true }),
       field({ id: 'password', label: t('password'), type: 'password', autocomplete: 'current-password', required: true, autofocus: true, error: s.error }),
       submit(t('login'))),
+      h('p', { class: 'alt' },
+        linkButton(t('forgotPassword'), () => go('forgot', { resetName: '', resetEmail: s.email })),
+        linkButton(t('recoveryLoginLink'), () => go('recovery', { from: 'password' }))),
       h('p', { class: 'alt' }, linkButton(t('back'), () => go('email'))),
+    ],
+    // F8: the answer is 202 whatever the name and e-mail are, so the next
+    // screen says what happens if they match, never whether they did.
+    forgot: () => [
+      h('h1', {}, t('forgotTitle')), errorSummary(s.error, s.errorField),
+      h('p', {}, t('forgotLead')),
+      form(async (f) => {
+        const name = String(f.get('reset-name')).trim();
+        const email = String(f.get('reset-email')).trim();
+        s.resetName = name;
+        s.resetEmail = email;
+        if (!name) { s.error = t('errNameRequired'); s.errorField = 'reset-name'; render(); return; }
+        if (!email) { s.error = t('errEmailRequired'); s.errorField = 'reset-email'; render(); return; }
+        try {
+          await call('POST', '/v1/password-resets', { name, email });
+          go('forgotSent');
+        } catch (e) { s.errorField = 'reset-email'; fail(e); }
+      },
+      field({ id: 'reset-name', label: t('resetName'), autocomplete: 'name', required: true, value: s.resetName, autofocus: true,
+        error: s.errorField === 'reset-name' ? s.error : '' }),
+      field({ id: 'reset-email', label: t('email'), type: 'email', autocomplete: 'email', required: true, value: s.resetEmail,
+        error: s.errorField === 'reset-email' ? s.error : '' }),
+      submit(t('sendResetMail'))),
+      h('p', { class: 'alt' }, backToLogin()),
+    ],
+    forgotSent: () => [
+      h('h1', {}, t('forgotSentTitle')),
+      h('p', { role: 'status' }, t('forgotSentLead', { email: s.resetEmail })),
+      h('p', { class: 'muted' }, t('forgotSentNext')),
+      h('p', { class: 'alt' }, backToLogin()),
+    ],
+    // The super admin's way in when no one can approve the device (F9):
+    // the workspace's recovery key, used up by the login. Any wrong field
+    // gets the one same refusal (the API tells none apart).
+    recovery: () => [
+      // One refusal for the four fields: the summary names none of them.
+      h('h1', {}, t('recoveryTitle')), errorSummary(s.error),
+      h('p', {}, t('recoveryLead')),
+      form(async (f) => {
+        const body = {
+          workspaceId: String(f.get('recovery-workspace')).trim().toLowerCase(),
+          email: String(f.get('recovery-email')).trim(),
+          password: String(f.get('recovery-password')),
+          recoveryKey: String(f.get('recovery-key')).trim(),
+          device: device(),
+        };
+        // A refused form comes back with what was typed, but the password.
+        s.recovery = { workspaceId: body.workspaceId, email: body.email, key: body.recoveryKey };
+        if (!body.workspaceId || !body.email || !body.password || !body.recoveryKey) { s.error = t('errRecoveryRequired'); render(); return; }
+        try {
+          const { data } = await call('POST', '/v1/login/recovery', body);
+          signedIn(data);
+        } catch (e) {
+          if (e.status === 401) { s.error = t('errRecovery'); s.notice = ''; render(); } else fail(e);
+        }
+      },
+      field({ id: 'recovery-workspace', label: t('workspaceId'), autocomplete: 'organization', autocapitalize: 'none', spellcheck: 'false',
+        required: true, autofocus: true, value: s.recovery.workspaceId }),
+      field({ id: 'recovery-email', label: t('email'), type: 'email', autocomplete: 'username', required: true, value: s.recovery.email }),
+      field({ id: 'recovery-password', label: t('password'), type: 'password', autocomplete: 'current-password', required: true }),
+      field({ id: 'recovery-key', label: t('recoveryKey'), hint: t('recoveryKeyHint'), autocomplete: 'off', autocapitalize: 'characters',
+        spellcheck: 'false', required: true, value: s.recovery.key }),
+      submit(t('login'))),
+      h('p', { class: 'alt' },
+        s.from === 'password' && s.workspace && linkButton(t('backToPassword'), () => go('password')),
+        s.from === 'approval' && s.approval && linkButton(t('backToApproval'), () => go('approval')),
+        linkButton(t('back'), () => go('email'))),
     ],
     org: () => [
       h('h1', {}, t('orgTitle')), errorSummary(s.error, 'org-id'),
@@ -142,9 +224,11 @@ export function signIn(done, message = '') {
             s.notice = t('nudged'); s.error = ''; render();
           } catch (e) { fail(e); }
         },
-        field({ id: 'nudge-member', label: t('memberId'), autocomplete: 'off' }),
+        field({ id: 'nudge-member', label: t('memberId'), hint: t('nudgeHint'), autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false' }),
         h('button', { type: 'submit', class: 'secondary' }, t('send'))),
-        h('p', { class: 'muted' }, t('superAdminHint'))),
+        h('h2', {}, t('superAdminTitle')),
+        h('p', { class: 'muted' }, t('superAdminHint')),
+        h('p', {}, linkButton(t('recoveryLoginLink'), () => go('recovery', { from: 'approval' })))),
       h('p', { class: 'alt' }, linkButton(t('back'), () => { clearTimeout(polling); go('email'); })),
     ],
   };

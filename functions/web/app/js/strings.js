@@ -3,9 +3,13 @@
 // strings/. Words follow the seeds (워크스페이스, 인증번호, 나와의 채팅).
 // {name} placeholders are filled by i18n.t.
 import common from './strings/common.js';
+import chats from './strings/chats.js';
+import notifications from './strings/notifications.js';
+import settings from './strings/settings.js';
+import people from './strings/people.js';
 import admin from './strings/admin.js';
 
-const parts = { common, admin };
+const parts = { common, chats, notifications, settings, people, admin };
 
 /** problems lists what is wrong with the strings: a key defined by two
  * parts, or a key missing in one language (a browser test asserts none). */
