@@ -43,7 +43,10 @@ func NewSendGrid(apiKey, baseURL, fromAddress, fromName string) *SendGrid {
 		apiKey:  apiKey,
 		baseURL: strings.TrimRight(baseURL, "/"),
 		from:    sgmail.NewEmail(fromName, fromAddress),
-		client:  &rest.Client{HTTPClient: &http.Client{Timeout: sendTimeout}},
+		// A transport of its own: a pool that nothing else in the process
+		// closes or exhausts (httptest servers, for one, close the default
+		// transport's idle connections when they stop).
+		client: &rest.Client{HTTPClient: &http.Client{Timeout: sendTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}},
 	}
 }
 
