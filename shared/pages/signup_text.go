@@ -8,7 +8,6 @@ var signupText = map[i18n.Locale]map[string]string{
 	i18n.Korean: { //nolint:gosec // page text that names passwords, not credentials
 		"invite.title":             "워크스페이스 초대",
 		"invite.message":           "아래 워크스페이스에 초대되었습니다. 이름, 이메일, 비밀번호를 입력하면 이메일로 인증 링크를 보내 드립니다.",
-		"invite.invalid":           "입력한 내용을 확인해 주세요. 이름은 60자 이내, 이메일은 올바른 주소여야 하며, 비밀번호는 8~128자이고 흔한 비밀번호는 쓸 수 없습니다.",
 		"invite.button":            "가입하기",
 		"invite.field.name":        "이름",
 		"invite.field.email":       "이메일",
@@ -40,7 +39,6 @@ var signupText = map[i18n.Locale]map[string]string{
 	i18n.English: { //nolint:gosec // likewise
 		"invite.title":             "You're invited",
 		"invite.message":           "You are invited to the workspace below. Enter your name, e-mail and a password, and we will e-mail you a link to confirm your address.",
-		"invite.invalid":           "Please check what you entered: a name of up to 60 characters, a valid e-mail address, and a password of 8 to 128 characters that is not a common one.",
 		"invite.button":            "Sign up",
 		"invite.field.name":        "Name",
 		"invite.field.email":       "E-mail",
