@@ -58,13 +58,22 @@ type linkFlow struct {
 }
 
 // scriptlessTab is a tab with JavaScript off, as some people browse: the
-// link pages must work without it. (axe still runs: DevTools evaluations
-// are not page scripts.)
+// link pages must work without it.
 func scriptlessTab(t *testing.T, name string, d pageDevice) *tab {
 	t.Helper()
 	b := newTab(t, name, d.lang, d.width, d.height)
 	b.run(emulation.SetScriptExecutionDisabled(true))
 	return b
+}
+
+// axeScriptless runs axe (b.axe) on the page of a scriptless tab: axe needs
+// its promises and timers, so scripts are on while it runs, on a page
+// already loaded without them (the pages have none of their own).
+func (b *tab) axeScriptless(screen string) {
+	b.t.Helper()
+	b.run(emulation.SetScriptExecutionDisabled(false))
+	b.axe(screen)
+	b.run(emulation.SetScriptExecutionDisabled(true))
 }
 
 // runLinkFlow opens link in b and goes through f, checking each screen.
@@ -76,7 +85,7 @@ func (e *env) runLinkFlow(t *testing.T, b *tab, d pageDevice, link string, f lin
 		t.Fatalf("page in %q, want %q (the browser's language)", got, d.htmlLang)
 	}
 	b.requireFits()
-	b.axe("form")
+	b.axeScriptless("form")
 
 	if f.wrong != nil {
 		f.wrong(b)
@@ -92,7 +101,7 @@ func (e *env) runLinkFlow(t *testing.T, b *tab, d pageDevice, link string, f lin
 			t.Fatalf("#%s aria-invalid = %q, want true", f.marked, got)
 		}
 		msg := b.attr("#"+f.marked, "aria-describedby")
-		if msg == "" || b.text("#"+msg) == "" {
+		if msg == "" || b.queryText("#"+msg) == "" {
 			t.Fatalf("#%s is not described by an error message (%q)", f.marked, msg)
 		}
 		var invalid []string
@@ -116,7 +125,7 @@ func (e *env) runLinkFlow(t *testing.T, b *tab, d pageDevice, link string, f lin
 			t.Fatal("the form came back with a password filled in")
 		}
 		b.requireFits()
-		b.axe("form-error")
+		b.axeScriptless("form-error")
 	}
 
 	f.right(b)
@@ -127,7 +136,7 @@ func (e *env) runLinkFlow(t *testing.T, b *tab, d pageDevice, link string, f lin
 	}
 	b.requireAppLink(e, f.app)
 	b.requireFits()
-	b.axe("done")
+	b.axeScriptless("done")
 
 	// A reload shows the result again: it does not post the form again.
 	b.run(chromedp.Reload())
@@ -141,7 +150,7 @@ func (e *env) runLinkFlow(t *testing.T, b *tab, d pageDevice, link string, f lin
 		b.waitText("h1", f.used[d.htmlLang])
 		b.requireAppLink(e, f.app)
 		b.requireFits()
-		b.axe("used")
+		b.axeScriptless("used")
 	}
 }
 
@@ -167,6 +176,16 @@ func (b *tab) requireAppLink(e *env, want bool) {
 	}
 }
 
+// queryText is the visible text of the first element matching the CSS
+// selector sel. (tab.text searches, which finds the text of the pages'
+// own style sheet too.)
+func (b *tab) queryText(sel string) string {
+	b.t.Helper()
+	var s string
+	b.run(chromedp.Text(sel, &s, chromedp.ByQuery, chromedp.NodeVisible))
+	return strings.TrimSpace(s)
+}
+
 // fill types text into the input with the given id.
 func fill(id, text string) chromedp.Action {
 	return chromedp.SendKeys("#"+id, text, chromedp.ByQuery)
@@ -183,7 +202,7 @@ func TestBrowserInvitePages(t *testing.T) {
 			t.Parallel()
 			e := start(t)
 			owner := e.ownerSession("acme", "kim@acme.example")
-			l := e.newInviteLink(owner, "acme", nil)
+			l := e.newInviteLink(owner, "acme", map[string]any{})
 			const email = "choi@example.com"
 			b := scriptlessTab(t, "choi", d)
 			e.runLinkFlow(t, b, d, l.URL, linkFlow{
@@ -296,7 +315,7 @@ func TestBrowserDelegationPages(t *testing.T) {
 				wrong:    func(b *tab) { b.run(fill("password", "wrong password!")) },
 				marked:   "password", kept: map[string]string{"username": "lee@acme.example"}, context: offer[d.htmlLang],
 				right: func(b *tab) {
-					if got := b.text(".lead"); got != offer[d.htmlLang] {
+					if got := b.queryText(".lead"); got != offer[d.htmlLang] {
 						t.Fatalf("the page's main sentence is %q, want the offer %q", got, offer[d.htmlLang])
 					}
 					b.run(fill("password", testPassword))
@@ -330,12 +349,12 @@ func TestBrowserProfileCardPage(t *testing.T) {
 				t.Fatalf("%q opens %s, want %s", open, got, want)
 			}
 			b.requireFits()
-			b.axe("card")
+			b.axeScriptless("card")
 
 			b.run(chromedp.Navigate(e.s.URL + "/p/" + domain.NewID() + ".nope"))
 			b.waitText("h1", words{"ko": "사용할 수 없는 링크", "en": "This link can't be used"}[d.htmlLang])
 			b.requireFits()
-			b.axe("bad-card")
+			b.axeScriptless("bad-card")
 		})
 	}
 }
