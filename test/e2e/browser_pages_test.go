@@ -417,6 +417,16 @@ func (e *env) inboxPopup(b *tab, email string) {
 	}
 	frame, cancelFrame := chromedp.NewContext(b.ctx, chromedp.WithTargetID(preview))
 	defer cancelFrame()
+	// The preview shows the whole mail, down to its footer, without a
+	// scroll bar of its own.
+	var mailHeight, previewHeight int
+	if err := chromedp.Run(frame, chromedp.Evaluate(`document.documentElement.scrollHeight`, &mailHeight)); err != nil {
+		b.t.Fatalf("the mail preview's height: %v", err)
+	}
+	b.run(chromedp.Evaluate(`document.querySelector('iframe').clientHeight`, &previewHeight))
+	if mailHeight > previewHeight {
+		b.t.Errorf("the mail is %d px tall, its preview %d px: the footer is cut off", mailHeight, previewHeight)
+	}
 	if err := chromedp.Run(frame, chromedp.Click(`a[href*="/verify-email/"]`, chromedp.ByQuery, chromedp.NodeVisible)); err != nil {
 		b.t.Fatalf("the mail preview's button: %v", err)
 	}
