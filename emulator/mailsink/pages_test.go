@@ -52,7 +52,7 @@ func TestPagesEscape(t *testing.T) {
 			path: "/messages/" + id,
 			want: []string{
 				"<pre>&lt;script&gt;alert(&#39;text&#39;)&lt;/script&gt;\nhttps://app.workgate.test/a?b=1&amp;c=2</pre>",
-				`<iframe sandbox `,
+				`<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" `,
 				`srcdoc="` + html.EscapeString(htmlPart),
 				`<a href="https://app.workgate.test/a?b=1&amp;c=2"`,
 			},
@@ -70,8 +70,11 @@ func TestPagesEscape(t *testing.T) {
 			if ct := header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 				t.Errorf("Content-Type %q", ct)
 			}
-			if csp := header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
-				t.Errorf("Content-Security-Policy %q, want default-src 'none'", csp)
+			if csp := header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+				t.Errorf("Content-Security-Policy %q, want default-src 'none' and frame-ancestors 'none'", csp)
+			}
+			if rp := header.Get("Referrer-Policy"); rp != "no-referrer" {
+				t.Errorf("Referrer-Policy %q, want no-referrer", rp)
 			}
 			if strings.Contains(strings.ToLower(body), "<script") {
 				t.Errorf("page contains an unescaped <script:\n%s", body)
@@ -121,5 +124,35 @@ func TestInboxEmpty(t *testing.T) {
 		if !strings.Contains(body, w) {
 			t.Errorf("empty inbox lacks %q:\n%s", w, body)
 		}
+	}
+}
+
+// TestMessageLang: a mail's page is in the mail's language (its HTML
+// part's lang, else Korean if it has Hangul), its own labels in English.
+func TestMessageLang(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, subject, text, html, want string
+	}{
+		{"html lang", "[workgate] Verify", "Hello", `<!DOCTYPE html><html lang="ko"><body>안녕하세요</body></html>`, "ko"},
+		{"hangul without lang", "[workgate] 이메일 인증", "안녕하세요", "<p>안녕하세요</p>", "ko"},
+		{"english", "[workgate] Verify", "Hello", `<html><body>Hello</body></html>`, "en"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, srv := newServer(t)
+			resp := post(t, srv.URL, nil, mail.GetRequestBody(simpleMail("lang@example.com", tc.subject, tc.text, tc.html)))
+			if resp.StatusCode != http.StatusAccepted {
+				t.Fatalf("send: status %d body %q", resp.StatusCode, resp.Body)
+			}
+			_, _, body := do(t, http.MethodGet, srv.URL+"/messages/"+s.Messages("")[0].ID)
+			if want := `<html lang="` + tc.want + `">`; !strings.Contains(body, want) {
+				t.Errorf("page lacks %s:\n%s", want, body)
+			}
+			if !strings.Contains(body, `<dt lang="en">From</dt>`) {
+				t.Errorf("the page's own labels are not marked English:\n%s", body)
+			}
+		})
 	}
 }

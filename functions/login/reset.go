@@ -3,6 +3,7 @@ package login
 import (
 	"net/http"
 
+	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/pages"
@@ -21,6 +22,7 @@ func (h *handler) resetRoutes(mux *web.Mux) {
 	mux.Handle("POST /v1/password-resets/confirm", rh.confirm)
 	mux.Handle("GET "+reset.Path+"{token}", rh.page)
 	mux.Handle("POST "+reset.Path+"{token}", rh.form)
+	mux.Handle("GET "+resetDonePath, rh.done)
 }
 
 type resetHandler struct {
@@ -74,13 +76,13 @@ func (rh *resetHandler) confirm(w http.ResponseWriter, r *http.Request) error {
 	return web.JSON(w, http.StatusOK, resetStatus{Status: "password_changed"})
 }
 
-// resetForm is the page's form, asking for the new password; message is
-// the catalogue key of what it says above the form.
-func resetForm(locale i18n.Locale, token, message, detail string) pages.Page {
+// resetForm is the page's form, asking for the new password of acc twice,
+// with an error (a catalogue key) on the password or its confirmation.
+func resetForm(locale i18n.Locale, token string, acc *domain.Account, passwordError, confirmError string) pages.Page {
 	return pages.Page{
-		Locale: locale, Name: "confirm", Title: "reset.title", Message: message, Detail: detail,
-		Action: reset.Path + token, Button: "reset.button",
-		Fields: []pages.Field{{Name: "password", Label: "reset.password", Type: "password", Required: true, MinLength: 8}},
+		Locale: locale, Name: "confirm", Title: "reset.title", Message: "reset.message", Detail: acc.Email,
+		Action: reset.Path + token, Button: "reset.button", Username: acc.Email,
+		Fields: pages.NewPassword("reset.password", passwordError, confirmError),
 	}
 }
 
@@ -91,30 +93,56 @@ func (rh *resetHandler) page(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	acc, err := rh.svc.Pending(r.Context(), token)
 	if err != nil {
-		return resetFailure(w, locale, err)
+		return rh.failure(w, locale, err)
 	}
-	return pages.Render(w, http.StatusOK, resetForm(locale, token, "reset.message", acc.Email))
+	return pages.Render(w, http.StatusOK, resetForm(locale, token, acc, "", ""))
 }
 
-// form is the page's form: it sets the password and consumes the link. A
-// password the rule refuses shows the form again, the link still usable.
+// resetDonePath is the page the reset form leads to once the password is
+// changed (Post/Redirect/Get): it needs no token and shows nobody's data.
+const resetDonePath = reset.Path + "done"
+
+// form is the page's form: it sets the password and consumes the link,
+// then sends the browser on to the done page. A password the rule
+// refuses, or not typed the same twice, shows the form again, the link
+// still usable.
 func (rh *resetHandler) form(w http.ResponseWriter, r *http.Request) error {
 	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
-	token := r.PathValue("token")
 	if err := web.Form(r); err != nil {
-		return resetFailure(w, locale, err)
+		return rh.failure(w, locale, err)
 	}
-	err := rh.svc.Confirm(r.Context(), token, r.PostForm.Get("password"), locale)
+	if !pages.Confirmed(r.PostForm) {
+		return rh.refuse(w, r, locale, "", "form.mismatch")
+	}
+	err := rh.svc.Confirm(r.Context(), r.PathValue("token"), r.PostForm.Get("password"), locale)
 	if errs.Is(err, errs.Invalid) {
-		return pages.Render(w, http.StatusBadRequest, resetForm(locale, token, "reset.weak", ""))
+		return rh.refuse(w, r, locale, "reset.weak", "")
 	}
 	if err != nil {
-		return resetFailure(w, locale, err)
+		return rh.failure(w, locale, err)
 	}
+	return pages.Redirect(w, resetDonePath)
+}
+
+// refuse shows the reset form again with an error, if its link still
+// works.
+func (rh *resetHandler) refuse(w http.ResponseWriter, r *http.Request, locale i18n.Locale, passwordError, confirmError string) error {
+	token := r.PathValue("token")
+	acc, err := rh.svc.Pending(r.Context(), token)
+	if err != nil {
+		return rh.failure(w, locale, err)
+	}
+	return pages.Render(w, http.StatusBadRequest, resetForm(locale, token, acc, passwordError, confirmError))
+}
+
+// done says that the password was changed.
+func (rh *resetHandler) done(w http.ResponseWriter, r *http.Request) error {
+	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
 	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "reset.done.title", Message: "reset.done.message", OK: true, App: rh.appURL})
 }
 
-// resetFailure answers a reset page request that failed (pages.Failure).
-func resetFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {
-	return pages.Failure(w, locale, err, "reset.gone")
+// failure answers a reset page request that failed (pages.Failure): a
+// used link says the password was changed with it.
+func (rh *resetHandler) failure(w http.ResponseWriter, locale i18n.Locale, err error) error {
+	return pages.Failure(w, locale, err, pages.Dead{Gone: "reset.gone", UsedTitle: "reset.used.title", Used: "reset.used", App: rh.appURL})
 }

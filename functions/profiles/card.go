@@ -10,14 +10,16 @@ import (
 )
 
 // cardPage is the page a profile link opens in a browser (F12): the
-// owner's card and the link's QR code, to open in the app. Opening it never
-// uses a one-time link up.
+// owner's card, a button that opens the link in the web app (on a phone,
+// where there is nothing to scan the QR code with) and the link's QR code,
+// to open in the app. Opening it never uses a one-time link up. A link
+// that cannot be used, unknown or dead, says so.
 func (h *handler) cardPage(w http.ResponseWriter, r *http.Request) error {
 	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
 	token := r.PathValue("token")
 	sh, err := h.profiles.Open(r.Context(), token)
 	if err != nil {
-		return pages.Failure(w, locale, err, "card.gone")
+		return pages.Failure(w, locale, err, pages.Dead{Gone: "card.gone"})
 	}
 	v := sh.Profile()
 	var role []string
@@ -31,7 +33,8 @@ func (h *handler) cardPage(w http.ResponseWriter, r *http.Request) error {
 		Card: &pages.Card{
 			DisplayName: v.DisplayName, Department: v.Department, StatusMessage: v.StatusMessage,
 			Workspace: sh.Owner.Workspace.Name, Role: strings.Join(role, " · "), Photo: v.PhotoURL,
-			QR: "/v1/profile-links/" + url.PathEscape(token) + "/qr.png",
+			QR:   "/v1/profile-links/" + url.PathEscape(token) + "/qr.png",
+			Open: strings.TrimSuffix(h.appURL, "/") + "/links/" + url.PathEscape(token),
 		},
 	})
 }

@@ -26,11 +26,13 @@ type handler struct {
 	sessions *session.Service
 	profiles *profile.Service
 	rooms    *rooms.Service
+	// appURL is the web app, which the profile card page opens a link in.
+	appURL string
 }
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	h := &handler{sessions: d.Sessions(), profiles: d.Profiles(), rooms: d.Rooms()}
+	h := &handler{sessions: d.Sessions(), profiles: d.Profiles(), rooms: d.Rooms(), appURL: d.Config.AppURL}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/me/profile", h.ownProfile)
 	mux.Handle("PATCH /v1/me/profile", h.editProfile)

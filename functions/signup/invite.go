@@ -3,6 +3,7 @@ package signup
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/workgate/workgate/shared/auth"
@@ -23,6 +24,7 @@ func (h *handler) inviteRoutes(mux *web.Mux) {
 	mux.Handle("POST /v1/invites/{token}/accept", h.acceptInvite)
 	mux.Handle("GET /invite/{token}", h.invitePage)
 	mux.Handle("POST /invite/{token}", h.inviteForm)
+	mux.Handle("GET "+inviteSentPath, h.inviteSentPage)
 }
 
 type inviteResponse struct {
@@ -95,11 +97,20 @@ func (h *handler) acceptInvite(w http.ResponseWriter, r *http.Request) error {
 	return web.JSON(w, http.StatusAccepted, acceptInviteResponse{Status: "verification_sent"})
 }
 
-// inviteFields are the sign-up form of an invite page.
-var inviteFields = []pages.Field{
-	{Name: "name", Label: "invite.field.name", Type: "text", Required: true},
-	{Name: "email", Label: "invite.field.email", Type: "email", Required: true},
-	{Name: "password", Label: "invite.field.password", Type: "password", Required: true, MinLength: auth.MinPasswordLen},
+// inviteFields are the sign-up form of an invite page, holding what was
+// typed (never the password) and marking the fields in bad.
+func inviteFields(in signup.InviteSignUp, bad []string) []pages.Field {
+	fields := []pages.Field{
+		{Name: "name", Label: "invite.field.name", Type: "text", Autocomplete: "name", Required: true, Value: in.Name},
+		{Name: "email", Label: "invite.field.email", Type: "email", Autocomplete: "email", Required: true, Value: in.Email},
+		{Name: "password", Label: "invite.field.password", Type: "password", Autocomplete: "new-password", Required: true, MinLength: auth.MinPasswordLen},
+	}
+	for i := range fields {
+		if slices.Contains(bad, fields[i].Name) {
+			fields[i].Error = "invite.error." + fields[i].Name
+		}
+	}
+	return fields
 }
 
 // invitePage shows the workspace a link invites to and the sign-up form;
@@ -109,48 +120,61 @@ func (h *handler) invitePage(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	inv, err := h.svc.Invite(r.Context(), token)
 	if err != nil {
-		return inviteFailure(w, locale, err)
+		return h.inviteFailure(w, locale, err)
 	}
-	return renderInviteForm(w, http.StatusOK, locale, token, inv.Workspace, "invite.message")
+	return renderInviteForm(w, http.StatusOK, locale, token, inv.Workspace, inviteFields(signup.InviteSignUp{}, nil))
 }
 
-func renderInviteForm(w http.ResponseWriter, status int, locale i18n.Locale, token string, ws *domain.Workspace, message string) error {
+func renderInviteForm(w http.ResponseWriter, status int, locale i18n.Locale, token string, ws *domain.Workspace, fields []pages.Field) error {
 	return pages.Render(w, status, pages.Page{
-		Locale: locale, Name: "confirm", Title: "invite.title", Message: message, Detail: ws.Name, Logo: ws.LogoURL,
-		Action: "/invite/" + token, Button: "invite.button", Fields: inviteFields,
+		Locale: locale, Name: "confirm", Title: "invite.title", Message: "invite.message", Detail: ws.Name, Logo: ws.LogoURL,
+		Action: "/invite/" + token, Button: "invite.button", Fields: fields,
 	})
 }
 
-// inviteForm is the page's form: it signs up and says to check the mail.
-// Input that is not right shows the form again, saying what to fix.
+// inviteSentPath is the page the sign-up form leads to once the mail is on
+// its way (Post/Redirect/Get): it needs no token and shows nobody's data,
+// the same whatever the address.
+const inviteSentPath = "/invite/sent"
+
+// inviteForm is the page's form: it signs up, then sends the browser on to
+// the page that says to check the mail. Input that is not right shows the
+// form again with what was typed, marking each field to fix.
 func (h *handler) inviteForm(w http.ResponseWriter, r *http.Request) error {
 	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
 	token := r.PathValue("token")
 	if err := web.Form(r); err != nil {
-		return inviteFailure(w, locale, err)
+		return h.inviteFailure(w, locale, err)
 	}
-	err := h.svc.AcceptInvite(r.Context(), signup.InviteSignUp{
+	in := signup.InviteSignUp{
 		Token: token, Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"),
 		Locale: locale, ClientIP: h.clientIP(r),
-	})
+	}
+	err := h.svc.AcceptInvite(r.Context(), in)
 	if errs.Is(err, errs.Invalid) {
 		// The link was not checked yet if the input was refused: show the
 		// form again only for a link that still works.
 		inv, ierr := h.svc.Invite(r.Context(), token)
 		if ierr != nil {
-			return inviteFailure(w, locale, ierr)
+			return h.inviteFailure(w, locale, ierr)
 		}
-		return renderInviteForm(w, http.StatusBadRequest, locale, token, inv.Workspace, "invite.invalid")
+		return renderInviteForm(w, http.StatusBadRequest, locale, token, inv.Workspace, inviteFields(in, in.InvalidFields()))
 	}
 	if err != nil {
-		return inviteFailure(w, locale, err)
+		return h.inviteFailure(w, locale, err)
 	}
+	return pages.Redirect(w, inviteSentPath)
+}
+
+// inviteSentPage says to check the mail for the verification link.
+func (h *handler) inviteSentPage(w http.ResponseWriter, r *http.Request) error {
+	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
 	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "invite.sent.title", Message: "invite.sent.message", OK: true})
 }
 
 // inviteFailure answers an invite page whose link cannot be used, or a
 // sign-up over its rate, saying why; other failures go to failurePage.
-func inviteFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {
+func (h *handler) inviteFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {
 	if e, ok := errs.As(err); ok && e.Kind == errs.RateLimited {
 		web.SetRetryAfter(w, e.RetryAfter)
 		return pages.Render(w, http.StatusTooManyRequests, pages.Page{Locale: locale, Name: "result", Title: "invite.ratelimited.title", Message: "invite.ratelimited"})
@@ -168,7 +192,7 @@ func inviteFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {
 	case errs.Is(err, errs.NotFound):
 		message = "invite.notfound"
 	default:
-		return failurePage(w, locale, err)
+		return h.failurePage(w, locale, err)
 	}
 	return pages.Render(w, web.Status(errs.KindOf(err)), pages.Page{Locale: locale, Name: "result", Title: "invite.unusable.title", Message: message})
 }

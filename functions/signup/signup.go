@@ -38,6 +38,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/email-verifications", h.verify)
 	mux.Handle("GET /verify-email/{token}", h.verifyPage)
 	mux.Handle("POST /verify-email/{token}", h.verifyForm)
+	mux.Handle("GET "+verifiedPath, h.verifiedPage)
 	h.inviteRoutes(mux)
 	h.passwordSetupRoutes(mux)
 	return mux, nil
@@ -105,7 +106,7 @@ func (h *handler) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	v, err := h.svc.Pending(r.Context(), token)
 	if err != nil {
-		return failurePage(w, locale, err)
+		return h.failurePage(w, locale, err)
 	}
 	return pages.Render(w, http.StatusOK, pages.Page{
 		Locale: locale, Name: "confirm", Title: "verify.title", Message: "verify.message",
@@ -114,19 +115,30 @@ func (h *handler) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// verifyForm is the page's button: it consumes the token.
+// verifiedPath is the page a verification's form leads to once it has
+// verified (Post/Redirect/Get): it needs no token and shows nobody's data.
+const verifiedPath = "/verify-email/done"
+
+// verifyForm is the page's button: it consumes the token, then sends the
+// browser on to the verified page.
 func (h *handler) verifyForm(w http.ResponseWriter, r *http.Request) error {
 	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
 	if err := web.Form(r); err != nil {
-		return failurePage(w, locale, err)
+		return h.failurePage(w, locale, err)
 	}
 	if _, err := h.svc.Verify(r.Context(), r.PathValue("token")); err != nil {
-		return failurePage(w, locale, err)
+		return h.failurePage(w, locale, err)
 	}
+	return pages.Redirect(w, verifiedPath)
+}
+
+// verifiedPage says that an address was verified.
+func (h *handler) verifiedPage(w http.ResponseWriter, r *http.Request) error {
+	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
 	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "verify.done.title", Message: "verify.done.message", OK: true, App: h.appURL})
 }
 
-// failurePage answers a page request that failed (pages.Failure).
-func failurePage(w http.ResponseWriter, locale i18n.Locale, err error) error {
-	return pages.Failure(w, locale, err, "gone.message")
+// failurePage answers a verify page request that failed (pages.Failure).
+func (h *handler) failurePage(w http.ResponseWriter, locale i18n.Locale, err error) error {
+	return pages.Failure(w, locale, err, pages.Dead{Gone: "gone.message", UsedTitle: "verify.used.title", Used: "verify.used", App: h.appURL})
 }

@@ -78,34 +78,46 @@ func (h *handler) delegationPage(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	d, err := h.delegations.Pending(r.Context(), token)
 	if err != nil {
-		return delegationFailure(w, locale, err)
+		return h.delegationFailure(w, locale, err)
 	}
-	return renderDelegationForm(w, http.StatusOK, locale, token, d, "delegation.message")
+	return renderDelegationForm(w, http.StatusOK, locale, token, d, "")
 }
 
-func renderDelegationForm(w http.ResponseWriter, status int, locale i18n.Locale, token string, d *delegation.Pending, message string) error {
+// renderDelegationForm shows the delegation page: the offer is its main
+// sentence; passwordError is the catalogue key of what is wrong with the
+// password, if anything.
+func renderDelegationForm(w http.ResponseWriter, status int, locale i18n.Locale, token string, d *delegation.Pending, passwordError string) error {
 	return pages.Render(w, status, pages.Page{
-		Locale: locale, Name: "confirm", Title: "delegation.title", Message: message, Logo: d.WorkspaceLogo,
-		Detail: pages.DelegationOffer(locale, d.FromName, d.WorkspaceName),
-		Action: delegation.PagePath + token, Button: "delegation.button",
-		Fields: []pages.Field{{Name: "password", Label: "delegation.password", Type: "password", Required: true, MinLength: auth.MinPasswordLen}},
+		Locale: locale, Name: "confirm", Title: "delegation.title", Message: "delegation.message", Logo: d.WorkspaceLogo,
+		Lead:   pages.DelegationOffer(locale, d.FromName, d.WorkspaceName),
+		Action: delegation.PagePath + token, Button: "delegation.button", Username: d.ToEmail,
+		Fields: []pages.Field{{
+			Name: "password", Label: "delegation.password", Type: "password", Autocomplete: "current-password",
+			Required: true, MinLength: auth.MinPasswordLen, Error: passwordError,
+		}},
 	})
 }
 
-// delegationForm is the page's form: it accepts the delegation. A wrong
-// or missing password shows the form again.
+// delegationDonePath is the page the delegation form leads to once the
+// role is handed over (Post/Redirect/Get): it needs no token and shows
+// nobody's data.
+const delegationDonePath = delegation.PagePath + "done"
+
+// delegationForm is the page's form: it accepts the delegation, then sends
+// the browser on to the done page. A wrong or missing password shows the
+// form again.
 func (h *handler) delegationForm(w http.ResponseWriter, r *http.Request) error {
 	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
 	token := r.PathValue("token")
 	if err := web.Form(r); err != nil {
-		return delegationFailure(w, locale, err)
+		return h.delegationFailure(w, locale, err)
 	}
 	_, err := h.delegations.Accept(r.Context(), token, r.PostForm.Get("password"), locale)
 	switch errs.KindOf(err) {
 	case errs.InvalidCredentials, errs.Invalid:
 		d, perr := h.delegations.Pending(r.Context(), token)
 		if perr != nil {
-			return delegationFailure(w, locale, perr)
+			return h.delegationFailure(w, locale, perr)
 		}
 		status, message := http.StatusUnauthorized, "delegation.wrong"
 		if errs.KindOf(err) == errs.Invalid {
@@ -116,11 +128,20 @@ func (h *handler) delegationForm(w http.ResponseWriter, r *http.Request) error {
 		return pages.Render(w, http.StatusLocked, pages.Page{Locale: locale, Name: "result", Title: "delegation.locked.title", Message: "delegation.locked"})
 	}
 	if err != nil {
-		return delegationFailure(w, locale, err)
+		return h.delegationFailure(w, locale, err)
 	}
+	return pages.Redirect(w, delegationDonePath)
+}
+
+// delegationDonePage says that the role was handed over.
+func (h *handler) delegationDonePage(w http.ResponseWriter, r *http.Request) error {
+	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
 	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "delegation.done.title", Message: "delegation.done.message", OK: true, App: h.appURL})
 }
 
-func delegationFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {
-	return pages.Failure(w, locale, err, "delegation.gone")
+// delegationFailure answers a delegation page request that failed
+// (pages.Failure): a used link says the offer was accepted with it, not
+// to ask the super admin (its holder is the super admin now).
+func (h *handler) delegationFailure(w http.ResponseWriter, locale i18n.Locale, err error) error {
+	return pages.Failure(w, locale, err, pages.Dead{Gone: "delegation.gone", UsedTitle: "delegation.used.title", Used: "delegation.used", App: h.appURL})
 }

@@ -75,6 +75,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/super-admin-delegations/accept", h.acceptDelegation)
 	mux.Handle("GET /delegation/{token}", h.delegationPage)
 	mux.Handle("POST /delegation/{token}", h.delegationForm)
+	mux.Handle("GET "+delegationDonePath, h.delegationDonePage)
 	mux.Handle("POST /v1/workspaces/{ws}/org-link", h.applyOrgLink)
 	mux.Handle("GET /v1/workspaces/{ws}/org-link", h.getOrgLink)
 	mux.Handle("PATCH /v1/workspaces/{ws}/org-link", h.updateOrgLink)

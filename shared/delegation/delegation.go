@@ -137,6 +137,9 @@ type Pending struct {
 	WorkspaceLogo string
 	FromName      string
 	ToName        string
+	// ToEmail is the login of the member it is offered to, whose password
+	// accepts it (the page's hidden username, for password managers).
+	ToEmail string
 }
 
 // Pending returns the delegation a link names if it can still be accepted;
@@ -146,7 +149,7 @@ func (s *Service) Pending(ctx context.Context, token string) (*Pending, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pending{WorkspaceName: h.Workspace.Name, WorkspaceLogo: h.Workspace.LogoURL, FromName: h.From.Name, ToName: h.To.Name}, nil
+	return &Pending{WorkspaceName: h.Workspace.Name, WorkspaceLogo: h.Workspace.LogoURL, FromName: h.From.Name, ToName: h.To.Name, ToEmail: h.To.Email}, nil
 }
 
 // live reads the delegation a token names and everything its acceptance
@@ -165,6 +168,9 @@ func (s *Service) live(ctx context.Context, token string) (*store.Handover, erro
 		return nil, err
 	}
 	d, ws := h.Delegation, h.Workspace
+	if !d.UsedAt.IsZero() {
+		return nil, domain.LinkUsed(errGone)
+	}
 	switch {
 	case !d.Live(s.Clock.Now()),
 		ws == nil || ws.Status != domain.WorkspaceActive || ws.Delegation != d.TokenHash || ws.SuperAdminID != d.FromAccountID,

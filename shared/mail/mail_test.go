@@ -70,7 +70,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 		{LoginCode, []string{d.Code}, false, ""},
 		{AccountLocked, nil, false, urls.App},
 		{PasswordReset, []string{d.Name}, true, urls.Public + "/reset-password/" + token},
-		{PasswordChanged, []string{d.Name}, true, ""},
+		{PasswordChanged, []string{d.Name}, true, urls.App},
 		{DeviceApproved, []string{d.Name, d.DeviceName, d.Platform, d.ApprovedBy}, true, ""},
 		{RecoveryLogin, []string{d.Name, d.DeviceName, d.Platform}, true, ""},
 		{Nudge, []string{d.Name, d.RequesterName, d.WorkspaceName}, true, ""},

@@ -44,6 +44,7 @@ var apiMD = map[string]string{
 	"POST /v1/email-verifications":                    anyone,
 	"GET /verify-email/{token}":                       anyone,
 	"POST /verify-email/{token}":                      anyone,
+	"GET /verify-email/done":                          anyone,
 	"GET /v1/workspaces/{ws}":                         member,
 	"PATCH /v1/workspaces/{ws}":                       member,
 	"PUT /v1/workspaces/{ws}/profile-fields":          member,
@@ -55,10 +56,12 @@ var apiMD = map[string]string{
 	"POST /v1/invites/{token}/accept":                 anyone,
 	"GET /invite/{token}":                             anyone,
 	"POST /invite/{token}":                            anyone,
+	"GET /invite/sent":                                anyone,
 	"POST /v1/workspaces/{ws}/members":                member,
 	"POST /v1/password-setups":                        anyone,
 	"GET /set-password/{token}":                       anyone,
 	"POST /set-password/{token}":                      anyone,
+	"GET /set-password/done":                          anyone,
 	"GET /v1/workspaces/{ws}/members":                 member,
 	"DELETE /v1/workspaces/{ws}/members/{memberId}":   member,
 	"PUT /v1/workspaces/{ws}/members/{memberId}/role": member,
@@ -87,6 +90,7 @@ var apiMD = map[string]string{
 	"POST /v1/password-resets/confirm": anyone,
 	"GET /reset-password/{token}":      anyone,
 	"POST /reset-password/{token}":     anyone,
+	"GET /reset-password/done":         anyone,
 
 	// Profile, sharing, external members, blocking
 	"GET /v1/me":                                member,
@@ -128,6 +132,7 @@ var apiMD = map[string]string{
 	"POST /v1/super-admin-delegations/accept":          anyone,
 	"GET /delegation/{token}":                          anyone,
 	"POST /delegation/{token}":                         anyone,
+	"GET /delegation/done":                             anyone,
 	"POST /v1/workspaces/{ws}/org-link":                member,
 	"GET /v1/workspaces/{ws}/org-link":                 member,
 	"PATCH /v1/workspaces/{ws}/org-link":               member,
@@ -236,7 +241,15 @@ func TestOperations(t *testing.T) {
 			}
 
 			if html {
-				if ok := op.Responses.Value("200"); ok == nil || ok.Value.Content.Get("text/html") == nil {
+				// A page answers 200 with HTML; a page's form may instead
+				// answer 303 to its result page (Post/Redirect/Get).
+				ok, seeOther := op.Responses.Value("200"), op.Responses.Value("303")
+				switch {
+				case o.method == http.MethodPost && seeOther != nil:
+					if h := seeOther.Value.Headers["Location"]; h == nil || !h.Value.Required {
+						t.Error("303 without a required Location header")
+					}
+				case ok == nil || ok.Value.Content.Get("text/html") == nil:
 					t.Error("page without a 200 text/html response")
 				}
 				if o.method == http.MethodPost && (op.RequestBody == nil || op.RequestBody.Value.Content.Get("application/x-www-form-urlencoded") == nil) {
@@ -265,7 +278,7 @@ func TestOperations(t *testing.T) {
 
 			success := 0
 			for status, ref := range op.Responses.Map() {
-				if strings.HasPrefix(status, "2") {
+				if strings.HasPrefix(status, "2") || html && status == "303" {
 					success++
 					continue
 				}
@@ -415,6 +428,8 @@ func TestDocumented(t *testing.T) {
 		{name: "unknown", method: "GET", path: "/nope"},
 		{name: "html page", method: "GET", path: "/verify-email/tok123", wantOp: true, wantExists: true},
 		{name: "html form", method: "POST", path: "/verify-email/tok123", wantOp: true, wantExists: true},
+		{name: "result page before the token page", method: "GET", path: "/verify-email/done", wantOp: true, wantExists: true},
+		{name: "form of a token like a result page", method: "POST", path: "/verify-email/done", wantOp: true, wantExists: true},
 		{name: "lower-case method", method: "get", path: "/healthz", wantOp: true, wantExists: true},
 		{name: "query ignored", method: "GET", path: "/v1/rooms/r1/messages?afterSeq=3", wantOp: true, wantExists: true},
 		{name: "literal before template", method: "GET", path: "/v1/rooms/self", wantOp: true, wantExists: true},
@@ -459,6 +474,8 @@ func TestFindRoute(t *testing.T) {
 		{name: "params", method: "DELETE", target: "/v1/workspaces/acme/members/m1", wantPath: "/v1/workspaces/{ws}/members/{memberId}", wantParams: map[string]string{"ws": "acme", "memberId": "m1"}},
 		{name: "host ignored", method: "GET", target: "https://example.com/healthz", wantPath: "/healthz", wantParams: map[string]string{}},
 		{name: "unescaped parameter", method: "GET", target: "/p/a%2Fb", wantPath: "/p/{token}", wantParams: map[string]string{"token": "a/b"}},
+		{name: "literal result page", method: "GET", target: "/reset-password/done", wantPath: "/reset-password/done", wantParams: map[string]string{}},
+		{name: "form beside a literal", method: "POST", target: "/reset-password/done", wantPath: "/reset-password/{token}", wantParams: map[string]string{"token": "done"}},
 		{name: "405", method: "PUT", target: "/v1/rooms", wantErr: routers.ErrMethodNotAllowed},
 		{name: "404", method: "GET", target: "/v2/rooms", wantErr: routers.ErrPathNotFound},
 	}

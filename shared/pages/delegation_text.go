@@ -31,6 +31,8 @@ var delegationText = map[i18n.Locale]map[string]string{
 		"delegation.done.message": "이제 이 워크스페이스의 최고 관리자입니다. 이전 복구 키는 더 이상 사용할 수 없으니 workgate 앱에서 새 복구 키를 만들어 주세요.",
 		"delegation.gone":         "이 링크는 만료되었거나 이미 사용되었거나, 더 최근의 위임 요청으로 대체되었습니다. 필요하면 최고 관리자에게 다시 요청해 주세요.",
 		"delegation.locked.title": "잠시 잠겼습니다",
+		"delegation.used.title":   "이미 수락한 위임",
+		"delegation.used":         "이 링크로 최고 관리자 권한 위임을 이미 수락했습니다. workgate에 로그인해 워크스페이스를 관리해 주세요.",
 	},
 	i18n.English: {
 		"delegation.title":        "Become super admin",
@@ -45,5 +47,7 @@ var delegationText = map[i18n.Locale]map[string]string{
 		"delegation.done.message": "You are now the super admin of this workspace. The old recovery key no longer works: make a new one in the workgate app.",
 		"delegation.gone":         "This link has expired, has already been used, or was replaced by a newer delegation. Ask the super admin again if you still need it.",
 		"delegation.locked.title": "Locked for a while",
+		"delegation.used.title":   "Already accepted",
+		"delegation.used":         "This offer of the super admin role was already accepted with this link. Log in to workgate to manage the workspace.",
 	},
 }

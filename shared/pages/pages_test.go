@@ -1,10 +1,13 @@
 package pages
 
 import (
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/i18n"
 )
 
@@ -65,5 +68,85 @@ func TestLogo(t *testing.T) {
 		if tc.want == "" && strings.Contains(body, "<img") || tc.want != "" && !strings.Contains(body, tc.want) {
 			t.Errorf("logo %q: page %s", tc.logo, body)
 		}
+	}
+}
+
+// TestFailure: a used link says what was done with it, with the way on to
+// the app; a dead or unknown one that it cannot be used; other refusals
+// the generic page; an internal error is returned, not rendered.
+func TestFailure(t *testing.T) {
+	gone := errs.E(errs.Gone, "this link has expired or has already been used")
+	dead := Dead{Gone: "reset.gone", UsedTitle: "reset.used.title", Used: "reset.used", App: "https://workgate.example/app/"}
+	cases := []struct {
+		name      string
+		err       error
+		dead      Dead
+		status    int
+		want, not string
+	}{
+		{"used", domain.LinkUsed(gone), dead, 410, "Your password was already changed with this link", "expired"},
+		{"used, no used text", domain.LinkUsed(gone), Dead{Gone: "reset.gone"}, 410, "This link has expired", "already changed"},
+		{"expired", gone, dead, 410, "This link has expired", "already changed"},
+		{"unknown", errs.E(errs.NotFound, "no such link"), Dead{Gone: "card.gone"}, 404, "This profile link can&#39;t be used", "Something went wrong"},
+		{"refused", errs.E(errs.Forbidden, "no"), dead, 403, "Something went wrong", "expired"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			if err := Failure(rec, i18n.English, tc.err, tc.dead); err != nil {
+				t.Fatal(err)
+			}
+			body := rec.Body.String()
+			if rec.Code != tc.status || !strings.Contains(body, tc.want) || strings.Contains(body, tc.not) {
+				t.Errorf("status %d, want %d; want %q and not %q in:\n%s", rec.Code, tc.status, tc.want, tc.not, body)
+			}
+			if app := `href="` + dead.App + `"`; strings.Contains(body, app) != (tc.name == "used") {
+				t.Errorf("link to the app: %v, want it only on the used page:\n%s", strings.Contains(body, app), body)
+			}
+		})
+	}
+	if err := Failure(httptest.NewRecorder(), i18n.English, errors.New("boom"), dead); err == nil {
+		t.Error("an internal error was rendered, not returned")
+	}
+}
+
+// TestRedirect: a form's success is 303 to its result page, out of caches
+// and referrers.
+func TestRedirect(t *testing.T) {
+	rec := httptest.NewRecorder()
+	if err := Redirect(rec, "/reset-password/done"); err != nil {
+		t.Fatal(err)
+	}
+	h := rec.Header()
+	if rec.Code != 303 || h.Get("Location") != "/reset-password/done" || h.Get("Cache-Control") != "no-store" || h.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("redirect = %d %v", rec.Code, h)
+	}
+}
+
+// TestFieldErrors: a field with an error is marked and described by its
+// message, the summary links to it and the title says there is an error;
+// typed values are kept and escaped; the hidden username names the login.
+func TestFieldErrors(t *testing.T) {
+	fields := append([]Field{{Name: "name", Label: "invite.field.name", Type: "text", Autocomplete: "name", Value: `Kim "<b>"`}},
+		NewPassword("reset.password", "", "form.mismatch")...)
+	rec := httptest.NewRecorder()
+	err := Render(rec, 400, Page{Locale: i18n.English, Name: "confirm", Title: "reset.title", Message: "reset.message",
+		Action: "/x", Button: "reset.button", Username: "kim@example.com", Fields: fields})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{
+		"<title>Error: Reset your password · workgate</title>",
+		`role="alert"`, `<a href="#confirm">The two passwords are not the same.`,
+		`<p class="field-error" id="confirm-error">`, `id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="8" aria-invalid="true" aria-describedby="confirm-error">`,
+		`value="Kim &#34;&lt;b&gt;&#34;"`, `autocomplete="username" value="kim@example.com" readonly hidden>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Count(body, ` aria-invalid="true"`) != 1 {
+		t.Errorf("not only the wrong field is marked:\n%s", body)
 	}
 }

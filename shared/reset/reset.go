@@ -155,7 +155,9 @@ func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 var (
 	errInvalidLink = errs.E(errs.Gone, "This reset link is not valid. Request a new one.")
-	errDeadLink    = errs.E(errs.Gone, "This reset link has expired, has already been used, or was replaced by a newer one. Request a new one.")
+	// errDeadLink answers a link that was used (domain.LinkUsed marks it
+	// so for the page), expired or replaced.
+	errDeadLink = errs.E(errs.Gone, "This reset link has expired, has already been used, or was replaced by a newer one. Request a new one.")
 )
 
 // live reads the link behind a token and checks that it can set a
@@ -171,6 +173,9 @@ func (s *Service) live(ctx context.Context, token string) (*store.ResetLink, str
 	}
 	if err != nil {
 		return nil, "", err
+	}
+	if !l.Reset.UsedAt.IsZero() {
+		return nil, "", domain.LinkUsed(errDeadLink)
 	}
 	if !l.Reset.Live(s.Clock.Now()) || !auth.EqualSecret(l.Account.PasswordResetHash, hash) {
 		return nil, "", errDeadLink

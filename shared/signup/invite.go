@@ -129,6 +129,23 @@ type InviteSignUp struct {
 	ClientIP string
 }
 
+// InvalidFields names the fields of a sign-up that AcceptInvite refuses as
+// errs.Invalid (name, email, password, in the form's order), so that a
+// form can mark each; none if AcceptInvite would take them.
+func (in InviteSignUp) InvalidFields() []string {
+	var bad []string
+	if _, err := domain.CheckName("name", in.Name, maxPersonName); err != nil {
+		bad = append(bad, "name")
+	}
+	if _, err := domain.NormalizeEmail(in.Email); err != nil {
+		bad = append(bad, "email")
+	}
+	if err := auth.CheckPassword(in.Password); err != nil {
+		bad = append(bad, "password")
+	}
+	return bad
+}
+
 // AcceptInvite takes one use of an invite link and mails the address a
 // verification link; following it makes the address a member (Verify).
 // What it does and answers does not depend on whether the address has an

@@ -222,10 +222,30 @@ func (s *Service) live(ctx context.Context, token string, purposes ...string) (*
 	if !slices.Contains(purposes, v.Purpose) {
 		return nil, time.Time{}, errs.E(errs.Gone, "this link is not valid")
 	}
+	if !v.UsedAt.IsZero() {
+		return nil, time.Time{}, domain.LinkUsed(errDeadLink)
+	}
 	if !v.Live(s.Clock.Now()) {
-		return nil, time.Time{}, errs.E(errs.Gone, "this link has expired or has already been used")
+		return nil, time.Time{}, errDeadLink
 	}
 	return v, seen, nil
+}
+
+// errDeadLink is the API's answer to a link that was used or has expired
+// (the pages tell the two apart: domain.IsLinkUsed).
+var errDeadLink = errs.E(errs.Gone, "this link has expired or has already been used")
+
+// used returns err, or the error of a used link if err is an errs.Gone
+// of the commit and the link turns out to be used now: a concurrent use
+// won the race, and the pages then say what it did.
+func (s *Service) used(ctx context.Context, token string, err error, purposes ...string) error {
+	if !errs.Is(err, errs.Gone) || domain.IsLinkUsed(err) {
+		return err
+	}
+	if _, _, lerr := s.live(ctx, token, purposes...); domain.IsLinkUsed(lerr) {
+		return lerr
+	}
+	return err
 }
 
 // Verified is the outcome of a verification.
@@ -235,7 +255,8 @@ type Verified struct {
 }
 
 // Verify consumes a verification token and does what it was for; at most
-// one of any number of concurrent uses succeeds, the others get errs.Gone.
+// one of any number of concurrent uses succeeds, the others get errs.Gone
+// (a used link's: domain.IsLinkUsed).
 func (s *Service) Verify(ctx context.Context, token string) (Verified, error) {
 	// A concurrent sign-up may create the same account between our read
 	// and our commit (store.ErrRaced); reading again resolves it.
@@ -254,7 +275,7 @@ func (s *Service) Verify(ctx context.Context, token string) (Verified, error) {
 			return Verified{}, fmt.Errorf("signup.Verify: unknown purpose %q", v.Purpose)
 		}
 		if !errors.Is(err, store.ErrRaced) {
-			return out, err
+			return out, s.used(ctx, token, err, domain.VerifyOwner, domain.VerifyInvite)
 		}
 	}
 	return Verified{}, store.ErrRaced

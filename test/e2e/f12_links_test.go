@@ -592,6 +592,11 @@ func TestProfileLinkQRAndCard(t *testing.T) {
 			if !img.MatchString(body) {
 				t.Errorf("the %s card has no <img> of its QR code:\n%s", l.Type, body)
 			}
+			// On a phone there is nothing to scan the code with: the card
+			// opens the link in the web app too.
+			if open := `<a class="button" href="` + e.s.URL + `/app/links/` + l.Token + `">`; !strings.Contains(body, open) {
+				t.Errorf("the %s card has no %s:\n%s", l.Type, open, body)
+			}
 		}
 	})
 
@@ -628,8 +633,8 @@ func TestProfileLinkQRAndCard(t *testing.T) {
 			if !hasHangul(string(r.Body)) {
 				t.Errorf("the 404 page is not Korean by default:\n%s", r.Body)
 			}
-			if r := e.profileCard(tok, "Accept-Language", "en"); hasHangul(string(r.Body)) {
-				t.Errorf("the English 404 page has Korean:\n%s", r.Body)
+			if r := e.profileCard(tok, "Accept-Language", "en"); hasHangul(string(r.Body)) || !strings.Contains(string(r.Body), "This profile link can&#39;t be used") {
+				t.Errorf("the English 404 page has Korean, or does not say the link can't be used:\n%s", r.Body)
 			}
 		}
 		requireStatus(t, e.revokeProfileLink(kim, one.LinkID), http.StatusNoContent)

@@ -68,7 +68,7 @@ func TestF16DelegationFlow(t *testing.T) {
 	// The page, Korean by default and English on request, consumes nothing.
 	page := e.call("GET", "/delegation/"+token, nil)
 	requireHTML(t, page, http.StatusOK)
-	for _, want := range []string{"최고 관리자 위임", "Kim Workgate", "Acme acme", `<form method="post" action="/delegation/` + token + `"`, `name="password" type="password" required`} {
+	for _, want := range []string{"최고 관리자 위임", "Kim Workgate", "Acme acme", `<form method="post" action="/delegation/` + token + `"`, `name="password" type="password" autocomplete="current-password" required`} {
 		if !strings.Contains(string(page.Body), want) {
 			t.Fatalf("page lacks %q:\n%s", want, page.Body)
 		}
@@ -91,10 +91,17 @@ func TestF16DelegationFlow(t *testing.T) {
 		t.Fatalf("superAdminId %v after a wrong password", got)
 	}
 
-	r = e.call("POST", "/delegation/"+token, url.Values{"password": {testPassword}}, "Accept-Language", "en")
-	requireHTML(t, r, http.StatusOK)
+	r = e.resultPage(t, e.call("POST", "/delegation/"+token, url.Values{"password": {testPassword}}, "Accept-Language", "en"), "/delegation/done", "Accept-Language", "en")
 	if !strings.Contains(string(r.Body), "You are now the super admin") {
 		t.Fatalf("success page:\n%s", r.Body)
+	}
+	// The used link says the offer was accepted, not to ask the super admin.
+	for _, method := range []string{"GET", "POST"} {
+		r := e.call(method, "/delegation/"+token, url.Values{"password": {testPassword}}, "Accept-Language", "en")
+		requireHTML(t, r, http.StatusGone)
+		if body := string(r.Body); !strings.Contains(body, "already accepted") || strings.Contains(body, "Ask the super admin") {
+			t.Fatalf("%s of the used link:\n%s", method, body)
+		}
 	}
 
 	// One commit changed all of it.

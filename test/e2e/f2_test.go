@@ -411,7 +411,7 @@ func TestInvitePages(t *testing.T) {
 		body := string(r.Body)
 		for _, want := range []string{
 			`<form method="post" action="/invite/` + l.Token + `"`, "Acme acme", "You&#39;re invited",
-			`name="name" type="text" required`, `name="email" type="email" required`, `name="password" type="password" required minlength="8"`,
+			`name="name" type="text" autocomplete="name" required`, `name="email" type="email" autocomplete="email" required`, `name="password" type="password" autocomplete="new-password" required minlength="8"`,
 		} {
 			if !strings.Contains(body, want) {
 				t.Fatalf("invite page lacks %q:\n%s", want, body)
@@ -422,19 +422,29 @@ func TestInvitePages(t *testing.T) {
 		t.Error("the invite page is not Korean by default")
 	}
 	// Input that is refused shows the form again and takes no use.
+	// What was typed is kept (never the password), the wrong field marked.
 	bad := url.Values{"name": {"Choi"}, "email": {"choi@example.com"}, "password": {"short"}}
 	r := e.call("POST", "/invite/"+l.Token, bad, "Accept-Language", "en")
-	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "Please check what you entered") || !strings.Contains(string(r.Body), `action="/invite/`+l.Token+`"`) {
-		t.Fatalf("bad form = %d\n%s", r.Status, r.Body)
+	body := string(r.Body)
+	if r.Status != http.StatusBadRequest || !strings.Contains(body, "Please check what you entered") || !strings.Contains(body, `action="/invite/`+l.Token+`"`) {
+		t.Fatalf("bad form = %d\n%s", r.Status, body)
+	}
+	for _, want := range []string{`name="name" type="text" autocomplete="name" value="Choi" required>`, `value="choi@example.com"`, `minlength="8" aria-invalid="true" aria-describedby="password-error"`, `<a href="#password">Choose a password`} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("bad form lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, `value="short"`) || strings.Count(body, ` aria-invalid="true" aria-describedby=`) != 1 {
+		t.Fatalf("bad form keeps the password, or marks another field:\n%s", body)
 	}
 	if diff := cmp.Diff(before, e.documents()); diff != "" {
 		t.Fatalf("opening the page or a refused form wrote (-before +after):\n%s", diff)
 	}
 
 	form := url.Values{"name": {"Choi Yuna"}, "email": {"Choi@example.com"}, "password": {testPassword}}
-	r = e.call("POST", "/invite/"+l.Token, form, "Accept-Language", "en")
-	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "Check your e-mail") {
-		t.Fatalf("form = %d\n%s", r.Status, r.Body)
+	r = e.resultPage(t, e.call("POST", "/invite/"+l.Token, form, "Accept-Language", "en"), "/invite/sent", "Accept-Language", "en")
+	if !strings.Contains(string(r.Body), "Check your e-mail") || strings.Contains(string(r.Body), "example.com") {
+		t.Fatalf("sent page:\n%s", r.Body)
 	}
 	// The one use is taken: the page now says so.
 	r = e.call("GET", "/invite/"+l.Token, nil, "Accept-Language", "en")
@@ -452,9 +462,9 @@ func TestInvitePages(t *testing.T) {
 	if n := e.count("workspaces/acme/members"); n != 1 {
 		t.Fatalf("opening the verify page made a member (%d members)", n)
 	}
-	r = e.call("POST", "/verify-email/"+token, url.Values{}, "Accept-Language", "en")
-	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "Verified") {
-		t.Fatalf("verify form = %d\n%s", r.Status, r.Body)
+	r = e.resultPage(t, e.call("POST", "/verify-email/"+token, url.Values{}, "Accept-Language", "en"), "/verify-email/done", "Accept-Language", "en")
+	if !strings.Contains(string(r.Body), "Verified") {
+		t.Fatalf("verified page:\n%s", r.Body)
 	}
 	if r := e.call("POST", "/verify-email/"+token, url.Values{}); r.Status != http.StatusGone {
 		t.Fatalf("second verify form = %d", r.Status)

@@ -173,7 +173,7 @@ func TestRegistrationSetPasswordPage(t *testing.T) {
 		r := e.call("GET", "/set-password/"+token, nil, "Accept-Language", "en")
 		requireStatus(t, r, http.StatusOK)
 		body := string(r.Body)
-		for _, want := range []string{`<form method="post" action="/set-password/` + token + `"`, `name="password" type="password" required minlength="8"`, "Set your password", "Acme acme · min@example.com"} {
+		for _, want := range []string{`<form method="post" action="/set-password/` + token + `"`, `name="password" type="password" autocomplete="new-password" required minlength="8"`, `name="confirm" type="password" autocomplete="new-password"`, `autocomplete="username" value="min@example.com"`, "Set your password", "Acme acme · min@example.com"} {
 			if !strings.Contains(body, want) {
 				t.Fatalf("page lacks %q:\n%s", want, body)
 			}
@@ -182,9 +182,14 @@ func TestRegistrationSetPasswordPage(t *testing.T) {
 	if r := e.call("GET", "/set-password/"+token, nil); !strings.Contains(string(r.Body), "비밀번호 설정하기") {
 		t.Error("the page is not Korean by default")
 	}
-	r := e.call("POST", "/set-password/"+token, url.Values{"password": {"short"}}, "Accept-Language", "en")
+	r := e.call("POST", "/set-password/"+token, url.Values{"password": {"short"}, "confirm": {"short"}}, "Accept-Language", "en")
 	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "This password can&#39;t be used") || !strings.Contains(string(r.Body), `action="/set-password/`+token+`"`) {
 		t.Fatalf("refused password = %d\n%s", r.Status, r.Body)
+	}
+	// Two passwords that differ: the form again, nothing set.
+	r = e.call("POST", "/set-password/"+token, url.Values{"password": {testPassword}, "confirm": {testPassword + "!"}}, "Accept-Language", "en")
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "The two passwords are not the same") || !strings.Contains(string(r.Body), "Acme acme · min@example.com") {
+		t.Fatalf("passwords that differ = %d\n%s", r.Status, r.Body)
 	}
 	if diff := cmp.Diff(before, e.documents()); diff != "" {
 		t.Fatalf("opening the page or a refused password wrote (-before +after):\n%s", diff)
@@ -194,16 +199,17 @@ func TestRegistrationSetPasswordPage(t *testing.T) {
 		t.Fatalf("set-password token on the verify page = %d", r.Status)
 	}
 
-	r = e.call("POST", "/set-password/"+token, url.Values{"password": {testPassword}}, "Accept-Language", "en")
-	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "All set") {
-		t.Fatalf("form = %d\n%s", r.Status, r.Body)
+	form := url.Values{"password": {testPassword}, "confirm": {testPassword}}
+	r = e.resultPage(t, e.call("POST", "/set-password/"+token, form, "Accept-Language", "en"), "/set-password/done", "Accept-Language", "en")
+	if !strings.Contains(string(r.Body), "All set") || strings.Contains(string(r.Body), "min@example.com") {
+		t.Fatalf("done page:\n%s", r.Body)
 	}
 	if m := e.doc("workspaces/acme/members/" + id); m["status"] != domain.MemberActive {
 		t.Fatalf("member = %v", m)
 	}
 	for _, method := range []string{"GET", "POST"} {
-		r := e.call(method, "/set-password/"+token, url.Values{"password": {testPassword}}, "Accept-Language", "en")
-		if r.Status != http.StatusGone || !strings.Contains(string(r.Body), "expired or has already been used") {
+		r := e.call(method, "/set-password/"+token, form, "Accept-Language", "en")
+		if r.Status != http.StatusGone || !strings.Contains(string(r.Body), "Your password is already set") {
 			t.Fatalf("%s after use = %d\n%s", method, r.Status, r.Body)
 		}
 	}
@@ -423,7 +429,7 @@ func TestPasswordSetupConcurrent(t *testing.T) {
 		if i%2 == 0 {
 			return e.setPassword(token, password).Status
 		}
-		return e.call("POST", "/set-password/"+token, url.Values{"password": {password}}).Status
+		return asAPI(e.call("POST", "/set-password/"+token, url.Values{"password": {password}, "confirm": {password}}).Status)
 	})
 	if diff := cmp.Diff(map[int]int{200: 1, 410: n - 1}, count); diff != "" {
 		t.Fatalf("statuses (-want +got):\n%s", diff)

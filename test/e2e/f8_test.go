@@ -158,14 +158,25 @@ func TestResetPage(t *testing.T) {
 		t.Fatal("opening the page changed the password")
 	}
 
-	r := e.call("POST", resetPrefix+token, url.Values{"password": {"short"}}, "Accept-Language", "en")
-	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "not a common password") || !strings.Contains(string(r.Body), `action="/reset-password/`+token+`"`) {
-		t.Fatalf("weak password form = %d\n%s", r.Status, r.Body)
+	// A refused password, or two that differ: the form again, for the same
+	// account (its e-mail still shown), the link still usable.
+	refused := []url.Values{
+		{"password": {"short"}, "confirm": {"short"}},
+		{"password": {resetNewPassword}, "confirm": {resetNewPassword + "?"}},
+	}
+	for _, form := range refused {
+		r := e.call("POST", resetPrefix+token, form, "Accept-Language", "en")
+		body := string(r.Body)
+		if r.Status != http.StatusBadRequest || !strings.Contains(body, `action="/reset-password/`+token+`"`) || !strings.Contains(body, "kim@example.com") ||
+			!strings.Contains(body, "not a common password") && !strings.Contains(body, "The two passwords are not the same") {
+			t.Fatalf("refused form = %d\n%s", r.Status, body)
+		}
 	}
 
-	r = e.call("POST", resetPrefix+token, url.Values{"password": {resetNewPassword}}, "Accept-Language", "en")
-	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "Password changed") {
-		t.Fatalf("form = %d\n%s", r.Status, r.Body)
+	form := url.Values{"password": {resetNewPassword}, "confirm": {resetNewPassword}}
+	r := e.resultPage(t, e.call("POST", resetPrefix+token, form, "Accept-Language", "en"), "/reset-password/done", "Accept-Language", "en")
+	if !strings.Contains(string(r.Body), "Password changed") || strings.Contains(string(r.Body), "kim@example.com") {
+		t.Fatalf("done page:\n%s", r.Body)
 	}
 	if !e.resetPasswordIs(accountID, resetNewPassword) {
 		t.Fatal("the form did not set the new password")
@@ -175,8 +186,9 @@ func TestResetPage(t *testing.T) {
 		t.Fatalf("account after reset: passwordResetHash %v, passwordChangedAt %v", acc["passwordResetHash"], acc["passwordChangedAt"])
 	}
 	for _, method := range []string{"GET", "POST"} {
-		r := e.call(method, resetPrefix+token, url.Values{"password": {"yet another passphrase"}}, "Accept-Language", "en")
-		if r.Status != http.StatusGone || !strings.Contains(string(r.Body), "already been used") {
+		again := url.Values{"password": {"yet another passphrase"}, "confirm": {"yet another passphrase"}}
+		r := e.call(method, resetPrefix+token, again, "Accept-Language", "en")
+		if r.Status != http.StatusGone || !strings.Contains(string(r.Body), "Your password was already changed with this link") {
 			t.Fatalf("%s after use = %d\n%s", method, r.Status, r.Body)
 		}
 	}
@@ -293,7 +305,7 @@ func TestResetSingleUse(t *testing.T) {
 		if i%2 == 0 {
 			return e.confirmReset(token, password).Status
 		}
-		return e.call("POST", resetPrefix+token, url.Values{"password": {password}}).Status
+		return asAPI(e.call("POST", resetPrefix+token, url.Values{"password": {password}, "confirm": {password}}).Status)
 	})
 	if diff := cmp.Diff(map[int]int{200: 1, 410: n - 1}, count); diff != "" {
 		t.Fatalf("statuses (-want +got):\n%s", diff)
@@ -431,7 +443,7 @@ func TestResetWeakPassword(t *testing.T) {
 			t.Fatalf("password %q = %d %s", password, r.Status, r.Body)
 		}
 	}
-	if r := e.call("POST", resetPrefix+token, url.Values{"password": {"password123"}}); r.Status != http.StatusBadRequest {
+	if r := e.call("POST", resetPrefix+token, url.Values{"password": {"password123"}, "confirm": {"password123"}}, "Accept-Language", "en"); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "not a common password") {
 		t.Fatalf("weak password form = %d\n%s", r.Status, r.Body)
 	}
 	refusals := []struct {

@@ -117,7 +117,8 @@ func (r response) Code(t testing.TB) string {
 }
 
 // call sends a request; body is JSON-encoded unless it is a string or
-// []byte (sent as is, with contentType).
+// []byte (sent as is, with contentType). A redirect is the answer (see
+// noRedirects).
 func (e *env) call(method, path string, body any, headers ...string) response {
 	e.t.Helper()
 	var raw []byte
@@ -146,7 +147,7 @@ func (e *env) call(method, path string, body any, headers ...string) response {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := e.http.Do(req)
+	res, err := noRedirects(e.http).Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -158,6 +159,15 @@ func (e *env) call(method, path string, body any, headers ...string) response {
 	r := response{Status: res.StatusCode, Header: res.Header, Body: got}
 	checkContract(e.t, req, raw, r)
 	return r
+}
+
+// noRedirects is c answering a redirect itself instead of following it,
+// so that a call sees (and checks against the document) the 303 a page's
+// form answers.
+func noRedirects(c *http.Client) *http.Client {
+	nc := *c
+	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &nc
 }
 
 // checkContract validates a response against the OpenAPI document: its
