@@ -19,20 +19,20 @@ func DelegationOffer(l i18n.Locale, fromName, workspaceName string) string {
 //nolint:gosec // G101: page strings about passwords, not credentials.
 var delegationText = map[i18n.Locale]map[string]string{
 	i18n.Korean: {
-		"delegation.title":        "최고 관리자 위임",
-		"delegation.message":      "수락하면 이 워크스페이스의 모든 권한을 가진 최고 관리자가 되고, 위임한 분은 관리자가 됩니다. 본인의 workgate 비밀번호로 확인해 주세요.",
-		"delegation.offer":        "%s 님이 워크스페이스 「%s」의 최고 관리자 권한을 위임하려고 합니다.",
+		"delegation.title":        "슈퍼 관리자 위임",
+		"delegation.message":      "수락하면 이 워크스페이스의 모든 권한을 가진 슈퍼 관리자가 되고, 위임한 분은 관리자가 됩니다. 본인의 workgate 비밀번호로 확인해 주세요.",
+		"delegation.offer":        "%s 님이 워크스페이스 「%s」의 슈퍼 관리자 권한을 위임하려고 합니다.",
 		"delegation.password":     "내 비밀번호",
-		"delegation.button":       "최고 관리자 권한 수락하기",
+		"delegation.button":       "슈퍼 관리자 권한 수락하기",
 		"delegation.wrong":        "비밀번호가 올바르지 않습니다. 다시 입력해 주세요. 여러 번 틀리면 로그인이 잠깁니다.",
 		"delegation.invalid":      "비밀번호를 입력해 주세요.",
 		"delegation.locked":       "비밀번호를 여러 번 틀려 잠시 잠겼습니다. 잠시 후 다시 시도하거나 비밀번호를 재설정해 주세요.",
-		"delegation.done.title":   "최고 관리자가 되었습니다",
-		"delegation.done.message": "이제 이 워크스페이스의 최고 관리자입니다. 이전 복구 키는 더 이상 사용할 수 없으니 workgate 앱에서 새 복구 키를 만들어 주세요.",
-		"delegation.gone":         "이 링크는 만료되었거나 이미 사용되었거나, 더 최근의 위임 요청으로 대체되었습니다. 필요하면 최고 관리자에게 다시 요청해 주세요.",
+		"delegation.done.title":   "슈퍼 관리자가 되었습니다",
+		"delegation.done.message": "이제 이 워크스페이스의 슈퍼 관리자입니다. 이전 복구 키는 더 이상 사용할 수 없으니 workgate 앱에서 새 복구 키를 만들어 주세요.",
+		"delegation.gone":         "이 링크는 만료되었거나 이미 사용되었거나, 더 최근의 위임 요청으로 대체되었습니다. 필요하면 슈퍼 관리자에게 다시 요청해 주세요.",
 		"delegation.locked.title": "잠시 잠겼습니다",
 		"delegation.used.title":   "이미 수락한 위임",
-		"delegation.used":         "이 링크로 최고 관리자 권한 위임을 이미 수락했습니다. workgate에 로그인해 워크스페이스를 관리해 주세요.",
+		"delegation.used":         "이 링크로 슈퍼 관리자 권한 위임을 이미 수락했습니다. workgate에 로그인해 워크스페이스를 관리해 주세요.",
 	},
 	i18n.English: {
 		"delegation.title":        "Become super admin",

@@ -305,11 +305,11 @@ func TestBrowserDelegationPages(t *testing.T) {
 			owner := e.ownerSession("acme", "kim@example.com")
 			lee := e.colleague(owner, "lee")
 			token := e.f16MustOffer(owner, "acme", lee.AccountID, "lee@acme.example")
-			offer := words{"ko": "Kim Workgate 님이 워크스페이스 「Acme acme」의 최고 관리자 권한을 위임하려고 합니다.", "en": "Kim Workgate offers you the super admin role of the workspace “Acme acme”."}
+			offer := words{"ko": "Kim Workgate 님이 워크스페이스 「Acme acme」의 슈퍼 관리자 권한을 위임하려고 합니다.", "en": "Kim Workgate offers you the super admin role of the workspace “Acme acme”."}
 			b := scriptlessTab(t, "lee", d)
 			e.runLinkFlow(t, b, d, e.s.URL+"/delegation/"+token, linkFlow{
-				title:    words{"ko": "최고 관리자 위임", "en": "Become super admin"},
-				done:     words{"ko": "최고 관리자가 되었습니다", "en": "You are the super admin"},
+				title:    words{"ko": "슈퍼 관리자 위임", "en": "Become super admin"},
+				done:     words{"ko": "슈퍼 관리자가 되었습니다", "en": "You are the super admin"},
 				used:     words{"ko": "이미 수락한 위임", "en": "Already accepted"},
 				donePath: "/delegation/done",
 				wrong:    func(b *tab) { b.run(fill("password", "wrong password!")) },

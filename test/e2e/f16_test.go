@@ -68,7 +68,7 @@ func TestF16DelegationFlow(t *testing.T) {
 	// The page, Korean by default and English on request, consumes nothing.
 	page := e.call("GET", "/delegation/"+token, nil)
 	requireHTML(t, page, http.StatusOK)
-	for _, want := range []string{"최고 관리자 위임", "Kim Workgate", "Acme acme", `<form method="post" action="/delegation/` + token + `"`, `name="password" type="password" autocomplete="current-password" required`} {
+	for _, want := range []string{"슈퍼 관리자 위임", "Kim Workgate", "Acme acme", `<form method="post" action="/delegation/` + token + `"`, `name="password" type="password" autocomplete="current-password" required`} {
 		if !strings.Contains(string(page.Body), want) {
 			t.Fatalf("page lacks %q:\n%s", want, page.Body)
 		}
