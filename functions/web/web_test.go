@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"path"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -202,5 +206,42 @@ func stripComments(css string) string {
 		b.WriteString(css[:start])
 		b.WriteString(strings.Repeat("\n", strings.Count(css[start:start+end], "\n")))
 		css = css[start+end:]
+	}
+}
+
+// TestModulePreload: index.html preloads exactly the modules main.js
+// imports statically, however deep (views, imported with import(), load
+// when first shown), so the first load fetches them at once and no list
+// goes stale.
+func TestModulePreload(t *testing.T) {
+	t.Parallel()
+	imports := regexp.MustCompile(`(?m)^import\s+(?:[^'"]*?\s+from\s+)?'(\.[^']+)';`)
+	want := map[string]bool{}
+	todo := []string{"js/main.js"}
+	for len(todo) > 0 {
+		name := todo[0]
+		todo = todo[1:]
+		src, err := files.ReadFile("app/" + name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, m := range imports.FindAllStringSubmatch(string(src), -1) {
+			dep := path.Join(path.Dir(name), m[1])
+			if !want[dep] {
+				want[dep] = true
+				todo = append(todo, dep)
+			}
+		}
+	}
+	index, err := files.ReadFile("app/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, m := range regexp.MustCompile(`<link rel="modulepreload" href="/app/([^"]+)">`).FindAllStringSubmatch(string(index), -1) {
+		got[m[1]] = true
+	}
+	if len(want) < 10 || !maps.Equal(want, got) {
+		t.Fatalf("index.html preloads %v, main.js imports %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 	}
 }
