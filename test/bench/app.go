@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -20,6 +19,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/workgate/workgate/test/testenv"
 )
 
 // Sizes of F20's figures.
@@ -75,7 +76,7 @@ type pageLoad struct {
 // module graph, parsed and run). The embedded files' sizes follow,
 // uncompressed and gzipped.
 func (b *bench) app(ctx context.Context) error {
-	chromium := chromiumPath()
+	chromium := testenv.Chromium()
 	if chromium == "" {
 		const hint = "no Chromium installed (apt-get install -y chromium, or set CHROMIUM)"
 		if *only == "app" {
@@ -259,20 +260,6 @@ func chromiumVersion(ctx context.Context, chromium string) (string, error) {
 		return err
 	}))
 	return product, err
-}
-
-// chromiumPath is $CHROMIUM or the first Chromium on the PATH, as for
-// the browser tests.
-func chromiumPath() string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 func pathOf(raw string) string {

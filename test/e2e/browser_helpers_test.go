@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +15,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/workgate/workgate/test/testenv"
 )
 
 // Helpers of the browser tests (browser_test.go): the web app (F20) in
@@ -30,7 +31,7 @@ import (
 // each device is a process of its own.)
 func browserProcess(t testing.TB, lang string) context.Context {
 	t.Helper()
-	path := chromiumPath()
+	path := testenv.Chromium()
 	if path == "" {
 		const hint = "Chromium is not installed: apt-get install -y chromium fonts-noto-cjk (or set CHROMIUM to its path)"
 		if os.Getenv("CI") != "" {
@@ -71,19 +72,6 @@ func removeProfile(t testing.TB, dir string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("browser profile %s not removed: %v", dir, err)
-}
-
-// chromiumPath is $CHROMIUM or the first Chromium on the PATH.
-func chromiumPath() string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 // tab is one browser tab in a browser context of its own (its own
