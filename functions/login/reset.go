@@ -22,7 +22,7 @@ func (h *handler) resetRoutes(mux *web.Mux) {
 	mux.Handle("POST /v1/password-resets/confirm", rh.confirm)
 	mux.Handle("GET "+reset.Path+"{token}", rh.page)
 	mux.Handle("POST "+reset.Path+"{token}", rh.form)
-	mux.Handle("GET "+resetDonePath, rh.done)
+	mux.Handle("GET "+resetDonePath, pages.Done("reset.done.title", "reset.done.message", rh.appURL))
 }
 
 type resetHandler struct {
@@ -133,12 +133,6 @@ func (rh *resetHandler) refuse(w http.ResponseWriter, r *http.Request, locale i1
 		return rh.failure(w, locale, err)
 	}
 	return pages.Render(w, http.StatusBadRequest, resetForm(locale, token, acc, passwordError, confirmError))
-}
-
-// done says that the password was changed.
-func (rh *resetHandler) done(w http.ResponseWriter, r *http.Request) error {
-	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
-	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "reset.done.title", Message: "reset.done.message", OK: true, App: rh.appURL})
 }
 
 // failure answers a reset page request that failed (pages.Failure): a

@@ -24,7 +24,7 @@ func (h *handler) inviteRoutes(mux *web.Mux) {
 	mux.Handle("POST /v1/invites/{token}/accept", h.acceptInvite)
 	mux.Handle("GET /invite/{token}", h.invitePage)
 	mux.Handle("POST /invite/{token}", h.inviteForm)
-	mux.Handle("GET "+inviteSentPath, h.inviteSentPage)
+	mux.Handle("GET "+inviteSentPath, pages.Done("invite.sent.title", "invite.sent.message", ""))
 }
 
 type inviteResponse struct {
@@ -164,12 +164,6 @@ func (h *handler) inviteForm(w http.ResponseWriter, r *http.Request) error {
 		return h.inviteFailure(w, locale, err)
 	}
 	return pages.Redirect(w, inviteSentPath)
-}
-
-// inviteSentPage says to check the mail for the verification link.
-func (h *handler) inviteSentPage(w http.ResponseWriter, r *http.Request) error {
-	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
-	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "invite.sent.title", Message: "invite.sent.message", OK: true})
 }
 
 // inviteFailure answers an invite page whose link cannot be used, or a

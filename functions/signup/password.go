@@ -16,7 +16,7 @@ func (h *handler) passwordSetupRoutes(mux *web.Mux) {
 	mux.Handle("POST /v1/password-setups", h.setPassword)
 	mux.Handle("GET /set-password/{token}", h.setPasswordPage)
 	mux.Handle("POST /set-password/{token}", h.setPasswordForm)
-	mux.Handle("GET "+passwordSetPath, h.passwordSetPage)
+	mux.Handle("GET "+passwordSetPath, pages.Done("setpw.done.title", "setpw.done.message", h.appURL))
 }
 
 type setPasswordRequest struct {
@@ -97,12 +97,6 @@ func (h *handler) refusePassword(w http.ResponseWriter, r *http.Request, locale 
 		return h.setPasswordFailure(w, locale, err)
 	}
 	return renderPasswordForm(w, http.StatusBadRequest, locale, token, v, passwordError, confirmError)
-}
-
-// passwordSetPage says that the password is set.
-func (h *handler) passwordSetPage(w http.ResponseWriter, r *http.Request) error {
-	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
-	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "setpw.done.title", Message: "setpw.done.message", OK: true, App: h.appURL})
 }
 
 // setPasswordFailure answers a set-password page request that failed: a

@@ -38,7 +38,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/email-verifications", h.verify)
 	mux.Handle("GET /verify-email/{token}", h.verifyPage)
 	mux.Handle("POST /verify-email/{token}", h.verifyForm)
-	mux.Handle("GET "+verifiedPath, h.verifiedPage)
+	mux.Handle("GET "+verifiedPath, pages.Done("verify.done.title", "verify.done.message", h.appURL))
 	h.inviteRoutes(mux)
 	h.passwordSetupRoutes(mux)
 	return mux, nil
@@ -130,12 +130,6 @@ func (h *handler) verifyForm(w http.ResponseWriter, r *http.Request) error {
 		return h.failurePage(w, locale, err)
 	}
 	return pages.Redirect(w, verifiedPath)
-}
-
-// verifiedPage says that an address was verified.
-func (h *handler) verifiedPage(w http.ResponseWriter, r *http.Request) error {
-	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
-	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "verify.done.title", Message: "verify.done.message", OK: true, App: h.appURL})
 }
 
 // failurePage answers a verify page request that failed (pages.Failure).

@@ -133,12 +133,6 @@ func (h *handler) delegationForm(w http.ResponseWriter, r *http.Request) error {
 	return pages.Redirect(w, delegationDonePath)
 }
 
-// delegationDonePage says that the role was handed over.
-func (h *handler) delegationDonePage(w http.ResponseWriter, r *http.Request) error {
-	locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
-	return pages.Render(w, http.StatusOK, pages.Page{Locale: locale, Name: "result", Title: "delegation.done.title", Message: "delegation.done.message", OK: true, App: h.appURL})
-}
-
 // delegationFailure answers a delegation page request that failed
 // (pages.Failure): a used link says the offer was accepted with it, not
 // to ask the super admin (its holder is the super admin now).

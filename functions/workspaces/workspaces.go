@@ -17,6 +17,7 @@ import (
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/orglink"
+	"github.com/workgate/workgate/shared/pages"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/signup"
@@ -75,7 +76,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("POST /v1/super-admin-delegations/accept", h.acceptDelegation)
 	mux.Handle("GET /delegation/{token}", h.delegationPage)
 	mux.Handle("POST /delegation/{token}", h.delegationForm)
-	mux.Handle("GET "+delegationDonePath, h.delegationDonePage)
+	mux.Handle("GET "+delegationDonePath, pages.Done("delegation.done.title", "delegation.done.message", h.appURL))
 	mux.Handle("POST /v1/workspaces/{ws}/org-link", h.applyOrgLink)
 	mux.Handle("GET /v1/workspaces/{ws}/org-link", h.getOrgLink)
 	mux.Handle("PATCH /v1/workspaces/{ws}/org-link", h.updateOrgLink)

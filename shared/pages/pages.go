@@ -152,6 +152,16 @@ func protect(h http.Header) {
 	h.Set("Referrer-Policy", "no-referrer")
 }
 
+// Done is the handler of a flow's result page, where Redirect sends a
+// successful form: title and message are catalogue keys; app, when set, is
+// the web app the page links on to.
+func Done(title, message, app string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		locale := i18n.Negotiate(r.Header.Get("Accept-Language"))
+		return Render(w, http.StatusOK, Page{Locale: locale, Name: "result", Title: title, Message: message, OK: true, App: app})
+	}
+}
+
 // Redirect answers a form's successful POST with 303 See Other to path, a
 // result page that needs no token (Post/Redirect/Get): reloading it, or a
 // restored tab, shows the result again instead of posting the form again.
