@@ -7,22 +7,39 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 )
 
-// FreeHostPort returns a 127.0.0.1:port on which nothing listens right now.
-// Another process may take it before the caller does; Start reports that
-// with ErrPortInUse.
+// FreeHostPort returns a 127.0.0.1:port on which nothing listens right now,
+// and never the same one twice in a process: two emulators started at once
+// (parallel tests) would otherwise race for one port, and the loser could
+// take the winner's "Ok" for its own. Another process may still take it
+// before the caller does; Start reports that with ErrPortInUse.
 func FreeHostPort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("gcloud.FreeHostPort: %w", err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", fmt.Errorf("gcloud.FreeHostPort: %w", err)
+		}
+		hostPort := l.Addr().String()
+		if err := l.Close(); err != nil {
+			return "", fmt.Errorf("gcloud.FreeHostPort: %w", err)
+		}
+		if !handedOut.ports[hostPort] {
+			handedOut.ports[hostPort] = true
+			return hostPort, nil
+		}
 	}
-	hostPort := l.Addr().String()
-	if err := l.Close(); err != nil {
-		return "", fmt.Errorf("gcloud.FreeHostPort: %w", err)
-	}
-	return hostPort, nil
+	return "", fmt.Errorf("gcloud.FreeHostPort: no port that was not handed out already")
 }
+
+// handedOut is every port FreeHostPort returned in this process.
+var handedOut = struct {
+	sync.Mutex
+	ports map[string]bool
+}{ports: map[string]bool{}}
 
 // WipeFirestore deletes every document of project's default database in the
 // Firestore emulator at hostPort. Other projects are untouched.
