@@ -203,7 +203,12 @@ func TestDevCheck(t *testing.T) {
 			t.Parallel()
 			var got []byte
 			s, logs := devServer(t, tc.dev, answer(tc.status, tc.ct, tc.body, &got))
-			res, err := s.Client().Post(s.URL+tc.path, jsonCT, strings.NewReader(tc.reqBody))
+			req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, s.URL+tc.path, strings.NewReader(tc.reqBody))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", jsonCT)
+			res, err := s.Client().Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

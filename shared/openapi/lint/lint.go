@@ -1,6 +1,7 @@
 // Package lint checks an OpenAPI 3.0 document the way an OpenAPI linter
 // does, offline, so that `make test` refuses a document that breaks the
-// specification even where the validators we serve with accept it.
+// specification even where kin-openapi, which validates our traffic,
+// accepts it.
 //
 // Three engines run on the document:
 //
@@ -47,6 +48,7 @@ type Finding struct {
 	Message string
 }
 
+// String is the finding as one line: where, which rule, what.
 func (f Finding) String() string {
 	return fmt.Sprintf("line %d: %s: %s: %s", f.Line, f.Rule, f.Path, f.Message)
 }
