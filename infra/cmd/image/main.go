@@ -77,17 +77,19 @@ func realMain(ctx context.Context) error {
 		env = append(env, "KO_DEFAULTBASEIMAGE="+ref)
 	}
 
-	// ko appends to a layout that exists: start from none, so the layout
-	// holds this build only.
-	if err := os.RemoveAll(*out); err != nil {
+	// ko appends to a layout that exists: it writes a new one, which
+	// replaces the last build once checked.
+	next := *out + ".next"
+	if err := os.RemoveAll(next); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, *koPath, "build", image.Main, "--push=false", "--oci-layout-path="+*out, "--sbom=none")
+	defer os.RemoveAll(next)
+	cmd := exec.CommandContext(ctx, *koPath, "build", image.Main, "--push=false", "--oci-layout-path="+next, "--sbom=none")
 	cmd.Env, cmd.Stderr = env, os.Stderr // its stdout is the reference printed below
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s build: %w", *koPath, err)
 	}
-	img, err := image.Open(*out)
+	img, err := image.Open(next)
 	if err != nil {
 		return err
 	}
@@ -100,7 +102,13 @@ func realMain(ctx context.Context) error {
 		return err
 	}
 	if err := check(s); err != nil {
-		return fmt.Errorf("%s: %w", *out, err)
+		return fmt.Errorf("the image built: %w", err)
+	}
+	if err := os.RemoveAll(*out); err != nil {
+		return err
+	}
+	if err := os.Rename(next, *out); err != nil {
+		return err
 	}
 	report(s, len(bin))
 	return nil
