@@ -6,11 +6,16 @@ GO            ?= go
 GOLANGCI_LINT := v2.15.0
 BIN           := $(CURDIR)/bin
 
-.PHONY: run test vet test-only bench fmt lint build image tidy clean
+.PHONY: run run-split test vet test-only bench fmt lint build image tidy clean
 
 ## run: the whole local stack (emulators, mail sink, every function), Ctrl-C stops it.
 run:
 	$(GO) run ./emulator/cmd/devstack
+
+## run-split: the same, with every function in its own process as in production
+## (FUNCTION_TARGET, PORT, its own secrets; pushes with an OIDC token).
+run-split:
+	$(GO) run ./emulator/cmd/devstack -split
 
 ## test: go vet, then go test -race ./... against emulators started on free ports.
 ## The end-to-end tests mostly wait (on the emulators, Pub/Sub, mails,
