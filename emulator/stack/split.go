@@ -27,6 +27,7 @@ import (
 
 	"github.com/workgate/workgate/emulator/gcloud"
 	"github.com/workgate/workgate/infra"
+	"github.com/workgate/workgate/infra/image"
 	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/server"
@@ -506,9 +507,9 @@ func (i *issuer) serveKeys(w http.ResponseWriter, _ *http.Request) {
 	}}})
 }
 
-// Binary builds the workgate binary (as the image holds it: static,
-// trimmed paths) into a temporary folder, once per process, and returns
-// its path. RemoveBinary removes it.
+// Binary builds the workgate binary (as the image holds it: with
+// .ko.yaml's flags, see image.GoBuild) into a temporary folder, once per
+// process, and returns its path. RemoveBinary removes it.
 func Binary() (string, error) {
 	binary.once.Do(func() {
 		out, err := exec.Command("go", "env", "GOMOD").Output()
@@ -521,12 +522,13 @@ func Binary() (string, error) {
 			return
 		}
 		binary.path = filepath.Join(binary.dir, "workgate")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary.path, "./functions/cmd/workgate")
-		cmd.Dir = filepath.Dir(mod)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binary.err = fmt.Errorf("stack.Binary: go build: %w\n%s", err, out)
+		root := filepath.Dir(mod)
+		ko, err := image.LoadKoConfig(filepath.Join(root, ".ko.yaml"))
+		if err != nil {
+			binary.err = err
+			return
 		}
+		binary.err = ko.GoBuild(context.Background(), root, image.Main, binary.path)
 	})
 	return binary.path, binary.err
 }

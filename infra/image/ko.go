@@ -60,14 +60,14 @@ func (c *KoConfig) Build() (KoBuild, bool) {
 	return KoBuild{}, false
 }
 
-// GoBuild builds the main package pkg (of the module in dir) into out, as
-// ko builds Main for the image: the same go command (ko's -trimpath, then
-// the build's flags and ldflags) and environment (CGO off, the platform,
-// then the build's env), so Main built here is the image's binary byte
-// for byte, and any other program is built the same way.
+// GoBuild builds the main package pkg (of the module in dir) into out, for
+// this machine, as ko builds Main for the image: the same go command (the
+// build's flags, ko's -trimpath, the build's ldflags) and environment (CGO
+// off, then the build's env). On the image's platform, Main built here is
+// the image's binary byte for byte; any other program built here is built
+// the same way.
 func (c *KoConfig) GoBuild(ctx context.Context, dir, pkg, out string) error {
 	b, _ := c.Build()
-	goos, goarch, _ := strings.Cut(c.DefaultPlatforms[0], "/")
 	args := append([]string{"build"}, b.Flags...)
 	args = append(args, "-trimpath")
 	if len(b.Ldflags) > 0 {
@@ -76,7 +76,7 @@ func (c *KoConfig) GoBuild(ctx context.Context, dir, pkg, out string) error {
 	args = append(args, "-o", out, pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(append([]string{"CGO_ENABLED=0", "GOOS=" + goos, "GOARCH=" + goarch}, os.Environ()...), b.Env...)
+	cmd.Env = append(append([]string{"CGO_ENABLED=0"}, os.Environ()...), b.Env...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("image.GoBuild %s: %w\n%s", pkg, err, msg)
 	}

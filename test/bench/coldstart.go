@@ -13,13 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/workgate/workgate/emulator/gcloud"
 	"github.com/workgate/workgate/infra"
 	"github.com/workgate/workgate/infra/image"
+	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/server"
 )
 
 var imageDir = flag.String("image", ".workgate/image", "the OCI image layout `make image` writes: the coldstart part gives its size, and checks that the binary it starts is the image's")
@@ -50,20 +51,16 @@ var coldRoutes = map[string]string{
 // port taking connections, to ready, and to the first 200 on its route.
 type coldStart struct {
 	listening, ready, first200 time.Duration
-	// probe: GET /_ready answered 200. A binary without the startup probe
-	// builds the function lazily, on the first request: ready is then the
-	// first answer of the function, whatever its status.
-	probe bool
 }
 
 // coldstart measures the image and the cold start of each function. The
 // binary started is built as ko builds the image's (.ko.yaml's flags, see
 // image.GoBuild), and checked against the image `make image` wrote: the
 // image's size is printed, and whether its binary is the one measured.
-// Each run starts a new process per function, FUNCTION_TARGET set, in dev
-// mode on the bench's emulators and project, and polls it: the port (TCP
-// connect), GET /_ready until 200 (the startup probe), then the route of
-// coldRoutes until 200. Its floor, started the same way and interleaved
+// Each run starts a new process per function, FUNCTION_TARGET set, with
+// the bench's stack's configuration (dev mode, its emulators, project and
+// keys), and polls it: the port (TCP connect), GET /_ready until 200 (the
+// startup probe), then the route of coldRoutes until 200. Its floor, started the same way and interleaved
 // with them, is a bare functions-framework-go function that opens
 // Firestore and Pub/Sub clients before it serves (test/bench/barefn),
 // built the same way; what a function adds above it is its own start-up.
@@ -119,18 +116,10 @@ func (b *bench) coldstart(ctx context.Context) error {
 
 	fmt.Printf("\n%-44s %5s %10s %10s %10s %10s  %s\n", "from the process's start (p50)", "n", "listening", "ready", "ready max", "first 200", "on")
 	coldRow(floorFunction, runs[floorFunction], "/")
-	lazy := false
 	for _, fn := range functions {
 		coldRow(fn, runs[fn], coldRoutes[fn])
-		for _, r := range runs[fn] {
-			lazy = lazy || !r.probe
-		}
 	}
 	fmt.Println("  listening: the port takes a connection; ready: GET /_ready answers 200 (the floor's hello answers every path)")
-	if lazy {
-		fmt.Println("  this binary has no startup probe (GET /_ready): it builds a function on its first request,")
-		fmt.Println("  so ready is that first answer, whatever its status, and first 200 comes after it")
-	}
 	return nil
 }
 
@@ -163,7 +152,7 @@ func describeImage(dir, bin string) error {
 	if bytes.Equal(inImage, built) {
 		fmt.Println("  the binary started below is the image's, byte for byte")
 	} else {
-		fmt.Println("  the image's binary is not a build of this tree (make image rebuilds it): the build of this tree is started below")
+		fmt.Println("  the image's binary is not the one built here (a stale image, or another platform): this tree's build is started below")
 	}
 	return nil
 }
@@ -177,12 +166,12 @@ func (b *bench) startOnce(ctx context.Context, prog, target, route string) (cold
 		return r, err
 	}
 	_, port, _ := net.SplitHostPort(hostPort)
-	cfg := b.s.Deps.Config
 	cmd := exec.CommandContext(ctx, prog)
-	cmd.Env = append(withoutVars(os.Environ(), "FUNCTION_TARGET", "PORT"),
-		"FUNCTION_TARGET="+target, "PORT="+port,
-		"GOOGLE_CLOUD_PROJECT="+cfg.Project, "WORKGATE_DEV=1", "WORKGATE_KEY_DIR="+cfg.KeyDir,
-		"PUBLIC_URL="+b.s.URL, "SENDGRID_API_URL="+b.s.MailURL, "WORKGATE_FCM_URL="+b.s.MailURL+"/")
+	cmd.Env = os.Environ() // the emulators'; the stack's configuration wins
+	for k, v := range config.Environ(b.s.Deps.Config) {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, "FUNCTION_TARGET="+target, "PORT="+port)
 	var logs lockedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	start := time.Now()
@@ -225,13 +214,12 @@ func (b *bench) startOnce(ctx context.Context, prog, target, route string) (cold
 
 	base := "http://" + hostPort
 	for {
-		status, body, err := coldGet(ctx, base+"/_ready")
-		if err == nil && status != http.StatusServiceUnavailable {
-			if status >= 500 {
-				return r, fmt.Errorf("GET /_ready = %d %s\n%s", status, body, logs.String())
-			}
-			r.probe = status == http.StatusOK
+		status, body, err := coldGet(ctx, base+server.ReadyPath)
+		if err == nil && status == http.StatusOK {
 			break
+		}
+		if err == nil && status != http.StatusServiceUnavailable {
+			return r, fmt.Errorf("GET %s = %d %s\n%s", server.ReadyPath, status, body, logs.String())
 		}
 		if err := alive(); err != nil {
 			return r, err
@@ -269,22 +257,6 @@ func coldGet(ctx context.Context, url string) (int, string, error) {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 512))
 	return res.StatusCode, string(body), nil
-}
-
-// withoutVars is env without the variables names.
-func withoutVars(env []string, names ...string) []string {
-	var out []string
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		keep := true
-		for _, n := range names {
-			keep = keep && name != n
-		}
-		if keep {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
 
 func coldRow(name string, runs []coldStart, route string) {
