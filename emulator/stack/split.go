@@ -513,9 +513,13 @@ func (i *issuer) serveKeys(w http.ResponseWriter, _ *http.Request) {
 func Binary() (string, error) {
 	binary.once.Do(func() {
 		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			binary.err = fmt.Errorf("stack.Binary: go env GOMOD: %w", err)
+			return
+		}
 		mod := strings.TrimSpace(string(out))
-		if err != nil || mod == "" || mod == os.DevNull {
-			binary.err = fmt.Errorf("stack.Binary: not inside the workgate module: %v", err)
+		if mod == "" || mod == os.DevNull {
+			binary.err = errors.New("stack.Binary: not inside the workgate module")
 			return
 		}
 		if binary.dir, binary.err = os.MkdirTemp("", "workgate-bin-"); binary.err != nil {

@@ -36,7 +36,7 @@ func machine() fstest.MapFS {
 type entry struct {
 	Type     byte
 	Mode     int64
-	Uid, Gid int
+	UID, GID int
 	Link     string
 	Body     string
 }
@@ -82,7 +82,7 @@ func TestLocalBase(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := entries(t, img)
-	dir := func(mode int64, owner int) entry { return entry{Type: tar.TypeDir, Mode: mode, Uid: owner, Gid: owner} }
+	dir := func(mode int64, owner int) entry { return entry{Type: tar.TypeDir, Mode: mode, UID: owner, GID: owner} }
 	file := func(body string) entry { return entry{Type: tar.TypeReg, Mode: 0o644, Body: body} }
 	want := map[string]entry{
 		"etc/":                              dir(0o755, 0),
@@ -290,7 +290,7 @@ func TestGoBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
 			t.Error("dynamically linked (a PT_INTERP header): CGO_ENABLED=0 was not applied")

@@ -33,7 +33,7 @@ type KoBuild struct {
 // LoadKoConfig reads the ko configuration file, which must pin one
 // platform and say how Main is built.
 func LoadKoConfig(file string) (*KoConfig, error) {
-	b, err := os.ReadFile(file)
+	b, err := os.ReadFile(file) //nolint:gosec // the repository's .ko.yaml
 	if err != nil {
 		return nil, fmt.Errorf("image.LoadKoConfig: %w", err)
 	}
@@ -74,7 +74,7 @@ func (c *KoConfig) GoBuild(ctx context.Context, dir, pkg, out string) error {
 		args = append(args, "-ldflags="+strings.Join(b.Ldflags, " "))
 	}
 	args = append(args, "-o", out, pkg)
-	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd := exec.CommandContext(ctx, "go", args...) //nolint:gosec // the go command, with .ko.yaml's flags
 	cmd.Dir = dir
 	cmd.Env = append(append([]string{"CGO_ENABLED=0"}, os.Environ()...), b.Env...)
 	if msg, err := cmd.CombinedOutput(); err != nil {

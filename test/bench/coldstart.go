@@ -74,7 +74,7 @@ func (b *bench) coldstart(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	bin, floor := filepath.Join(dir, "workgate"), filepath.Join(dir, "barefn")
 	if err := cfg.GoBuild(ctx, ".", image.Main, bin); err != nil {
 		return err
@@ -178,8 +178,9 @@ func (b *bench) startOnce(ctx context.Context, prog, target, route string) (cold
 	if err := cmd.Start(); err != nil {
 		return r, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	var waited error
+	exited := make(chan struct{})
+	go func() { waited = cmd.Wait(); close(exited) }()
 	defer func() {
 		_ = cmd.Process.Kill()
 		<-exited
@@ -188,9 +189,8 @@ func (b *bench) startOnce(ctx context.Context, prog, target, route string) (cold
 	// alive fails once the process has exited or the start takes too long.
 	alive := func() error {
 		select {
-		case err := <-exited:
-			exited <- err
-			return fmt.Errorf("exited (%v) before it answered:\n%s", err, logs.String())
+		case <-exited:
+			return fmt.Errorf("exited (%w) before it answered:\n%s", waited, logs.String())
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -202,7 +202,7 @@ func (b *bench) startOnce(ctx context.Context, prog, target, route string) (cold
 	for {
 		c, err := net.DialTimeout("tcp", hostPort, time.Second)
 		if err == nil {
-			c.Close()
+			_ = c.Close()
 			break
 		}
 		if err := alive(); err != nil {

@@ -83,9 +83,11 @@ func realMain(ctx context.Context) error {
 	if err := os.RemoveAll(next); err != nil {
 		return err
 	}
-	defer os.RemoveAll(next)
+	defer func() { _ = os.RemoveAll(next) }()
+	//nolint:gosec // the ko that make image installed
 	cmd := exec.CommandContext(ctx, *koPath, "build", image.Main, "--push=false", "--oci-layout-path="+next, "--sbom=none")
-	cmd.Env, cmd.Stderr = env, os.Stderr // its stdout is the reference printed below
+	// Its stdout is the reference, which report prints.
+	cmd.Env, cmd.Stderr = env, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s build: %w", *koPath, err)
 	}

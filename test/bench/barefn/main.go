@@ -36,12 +36,12 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer fs.Close()
+	defer func() { _ = fs.Close() }()
 	ps, err := pubsub.NewClient(ctx, project)
 	if err != nil {
 		return err
 	}
-	defer ps.Close()
+	defer func() { _ = ps.Close() }()
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "8080"
