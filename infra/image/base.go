@@ -46,13 +46,14 @@ var baseFiles = []struct {
 }
 
 // LocalBase is a stand-in for gcr.io/distroless/static-debian12:nonroot made
-// only of files on this machine (root is its file system, os.DirFS("/")):
+// only of files on this machine (root is its file system, os.DirFS("/")),
+// for platform ("linux/amd64"; nothing in it is a program):
 // the CA certificates and, if present, the zoneinfo tree, with users and
 // groups of its own; it runs as nonroot (65532) in /home/nonroot with
 // SSL_CERT_FILE set, as distroless does. It lets `make image` build where
 // no registry can be reached; one built from the same files has the same
 // digest (every time stamp is zero).
-func LocalBase(root fs.FS) (v1.Image, error) {
+func LocalBase(root fs.FS, platform string) (v1.Image, error) {
 	layer, err := baseLayer(root)
 	if err != nil {
 		return nil, fmt.Errorf("image.LocalBase: %w", err)
@@ -70,7 +71,7 @@ func LocalBase(root fs.FS) (v1.Image, error) {
 		return nil, fmt.Errorf("image.LocalBase: %w", err)
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.OS, cf.Architecture, _ = strings.Cut(platform, "/")
 	cf.Config = v1.Config{
 		User:       fmt.Sprint(Nonroot),
 		WorkingDir: "/home/nonroot",

@@ -77,7 +77,7 @@ func entries(tb testing.TB, img v1.Image) map[string]entry {
 }
 
 func TestLocalBase(t *testing.T) {
-	img, err := LocalBase(machine())
+	img, err := LocalBase(machine(), "linux/amd64")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestLocalBase(t *testing.T) {
 	}
 
 	// The same files make the same image: ko finds it by digest.
-	again, err := LocalBase(machine())
+	again, err := LocalBase(machine(), "linux/amd64")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestLocalBaseMachines(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := LocalBase(tc.fsys)
+			_, err := LocalBase(tc.fsys, "linux/amd64")
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("LocalBase: %v, want error %v", err, tc.wantErr)
 			}
@@ -158,7 +158,7 @@ func TestLocalBaseMachines(t *testing.T) {
 // appImage is LocalBase with an app layer on top, as ko would add it.
 func appImage(tb testing.TB) v1.Image {
 	tb.Helper()
-	base, err := LocalBase(machine())
+	base, err := LocalBase(machine(), "linux/amd64")
 	if err != nil {
 		tb.Fatal(err)
 	}

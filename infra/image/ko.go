@@ -23,7 +23,6 @@ type KoConfig struct {
 
 // KoBuild is one entry of .ko.yaml's builds.
 type KoBuild struct {
-	ID      string   `yaml:"id"`
 	Main    string   `yaml:"main"`
 	Env     []string `yaml:"env"`
 	Flags   []string `yaml:"flags"`

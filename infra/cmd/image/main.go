@@ -70,7 +70,7 @@ func realMain(ctx context.Context) error {
 		return fmt.Errorf("-base %q: want registry, local or auto", *base)
 	}
 	if local {
-		ref, err := cacheLocalBase(cacheDir)
+		ref, err := cacheLocalBase(cacheDir, cfg.DefaultPlatforms[0])
 		if err != nil {
 			return err
 		}
@@ -140,8 +140,8 @@ func reachable(ctx context.Context, ref string) error {
 // base pinned by digest before it pulls one: the OCI image layout of its
 // cache, $KOCACHE/img (ko v0.19's commands/cache.go). It returns the
 // reference to build on, which is never pulled: its domain cannot resolve.
-func cacheLocalBase(cacheDir string) (string, error) {
-	img, err := image.LocalBase(os.DirFS("/"))
+func cacheLocalBase(cacheDir, platform string) (string, error) {
+	img, err := image.LocalBase(os.DirFS("/"), platform)
 	if err != nil {
 		return "", err
 	}
