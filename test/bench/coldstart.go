@@ -60,10 +60,11 @@ type coldStart struct {
 // Each run starts a new process per function, FUNCTION_TARGET set, with
 // the bench's stack's configuration (dev mode, its emulators, project and
 // keys), and polls it: the port (TCP connect), GET /_ready until 200 (the
-// startup probe), then the route of coldRoutes until 200. Its floor, started the same way and interleaved
-// with them, is a bare functions-framework-go function that opens
-// Firestore and Pub/Sub clients before it serves (test/bench/barefn),
-// built the same way; what a function adds above it is its own start-up.
+// startup probe), then the route of coldRoutes until 200. Its floor,
+// started the same way and interleaved with them, is a bare
+// functions-framework-go function that opens Firestore and Pub/Sub
+// clients before it serves (test/bench/barefn), built the same way; what
+// a function adds above it is its own start-up.
 func (b *bench) coldstart(ctx context.Context) error {
 	fmt.Println("\nThe image and the functions' cold starts")
 	cfg, err := image.LoadKoConfig(".ko.yaml")
