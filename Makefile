@@ -6,7 +6,7 @@ GO            ?= go
 GOLANGCI_LINT := v2.15.0
 BIN           := $(CURDIR)/bin
 
-.PHONY: run run-split test vet test-only bench fmt lint build image tidy clean
+.PHONY: run run-split test test-all test-split vet test-only bench fmt lint build image tidy clean
 
 ## run: the whole local stack (emulators, mail sink, every function), Ctrl-C stops it.
 run:
@@ -21,8 +21,19 @@ run-split:
 ## The end-to-end tests mostly wait (on the emulators, Pub/Sub, mails,
 ## browsers), so 6 run at once whatever the CPU count (go's default is one
 ## per CPU): on 2 cores the e2e package takes about 6 minutes instead of 10.
+##
+## The end-to-end suite runs twice, at once, each run against emulators of its
+## own: with every function in this process (with -race, as every package),
+## and against the split stack, every function in its own process as in
+## production (WORKGATE_STACK=split; its processes are built without -race).
 test: vet
+	$(MAKE) -j2 -Otarget --no-print-directory test-all test-split
+
+test-all:
 	$(GO) run ./emulator/cmd/withemulators -- $(GO) test -race -count=1 -parallel 6 -timeout 15m ./...
+
+test-split:
+	WORKGATE_STACK=split $(GO) run ./emulator/cmd/withemulators -- $(GO) test -count=1 -parallel 6 -timeout 15m ./test/e2e
 
 vet:
 	$(GO) vet ./...
