@@ -299,4 +299,3 @@ func fill(typeName string, s *tfprotov5.Schema, v tftypes.Value, plan bool) (*tf
 	}
 	return &dv, nil
 }
-
