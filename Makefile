@@ -56,12 +56,12 @@ TF_CHECK_DIR        := $(CURDIR)/.workgate/infra-check
 
 .PHONY: infra-check
 infra-check: $(BIN)/terraform $(TF_GOOGLE) $(TF_GOOGLE_DIR)/schema.json $(BIN)/terraform.tfrc
-	$(BIN)/terraform fmt -check -diff infra/terraform
+	$(TF_ENV) $(BIN)/terraform fmt -check -diff infra/terraform
 	@# validate a copy: init writes .terraform and a lock file naming the stand-in.
 	rm -rf $(TF_CHECK_DIR) && mkdir -p $(TF_CHECK_DIR)/terraform
 	cp infra/terraform/*.tf $(TF_CHECK_DIR)/terraform/ && cp infra/topology.yaml $(TF_CHECK_DIR)/
 	cd $(TF_CHECK_DIR)/terraform && $(TF_ENV) $(BIN)/terraform init -backend=false -no-color >/dev/null && $(TF_ENV) $(BIN)/terraform validate -no-color
-	WORKGATE_INFRA_CHECK=1 $(GO) test -count=1 -run 'Terraform' ./infra
+	WORKGATE_INFRA_CHECK=1 WORKGATE_TOOLS_BIN=$(BIN) $(GO) test -count=1 -run 'Terraform' ./infra
 
 $(BIN)/terraform:
 	GOBIN=$(BIN) $(GO) install github.com/hashicorp/terraform@$(TERRAFORM)

@@ -925,9 +925,13 @@ type tfTools struct{ terraform, cliConfig string }
 
 func terraformTools(tb testing.TB) tfTools {
 	tb.Helper()
-	bin, err := filepath.Abs(filepath.Join("..", "bin"))
-	if err != nil {
-		tb.Fatal(err)
+	// make infra-check says where it built them; by hand, bin/.
+	bin := os.Getenv("WORKGATE_TOOLS_BIN")
+	if bin == "" {
+		var err error
+		if bin, err = filepath.Abs(filepath.Join("..", "bin")); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	tools := tfTools{terraform: filepath.Join(bin, "terraform"), cliConfig: filepath.Join(bin, "terraform.tfrc")}
 	var missing []string
@@ -964,6 +968,10 @@ func (tt tfTools) run(tb testing.TB, dir string, args ...string) []byte {
 	tb.Helper()
 	out, err := tt.output(dir, args...)
 	if err != nil {
+		// A failed plan prints the whole plan before its errors.
+		if i := bytes.Index(out, []byte("\nError: ")); i >= 0 {
+			out = out[i+1:]
+		}
 		tb.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out

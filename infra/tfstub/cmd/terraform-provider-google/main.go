@@ -195,12 +195,37 @@ func (p *provider) StopProvider(context.Context, *tfprotov5.StopProviderRequest)
 	return &tfprotov5.StopProviderResponse{}, nil
 }
 
-func (p *provider) ValidateResourceTypeConfig(context.Context, *tfprotov5.ValidateResourceTypeConfigRequest) (*tfprotov5.ValidateResourceTypeConfigResponse, error) {
-	return &tfprotov5.ValidateResourceTypeConfigResponse{}, nil
+func (p *provider) ValidateResourceTypeConfig(_ context.Context, req *tfprotov5.ValidateResourceTypeConfigRequest) (*tfprotov5.ValidateResourceTypeConfigResponse, error) {
+	return &tfprotov5.ValidateResourceTypeConfigResponse{Diagnostics: readOnlySet(p.resources[req.TypeName], req.Config)}, nil
 }
 
-func (p *provider) ValidateDataSourceConfig(context.Context, *tfprotov5.ValidateDataSourceConfigRequest) (*tfprotov5.ValidateDataSourceConfigResponse, error) {
-	return &tfprotov5.ValidateDataSourceConfigResponse{}, nil
+func (p *provider) ValidateDataSourceConfig(_ context.Context, req *tfprotov5.ValidateDataSourceConfigRequest) (*tfprotov5.ValidateDataSourceConfigResponse, error) {
+	return &tfprotov5.ValidateDataSourceConfigResponse{Diagnostics: readOnlySet(p.dataSources[req.TypeName], req.Config)}, nil
+}
+
+// readOnlySet refuses a value for a read-only attribute, as the real
+// provider does (Terraform leaves that check to providers).
+func readOnlySet(s *tfprotov5.Schema, config *tfprotov5.DynamicValue) []*tfprotov5.Diagnostic {
+	v, err := config.Unmarshal(s.ValueType())
+	if err != nil {
+		return failed(err)
+	}
+	var attrs map[string]tftypes.Value
+	if err := v.As(&attrs); err != nil {
+		return failed(err)
+	}
+	var diags []*tfprotov5.Diagnostic
+	for _, a := range s.Block.Attributes {
+		if a.Computed && !a.Optional && !a.Required && !attrs[a.Name].IsNull() {
+			diags = append(diags, &tfprotov5.Diagnostic{
+				Severity:  tfprotov5.DiagnosticSeverityError,
+				Summary:   "Value for unconfigurable attribute",
+				Detail:    fmt.Sprintf("Can't configure a value for %q: its value will be decided automatically based on the result of applying this configuration.", a.Name),
+				Attribute: tftypes.NewAttributePath().WithAttributeName(a.Name),
+			})
+		}
+	}
+	return diags
 }
 
 func (p *provider) UpgradeResourceState(_ context.Context, req *tfprotov5.UpgradeResourceStateRequest) (*tfprotov5.UpgradeResourceStateResponse, error) {
