@@ -2,8 +2,9 @@
 # topic, subscription, schedule, route, secret and TTL policy below comes from
 # a for_each over the topology, so a function added there gets its service,
 # identity, grants and route here with no edit to this file.
-# infra/terraform_test.go evaluates this file against infra.Load() to keep it
-# so: run `go test ./infra` after changing either.
+# make infra-check keeps it so: Terraform validates this module against the
+# google provider's schema and plans it offline, and infra/terraform_test.go
+# checks the plan against the topology. Run it after changing either.
 #
 # First apply, in a fresh project:
 #   1. terraform apply -target=google_secret_manager_secret.secret ...
