@@ -57,6 +57,17 @@ variable "secret_ids" {
   default     = {}
 }
 
+variable "secret_versions" {
+  description = "The Secret Manager version each secret env variable reads, by variable name (e.g. {WORKGATE_SEAL_KEY = \"3\"}): a version number, never \"latest\", so that only an apply changes what a revision reads. Every secret a deployed function reads needs one; see the rotation steps in main.tf."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for v in values(var.secret_versions) : can(regex("^[1-9][0-9]*$", v))])
+    error_message = "Each secret version must be a version number (1, 2, …), not an alias such as \"latest\"."
+  }
+}
+
 variable "max_instances" {
   description = "Upper bound of instances per function: a cost ceiling, and a cap on Firestore and SendGrid load."
   type        = number
