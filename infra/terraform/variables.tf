@@ -10,7 +10,7 @@ variable "region" {
 }
 
 variable "image" {
-  description = "The one container image (infra/Dockerfile) every function runs, as a full reference. Prefer a digest (…@sha256:…): an apply then deploys exactly what was built, and a new digest is what rolls out a new revision."
+  description = "The one container image (make image: ko, .ko.yaml) every function runs, as a full reference. Prefer a digest (…@sha256:…): an apply then deploys exactly what was built, and a new digest is what rolls out a new revision."
   type        = string
 
   validation {
