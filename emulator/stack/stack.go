@@ -1,15 +1,18 @@
-// Package stack runs workgate's whole local stack in one process, against
-// running Firestore and Pub/Sub emulators: the SendGrid- and FCM-compatible
-// mail and push sink, every function behind the topology's router, the
-// topology's topics and push subscriptions (pointing at the router), and the
-// outbox relay on a ticker. `make run` uses it on fixed ports; end-to-end
-// tests and benchmarks use it on free ports with a project of their own.
+// Package stack runs workgate's whole local stack against running Firestore
+// and Pub/Sub emulators: the SendGrid- and FCM-compatible mail and push
+// sink, every function behind the topology's router, the topology's topics
+// and push subscriptions, and the outbox relay on a ticker. The functions
+// run in this process, or split: each in its own process as in production
+// (split.go). `make run` uses it on fixed ports; end-to-end tests and
+// benchmarks use it on free ports with a project of their own.
 package stack
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -50,9 +53,24 @@ type Options struct {
 	Configure func(*config.Config)
 	// PushVerifier, if set, makes the push and scheduled functions check
 	// their callers' OIDC tokens as they do outside dev mode (the
-	// emulator's pushes, which carry none, are then refused).
+	// emulator's pushes, which carry none, are then refused). One-process
+	// stacks only.
 	PushVerifier *bus.Verifier
+	// Split runs each function as its own process, as in production (see
+	// split), from the binary at Binary (built into a temporary folder if
+	// empty). Their output goes to Output (default stderr).
+	Split  bool
+	Binary string
+	Output io.Writer
+	// PushKey, if set, signs a split stack's push tokens (as key PushKeyID)
+	// instead of a key of the stack's own: a test's stand-in for Google.
+	PushKey   *rsa.PrivateKey
+	PushKeyID string
 }
+
+// SplitFromEnv reports whether WORKGATE_STACK=split asks for split stacks
+// (the test suites read it).
+func SplitFromEnv() bool { return os.Getenv("WORKGATE_STACK") == "split" }
 
 // Stack is a running local stack.
 type Stack struct {
@@ -71,8 +89,10 @@ type Stack struct {
 	topologyMu    sync.Mutex
 	subscriptions []string
 	servers       []*http.Server
-	stop          context.CancelFunc
-	wg            sync.WaitGroup
+	// split runs the functions' processes; nil in a one-process stack.
+	split *split
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
 }
 
 // Start starts a stack. The emulators must be running and named by
@@ -131,8 +151,12 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}); err != nil {
 		return nil, err
 	}
-	router, err := server.Router(s.Deps)
-	if err != nil {
+	var router http.Handler
+	if o.Split {
+		if router, err = s.startSplit(cfg, o); err != nil {
+			return nil, err
+		}
+	} else if router, err = server.Router(s.Deps); err != nil {
 		return nil, err
 	}
 	s.serve(routerLn, router)
@@ -146,6 +170,85 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	s.wg.Add(1)
 	go s.relay(relayCtx, o.RelayEvery, o.Log)
 	return s, nil
+}
+
+// startSplit starts the split stack's push gateway and returns its router
+// (the functions' processes start on their first request).
+func (s *Stack) startSplit(cfg *config.Config, o Options) (http.Handler, error) {
+	bin := o.Binary
+	if bin == "" {
+		var err error
+		if bin, err = Binary(); err != nil {
+			return nil, err
+		}
+	}
+	output := o.Output
+	if output == nil {
+		output = os.Stderr
+	}
+	sp, err := newSplit(cfg, bin, cfg.KeyDir, output, o.PushKey, o.PushKeyID)
+	if err != nil {
+		return nil, err
+	}
+	if o.PubSubHost != "" {
+		sp.env["PUBSUB_EMULATOR_HOST"] = o.PubSubHost
+	}
+	gatewayLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("stack.Start: push gateway: %w", err)
+	}
+	sp.gateway = "http://" + gatewayLn.Addr().String()
+	s.split = sp
+	s.serve(gatewayLn, sp.gatewayHandler(s.Deps.Topology))
+	return sp.router(s.Deps.Topology), nil
+}
+
+// Hashes is how many passwords the stack's functions have hashed.
+func (s *Stack) Hashes() int64 {
+	if s.split != nil {
+		return s.split.hashes()
+	}
+	return s.Deps.Hasher.Hashes()
+}
+
+// PushURL is where Pub/Sub pushes to a push function (or Cloud Scheduler
+// calls a scheduled one): in a split stack through the push gateway,
+// which adds the invoker's token.
+func (s *Stack) PushURL(function string) string {
+	fn, _ := s.Deps.Topology.Function(function)
+	path := server.PushPath(function)
+	if fn.Schedule != "" {
+		path = server.SchedulePath(function)
+	}
+	return s.pushBase() + path
+}
+
+// FunctionURL is where a caller reaches a push or scheduled function
+// directly, with no token but its own: the router's path in one process;
+// in a split stack the function's own process (started if it is not
+// running), as one who found the service's URL would.
+func (s *Stack) FunctionURL(ctx context.Context, function string) (string, error) {
+	if s.split == nil {
+		return s.PushURL(function), nil
+	}
+	fn, ok := s.Deps.Topology.Function(function)
+	if !ok {
+		return "", fmt.Errorf("stack.FunctionURL: no function %q", function)
+	}
+	p, err := s.split.get(ctx, fn)
+	if err != nil {
+		return "", err
+	}
+	return p.url + "/", nil
+}
+
+// pushBase is where the emulator's pushes go: the router, or in a split
+// stack the push gateway.
+func (s *Stack) pushBase() string {
+	if s.split != nil {
+		return s.split.gateway
+	}
+	return s.URL
 }
 
 func (s *Stack) serve(ln net.Listener, h http.Handler) {
@@ -164,7 +267,12 @@ func (s *Stack) relay(ctx context.Context, every time.Duration, log *slog.Logger
 			return
 		case <-t.C:
 			s.topologyMu.Lock()
-			_, err := s.Deps.Outbox.Relay(ctx)
+			var err error
+			if s.split != nil {
+				err = s.split.relay(ctx)
+			} else {
+				_, err = s.Deps.Outbox.Relay(ctx)
+			}
 			s.topologyMu.Unlock()
 			if err != nil && ctx.Err() == nil {
 				log.Warn("relay pass failed", "error", err.Error())
@@ -204,7 +312,7 @@ func (s *Stack) EnsureTopology(ctx context.Context) error {
 		err := create(&pubsubpb.Subscription{
 			Name:               project + "/subscriptions/" + sub.Name,
 			Topic:              project + "/topics/" + sub.Topic,
-			PushConfig:         &pubsubpb.PushConfig{PushEndpoint: s.URL + server.PushPath(sub.Function)},
+			PushConfig:         &pubsubpb.PushConfig{PushEndpoint: s.pushBase() + server.PushPath(sub.Function)},
 			AckDeadlineSeconds: int32(sub.AckDeadlineSeconds),
 			RetryPolicy: &pubsubpb.RetryPolicy{
 				MinimumBackoff: durationpb.New(sub.Retry.MinimumBackoff),
@@ -242,6 +350,9 @@ func (s *Stack) Close() {
 			_ = s.Deps.PubSub.Client().SubscriptionAdminClient.DeleteSubscription(ctx, &pubsubpb.DeleteSubscriptionRequest{Subscription: name})
 		}
 		cancel()
+	}
+	if s.split != nil {
+		s.split.stop()
 	}
 	for _, srv := range s.servers {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

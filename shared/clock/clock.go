@@ -67,6 +67,9 @@ func (d *Dev) Now() time.Time {
 	return time.Now().UTC().Add(time.Duration(d.offset.Load()))
 }
 
+// Offset is how far the clock is ahead of the system clock.
+func (d *Dev) Offset() time.Duration { return time.Duration(d.offset.Load()) }
+
 // Advance moves the clock of every process forward by by.
 func (d *Dev) Advance(ctx context.Context, by time.Duration) (time.Time, error) {
 	if by < 0 {

@@ -145,8 +145,12 @@ type Config struct {
 	// CrashWithdrawalAfter, in dev mode only, makes the withdrawal job die
 	// (abort its request, as a killed instance would) after that many
 	// deletion commits, once per process: the tests show that a redelivery
-	// finishes the job. No environment variable sets it.
-	CrashWithdrawalAfter int
+	// finishes the job.
+	CrashWithdrawalAfter int `env:"WORKGATE_DEV_CRASH_WITHDRAWAL_AFTER"`
+	// PushCertsURL, in dev mode only, is where the push and scheduled
+	// functions fetch the keys of the invoker's OIDC tokens instead of
+	// Google's: the split local stack's token issuer stands in for Google.
+	PushCertsURL string `env:"WORKGATE_DEV_PUSH_CERTS_URL"`
 }
 
 // DevOperatorKey is the operator key in dev mode when none is set.
@@ -218,6 +222,9 @@ func (c *Config) Validate() error {
 	if c.PublishTimeout <= 0 || c.OutboxGrace <= 0 {
 		problems = append(problems, errors.New("WORKGATE_PUBLISH_TIMEOUT and WORKGATE_OUTBOX_GRACE must be > 0"))
 	}
+	if !c.Dev && (c.CrashWithdrawalAfter != 0 || c.PushCertsURL != "") {
+		problems = append(problems, errors.New("WORKGATE_DEV_* variables are for dev mode only"))
+	}
 	return errors.Join(problems...)
 }
 
@@ -241,6 +248,27 @@ func isLoopback(host string) bool {
 // PublicLink returns PublicURL joined with path.
 func (c *Config) PublicLink(path string) string {
 	return strings.TrimSuffix(c.PublicURL, "/") + path
+}
+
+// Environ returns the environment variables that Load reads back into c
+// (those of its set fields; defaults included), by name.
+func Environ(c *Config) map[string]string {
+	rv := reflect.ValueOf(c).Elem()
+	rt := rv.Type()
+	env := map[string]string{}
+	for i := range rt.NumField() {
+		name := rt.Field(i).Tag.Get("env")
+		if name == "" || rv.Field(i).IsZero() {
+			continue
+		}
+		switch v := rv.Field(i).Interface().(type) {
+		case time.Duration:
+			env[name] = v.String()
+		default:
+			env[name] = fmt.Sprint(v)
+		}
+	}
+	return env
 }
 
 // fill sets each tagged field of the struct pointed to by v.

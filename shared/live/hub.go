@@ -35,6 +35,9 @@ type Hub struct {
 	// ended holds the sessions and workspaces seen ending lately, for a
 	// stream that registers just after.
 	ended map[string]time.Time
+
+	drainOnce, drainedOnce sync.Once
+	drain                  chan struct{}
 }
 
 // keepEnded is how long an ending is remembered for late registrations:
@@ -53,6 +56,21 @@ type Registration struct {
 func (r *Registration) Ended() <-chan struct{} { return r.ended }
 
 func (r *Registration) end() { r.closeOnce.Do(func() { close(r.ended) }) }
+
+// Draining is closed when the process is going away (Drain).
+func (r *Registration) Draining() <-chan struct{} { return r.hub.draining() }
+
+func (h *Hub) draining() chan struct{} {
+	h.drainOnce.Do(func() { h.drain = make(chan struct{}) })
+	return h.drain
+}
+
+// Drain ends every stream of the process, and any registered after,
+// without a word to the client: the instance is going away (SIGTERM), and
+// the client reconnects, to another instance, where it left off.
+func (h *Hub) Drain() {
+	h.drainedOnce.Do(func() { close(h.draining()) })
+}
 
 // Register enters a stream of a session in a workspace on a device
 // (deviceKey: account and device). Its Ended channel is closed at once if

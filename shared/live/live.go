@@ -157,6 +157,8 @@ func (s *Service) run(ctx context.Context, p *session.Principal, reg *Registrati
 			return
 		case <-maxAge.C:
 			return
+		case <-reg.Draining():
+			return
 		case <-reg.Ended():
 			st.event("", domain.FeedRevoked, "{}")
 			_ = st.flush()

@@ -7,9 +7,11 @@ package logging
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -65,13 +67,97 @@ func From(ctx context.Context) *slog.Logger {
 	return slog.Default()
 }
 
-// ForRequest returns l with the request's Cloud Trace ID, if it has one
-// (header "X-Cloud-Trace-Context: TRACE_ID/SPAN_ID;o=1").
+// SpanKey and SampledKey are the fields Cloud Logging uses to tie an entry
+// to its span in Cloud Trace.
+const (
+	SpanKey    = "logging.googleapis.com/spanId"
+	SampledKey = "logging.googleapis.com/trace_sampled"
+)
+
+// ForRequest returns l with the request's trace, if it has one: the W3C
+// "traceparent: 00-TRACE_ID-SPAN_ID-FLAGS" that Cloud Run sends, or else
+// Google's older "X-Cloud-Trace-Context: TRACE_ID/SPAN_ID;o=1".
 func ForRequest(l *slog.Logger, r *http.Request, project string) *slog.Logger {
-	h := r.Header.Get("X-Cloud-Trace-Context")
-	trace, _, _ := strings.Cut(h, "/")
-	if trace == "" || strings.ContainsAny(trace, " \"\\") {
+	trace, span, sampled, ok := traceparent(r.Header.Get("traceparent"))
+	if !ok {
+		trace, span, sampled, ok = cloudTrace(r.Header.Get("X-Cloud-Trace-Context"))
+	}
+	if !ok {
 		return l
 	}
-	return l.With(TraceKey, "projects/"+project+"/traces/"+trace)
+	attrs := []any{TraceKey, "projects/" + project + "/traces/" + trace}
+	if span != "" {
+		attrs = append(attrs, SpanKey, span)
+	}
+	return l.With(append(attrs, SampledKey, sampled)...)
+}
+
+// traceparent parses a W3C trace context header (version 00).
+func traceparent(h string) (trace, span string, sampled, ok bool) {
+	parts := strings.Split(h, "-")
+	if len(parts) != 4 || parts[0] != "00" || !isHex(parts[1], 32) || !isHex(parts[2], 16) || !isHex(parts[3], 2) {
+		return "", "", false, false
+	}
+	if strings.Trim(parts[1], "0") == "" || strings.Trim(parts[2], "0") == "" {
+		return "", "", false, false // all-zero IDs are invalid
+	}
+	flags, _ := strconv.ParseUint(parts[3], 16, 8)
+	return parts[1], parts[2], flags&1 == 1, true
+}
+
+// cloudTrace parses "TRACE_ID/SPAN_ID;o=1", where the span is a decimal
+// number (Cloud Logging wants it as 16 hex digits).
+func cloudTrace(h string) (trace, span string, sampled, ok bool) {
+	rest, options, _ := strings.Cut(h, ";")
+	trace, spanID, _ := strings.Cut(rest, "/")
+	if !isHex(trace, 32) {
+		return "", "", false, false
+	}
+	if n, err := strconv.ParseUint(spanID, 10, 64); err == nil && n != 0 {
+		span = fmt.Sprintf("%016x", n)
+	}
+	return strings.ToLower(trace), span, options == "o=1", true
+}
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// reportedErrorType makes Error Reporting take an entry even without a
+// stack it recognises.
+const reportedErrorType = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent"
+
+type serviceKey struct{}
+
+// WithService returns ctx naming the function it runs in, for Report.
+func WithService(ctx context.Context, service string) context.Context {
+	return context.WithValue(ctx, serviceKey{}, service)
+}
+
+// Report logs an error for Error Reporting: severity ERROR, the service it
+// happened in (as WithService named it), and in stack_trace the error followed by a goroutine stack,
+// in the shape of a Go panic ("panic: …\n\ngoroutine 1 [running]:\n…"),
+// which Error Reporting parses and groups by. stack is the stack to show
+// (debug.Stack() where the error was seen). Other attributes follow.
+func Report(ctx context.Context, l *slog.Logger, msg string, cause any, stack []byte, attrs ...any) {
+	service, _ := ctx.Value(serviceKey{}).(string)
+	if service == "" {
+		service = "workgate"
+	}
+	text := fmt.Sprint(cause)
+	attrs = append([]any{
+		"@type", reportedErrorType,
+		slog.Group("serviceContext", "service", service),
+		"error", text,
+		"stack_trace", "panic: " + text + "\n\n" + string(stack),
+	}, attrs...)
+	l.ErrorContext(ctx, msg, attrs...)
 }

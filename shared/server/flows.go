@@ -121,6 +121,15 @@ func (d *Deps) Live() *live.Service {
 	}
 }
 
+// Drain ends the process's live streams (see live.Hub.Drain): the server
+// calls it when it shuts down, so that they do not hold the shutdown.
+func (d *Deps) Drain() {
+	d.hubOnce.Do(func() {}) // no hub made yet: none will be, it is too late
+	if d.hub != nil {
+		d.hub.Drain()
+	}
+}
+
 // PushTokens returns the devices' push tokens (F19).
 func (d *Deps) PushTokens() *push.Tokens {
 	return &push.Tokens{Store: d.Store, Clock: d.Clock}

@@ -120,8 +120,8 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 			return nil, fmt.Errorf("server.Open: %w", err)
 		}
 	}
-	if d.PushVerifier = opts.PushVerifier; d.PushVerifier == nil && !cfg.Dev && cfg.PushAudience != "" {
-		if d.PushVerifier, err = bus.NewVerifier(ctx, cfg.PushAudience, cfg.PushServiceAccount, nil); err != nil {
+	if d.PushVerifier = opts.PushVerifier; d.PushVerifier == nil && cfg.PushAudience != "" && (!cfg.Dev || cfg.PushCertsURL != "") {
+		if d.PushVerifier, err = bus.NewVerifier(ctx, cfg.PushAudience, cfg.PushServiceAccount, bus.CertsAt(cfg.PushCertsURL)); err != nil {
 			return nil, fmt.Errorf("server.Open: %w", err)
 		}
 	}
@@ -251,13 +251,10 @@ var optional = map[string]bool{
 	"WORKGATE_JWT_KEY_PREVIOUS": true, "WORKGATE_SEAL_KEY_PREVIOUS": true, "WORKGATE_MAC_KEY_PREVIOUS": true,
 }
 
-// checkSecrets refuses to start outside dev mode when a secret the function
-// needs is not set.
-func checkSecrets(cfg *config.Config, secrets []string) error {
-	if cfg.Dev {
-		return nil
-	}
-	set := map[string]string{
+// Secrets returns the secrets a topology entry may list, by name, with
+// their configured values (empty where not set).
+func Secrets(cfg *config.Config) map[string]string {
+	return map[string]string{
 		"WORKGATE_JWT_KEY":  cfg.JWTKey,
 		"WORKGATE_SEAL_KEY": cfg.SealKey,
 		"WORKGATE_MAC_KEY":  cfg.MACKey,
@@ -265,7 +262,20 @@ func checkSecrets(cfg *config.Config, secrets []string) error {
 		"SENDGRID_API_KEY":  cfg.SendGridKey,
 
 		"WORKGATE_OPERATOR_KEY": cfg.OperatorKey,
+
+		"WORKGATE_JWT_KEY_PREVIOUS":  cfg.JWTKeyPrevious,
+		"WORKGATE_SEAL_KEY_PREVIOUS": cfg.SealKeyPrevious,
+		"WORKGATE_MAC_KEY_PREVIOUS":  cfg.MACKeyPrevious,
 	}
+}
+
+// checkSecrets refuses to start outside dev mode when a secret the function
+// needs is not set.
+func checkSecrets(cfg *config.Config, secrets []string) error {
+	if cfg.Dev {
+		return nil
+	}
+	set := Secrets(cfg)
 	var missing []error
 	for _, s := range secrets {
 		v, known := set[s]
@@ -285,7 +295,7 @@ func checkSecrets(cfg *config.Config, secrets []string) error {
 // Pub/Sub push or Cloud Scheduler call, unless it knows whose tokens to
 // take: it would otherwise do what any caller asks.
 func checkPushConfig(cfg *config.Config, fn infra.Function) error {
-	if cfg.Dev || !invokedOnly(fn) || (cfg.PushAudience != "" && cfg.PushServiceAccount != "") {
+	if cfg.Dev || !InvokedOnly(fn) || (cfg.PushAudience != "" && cfg.PushServiceAccount != "") {
 		return nil
 	}
 	return errPushConfig(fn)
@@ -295,9 +305,9 @@ func errPushConfig(fn infra.Function) error {
 	return fmt.Errorf("function %s is called by Pub/Sub push or Cloud Scheduler: outside dev mode WORKGATE_PUSH_AUDIENCE and WORKGATE_PUSH_SERVICE_ACCOUNT must be set", fn.Name)
 }
 
-// invokedOnly reports whether only Pub/Sub push or Cloud Scheduler call
+// InvokedOnly reports whether only Pub/Sub push or Cloud Scheduler call
 // the function, with the invoker's OIDC token.
-func invokedOnly(fn infra.Function) bool { return fn.Topic != "" || fn.Schedule != "" }
+func InvokedOnly(fn infra.Function) bool { return fn.Topic != "" || fn.Schedule != "" }
 
 // guard answers, before the handler of a function that only Pub/Sub push
 // or Cloud Scheduler call, the calls that are not theirs: outside dev mode
@@ -306,7 +316,7 @@ func invokedOnly(fn infra.Function) bool { return fn.Topic != "" || fn.Schedule 
 // that in dev mode, where no token is asked, a page the developer opens
 // cannot push with a cross-site "simple" POST (text/plain or a form).
 func (d *Deps) guard(fn infra.Function, h http.Handler) (http.Handler, error) {
-	if !invokedOnly(fn) {
+	if !InvokedOnly(fn) {
 		return h, nil
 	}
 	v := d.PushVerifier
@@ -362,8 +372,11 @@ func Registered() []string {
 	return names
 }
 
-// lazy builds the function's dependencies on the first request, once: an
-// error is answered with 500 and tried again on the next request.
+// lazy builds the function's dependencies on the first request, once, for
+// a process that functions-framework-go started (funcframework.Start, as
+// Google's buildpacks do); workgate's own binary builds them before it
+// serves (Serve). An error is answered with 500 and tried again on the
+// next request.
 func lazy(name string, c Constructor) http.HandlerFunc {
 	var (
 		mu    sync.Mutex // held only while building
@@ -375,7 +388,11 @@ func lazy(name string, c Constructor) http.HandlerFunc {
 		if h := built.Load(); h != nil {
 			return *h, nil
 		}
-		h, err := build(ctx, name, c)
+		cfg, err := config.Load()
+		if err != nil {
+			return nil, err
+		}
+		_, _, h, err := build(ctx, cfg, name, c, logging.New(os.Stderr, slog.LevelInfo))
 		if err != nil {
 			return nil, err
 		}
@@ -389,22 +406,19 @@ func lazy(name string, c Constructor) http.HandlerFunc {
 		}
 		h, err := get(r.Context())
 		if err != nil {
-			slog.Error("function failed to start", "function", name, "error", err.Error())
-			http.Error(w, "function failed to start", http.StatusInternalServerError)
+			web.Problem(w, r.WithContext(logging.WithService(r.Context(), name)), fmt.Errorf("function %s failed to start: %w", name, err))
 			return
 		}
 		h.ServeHTTP(w, r)
 	}
 }
 
-func build(ctx context.Context, name string, c Constructor) (http.Handler, error) {
-	cfg, err := config.Load()
+// build opens the dependencies of one function and builds its handler,
+// guarded and logged as it is served.
+func build(ctx context.Context, cfg *config.Config, name string, c Constructor, log *slog.Logger) (*Deps, infra.Function, http.Handler, error) {
+	d, err := Open(context.WithoutCancel(ctx), cfg, Options{Function: name, Log: log})
 	if err != nil {
-		return nil, err
-	}
-	d, err := Open(context.WithoutCancel(ctx), cfg, Options{Function: name})
-	if err != nil {
-		return nil, err
+		return nil, infra.Function{}, nil, err
 	}
 	fn, _ := d.Topology.Function(name) // Open checked it is there
 	h, err := c(d)
@@ -413,9 +427,9 @@ func build(ctx context.Context, name string, c Constructor) (http.Handler, error
 	}
 	if err != nil {
 		d.Close()
-		return nil, err
+		return nil, infra.Function{}, nil, err
 	}
-	return web.Middleware(d.Log, cfg.Project, name, h), nil
+	return d, fn, web.Middleware(d.Log, cfg.Project, name, h), nil
 }
 
 // PushPath is where the local router serves a Pub/Sub-triggered function

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"net/netip"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -83,7 +84,7 @@ func SetRetryAfter(w http.ResponseWriter, d time.Duration) int {
 func Problem(w http.ResponseWriter, r *http.Request, err error) {
 	e, ok := errs.As(err)
 	if !ok {
-		logging.From(r.Context()).Error("internal error", "error", err.Error())
+		logging.Report(r.Context(), logging.From(r.Context()), "internal error", err, debug.Stack(), "method", r.Method, "route", r.Pattern)
 		e = errs.E(errs.Internal, "something went wrong on our side; please try again")
 	}
 	code := Status(e.Kind)
@@ -190,7 +191,7 @@ func Middleware(log *slog.Logger, project, function string, next http.Handler) h
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		l := logging.ForRequest(log, r, project).With("function", function)
-		ctx, ops := store.WithOps(logging.With(r.Context(), l))
+		ctx, ops := store.WithOps(logging.With(logging.WithService(r.Context(), function), l))
 		r = r.WithContext(ctx)
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
@@ -201,7 +202,7 @@ func Middleware(log *slog.Logger, project, function string, next http.Handler) h
 					l.Warn("request aborted", "method", r.Method, "route", r.Pattern)
 					panic(p)
 				}
-				l.Error("panic", "panic", fmt.Sprint(p))
+				logging.Report(ctx, l, "panic", p, debug.Stack(), "method", r.Method, "route", r.Pattern)
 				if !rec.wrote {
 					Problem(rec, r, fmt.Errorf("panic: %v", p))
 				}

@@ -148,10 +148,23 @@ func TestMiddleware(t *testing.T) {
 		t.Fatalf("request log must name the route, not the path: %s", logs.String())
 	}
 
+	logs.Reset()
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/boom", nil))
 	if rec.Code != 500 || !strings.Contains(rec.Body.String(), `"code":"internal"`) {
 		t.Fatalf("panic = %d %s", rec.Code, rec.Body)
+	}
+	// The panic is one JSON entry for Error Reporting: ERROR, the
+	// function, the stack of the handler that panicked.
+	var report map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(logs.String(), "\n", 2)[0]), &report); err != nil {
+		t.Fatalf("panic log: %v\n%s", err, logs.String())
+	}
+	stack, _ := report["stack_trace"].(string)
+	service, _ := report["serviceContext"].(map[string]any)
+	if report["level"] != "ERROR" || service["service"] != "fn" || report["route"] != "POST /boom" ||
+		!strings.HasPrefix(stack, "panic: boom\n\ngoroutine ") || !strings.Contains(stack, "TestMiddleware") {
+		t.Fatalf("panic log is not an Error Reporting entry with the stack: %v", report)
 	}
 
 	rec = httptest.NewRecorder()

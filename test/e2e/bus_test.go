@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/mail"
-	"github.com/workgate/workgate/shared/server"
 )
 
 // mailEvent returns a mail-requested event to an address.
@@ -107,12 +105,7 @@ func envelope(t testing.TB, ev events.Event) []byte {
 
 func (e *env) push(body []byte) int {
 	e.t.Helper()
-	res, err := e.http.Post(e.s.URL+server.PushPath("mailer"), "application/json", bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return e.pushed("mailer", "application/json", body)
 }
 
 // TestMailerDropsPoison: a push that can never be handled is acknowledged

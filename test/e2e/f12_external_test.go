@@ -231,7 +231,7 @@ func TestExternalMemberNotification(t *testing.T) {
 		e.mustAdd(a, byLink(qr.Token))
 		e.settle()
 		firstEvent = e.newIntroClaim(claims)
-		if runs := introRuns(log.since(mark, introRoute)); len(runs) != 1 {
+		if runs := introRuns(log.since(mark, introductions.Name)); len(runs) != 1 {
 			t.Errorf("the job ran %d times for one addition, want 1", len(runs))
 		}
 		notes := e.addedNotes(o)
@@ -291,7 +291,7 @@ func TestExternalMemberNotification(t *testing.T) {
 				}
 				mark := log.mark()
 				e.publish(ev)
-				pushes := log.pushes(t, introRoute, mark, 1)
+				pushes := log.pushes(t, introductions.Name, mark, 1)
 				e.settle()
 				if p := pushes[0]; p.status != http.StatusNoContent || p.writes != tc.writes {
 					t.Errorf("push = %d with %d writes, want 204 with %d", p.status, p.writes, tc.writes)
@@ -335,7 +335,7 @@ func TestExternalMemberNotification(t *testing.T) {
 			e.dropClaim(introductions.Name, secondEvent)
 			mark := log.mark()
 			e.publish(e.addition(o, a, second.NotificationID, secondEvent))
-			p := log.pushes(t, introRoute, mark, 1)[0]
+			p := log.pushes(t, introductions.Name, mark, 1)[0]
 			e.settle()
 			return p
 		}
@@ -360,7 +360,7 @@ func TestExternalMemberNotification(t *testing.T) {
 		mark := log.mark()
 		e.publish(e.addition(o, a, ofA, ""))
 		e.publish(e.addition(o, a2, ofA2, ""))
-		log.pushes(t, introRoute, mark, 2)
+		log.pushes(t, introductions.Name, mark, 2)
 		e.settle()
 		if e.exists(noteDoc(o, ofA)) {
 			t.Error("an event of a blocked adder notified")

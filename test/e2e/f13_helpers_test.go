@@ -14,7 +14,6 @@ import (
 	"github.com/workgate/workgate/functions/introductions"
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/events"
-	"github.com/workgate/workgate/shared/server"
 )
 
 // The helpers here drive F12's external members and F13's blocks, for
@@ -215,22 +214,18 @@ func (e *env) contents() map[string]map[string]any {
 	return out
 }
 
-// introRoute is the route the introductions job's push requests are
-// logged under.
-var introRoute = server.PushPath(introductions.Name)
-
-// pushes waits until n push requests to a job's route have been logged
-// since mark, and returns them.
-func (l *jobLog) pushes(t testing.TB, route string, mark, n int) []jobLine {
+// pushes waits until n push requests to a job have been logged since
+// mark, and returns them.
+func (l *jobLog) pushes(t testing.TB, function string, mark, n int) []jobLine {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		lines := l.since(mark, route)
+		lines := l.since(mark, function)
 		if len(lines) >= n {
 			return lines
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d pushes to %s after 30s, want %d", len(lines), route, n)
+			t.Fatalf("%d pushes to %s after 30s, want %d", len(lines), function, n)
 		}
 		sleep()
 	}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/events"
-	"github.com/workgate/workgate/shared/server"
 )
 
 // The tests here check the fan-out job of F14 (spec: issue 6 design,
@@ -33,8 +31,6 @@ const (
 	f14FanoutTopic = "message-posted"
 	f14FanoutBatch = 250
 )
-
-var f14FanoutRoute = server.PushPath(f14Fanout)
 
 // f14NoteID is the ID of the notification of a message.
 func f14NoteID(messageID string) string { return "message-" + messageID }
@@ -188,9 +184,9 @@ func (e *env) f14NewClaims(before []string) []string {
 // logged since mark, then until everything settled, and returns them.
 func (e *env) f14Pushes(log *jobLog, mark, n int) []jobLine {
 	e.t.Helper()
-	log.pushes(e.t, f14FanoutRoute, mark, n)
+	log.pushes(e.t, f14Fanout, mark, n)
 	e.settle()
-	return log.since(mark, f14FanoutRoute)
+	return log.since(mark, f14Fanout)
 }
 
 // f14Runs returns the pushes that ran the job (answered 204 having
@@ -203,12 +199,7 @@ func f14Runs(lines []jobLine) []jobLine {
 // does, and returns the status it answered.
 func (e *env) f14PushFanout(ev events.Event) int {
 	e.t.Helper()
-	res, err := e.http.Post(e.s.URL+f14FanoutRoute, "application/json", bytes.NewReader(envelope(e.t, ev)))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return e.pushed(f14Fanout, "application/json", envelope(e.t, ev))
 }
 
 // TestF14FanoutNotifies: every member of a room but the sender gets one
@@ -698,7 +689,7 @@ func TestF14FanoutBigRoom(t *testing.T) {
 		t.Errorf("events the job claimed (-want: the post's event and 3 batch events +got):\n%s", diff)
 	}
 
-	runs := f14Runs(log.since(mark, f14FanoutRoute))
+	runs := f14Runs(log.since(mark, f14Fanout))
 	if len(runs) != 4 {
 		t.Errorf("the job ran %d times, want 4 (root + 3 batches): %+v", len(runs), runs)
 	}

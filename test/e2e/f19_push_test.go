@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -17,7 +16,6 @@ import (
 	"github.com/workgate/workgate/emulator/mailsink"
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/events"
-	"github.com/workgate/workgate/shared/server"
 )
 
 // The tests here check mobile push (F19, API.md "Push notifications" and
@@ -26,9 +24,6 @@ import (
 // notification and device, in the device's language, none to a device
 // with a live stream, a muted member (messages), a blocked sender or a
 // device whose token is gone, and nothing twice under redelivery.
-
-// f19PushRoute is the push job's push endpoint on the local router.
-var f19PushRoute = server.PushPath("push")
 
 // f19Token returns a new push token; unregistered ones start with
 // "invalid-" (the sink answers them as FCM answers an uninstalled app).
@@ -150,12 +145,7 @@ func (e *env) pushEnvelope(eventID string, refs ...events.NotificationRef) int {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	res, err := e.http.Post(e.s.URL+f19PushRoute, "application/json", bytes.NewReader(envelope(e.t, ev)))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return e.pushed("push", "application/json", envelope(e.t, ev))
 }
 
 // mustPushEnvelope is pushEnvelope answered 204 (done, or a duplicate).

@@ -367,7 +367,7 @@ func TestF19KeepAliveAndMaxAge(t *testing.T) {
 
 func TestF19OpenStreamKeepsTheMemberOnline(t *testing.T) {
 	t.Parallel()
-	e := start(t, streamTimes(time.Second, 200*time.Millisecond, time.Hour))
+	e := start(t, streamTimes(time.Second, 200*time.Millisecond, 59*time.Minute))
 	a := e.ownerSession("acme", "owner@acme.example")
 	b := e.colleague(a, "b")
 	sb := e.openStream(b, "")

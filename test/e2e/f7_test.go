@@ -64,9 +64,9 @@ func TestLockoutParallel(t *testing.T) {
 	const email = "kim@example.com"
 	e.owned("acme", email)
 	ticket := e.ticket(email)
-	hashes := e.s.Deps.Hasher.Hashes()
+	hashes := e.s.Hashes()
 	_, got := race(30, func(int) int { return e.passwordLogin(ticket, "acme", email, "wrong password!", "").Status })
-	judged := e.s.Deps.Hasher.Hashes() - hashes
+	judged := e.s.Hashes() - hashes
 	if got[http.StatusUnauthorized] > 10 || got[http.StatusUnauthorized]+got[http.StatusLocked] != 30 || judged > 10 {
 		t.Fatalf("30 parallel wrong passwords: %v, %d hashed; want at most 10 judged, the rest 423", got, judged)
 	}

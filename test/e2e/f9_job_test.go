@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -19,7 +21,6 @@ import (
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/logging"
-	"github.com/workgate/workgate/shared/server"
 )
 
 // The tests here check the approval job (functions/approvals, consumer
@@ -27,28 +28,60 @@ import (
 // request log line of its push, and that a redelivered, late or replayed
 // event asks nobody twice and nobody at all once the request is decided.
 
-// jobRoute is the route the approval job's push requests are logged under.
-var jobRoute = server.PushPath(approvals.Name)
-
 // jobLine is the Firestore cost of one request, from its log line.
 type jobLine struct {
-	route         string
-	status        int64
-	reads, writes int64
+	function, route string
+	status          int64
+	reads, writes   int64
 }
 
-// jobLog records the request log lines of a stack; it passes warnings and
-// errors on to the test log.
+// jobLog records the request log lines of a stack, in one process or
+// split (where it reads the JSON lines of the functions' processes); it
+// passes warnings and errors on to the test log.
 type jobLog struct {
 	mu    sync.Mutex
 	lines []jobLine
+	rest  []byte // a split stack's output not yet a whole line
+	out   io.Writer
 }
 
 // start runs a stack whose request lines l records, with further options.
 func (l *jobLog) start(t testing.TB, opts ...func(*stackOptions)) *env {
 	t.Helper()
-	base := logging.New(testLog(t), slog.LevelWarn).Handler()
-	return start(t, append([]func(*stackOptions){func(o *stackOptions) { o.Log = slog.New(&jobLogHandler{log: l, base: base}) }}, opts...)...)
+	l.out = testLog(t)
+	base := logging.New(l.out, slog.LevelWarn).Handler()
+	return start(t, append([]func(*stackOptions){func(o *stackOptions) {
+		o.Log = slog.New(&jobLogHandler{log: l, base: base})
+		o.Output = l
+	}}, opts...)...)
+}
+
+// Write takes a split stack's processes' output: their request lines.
+func (l *jobLog) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rest = append(l.rest, b...)
+	for {
+		i := bytes.IndexByte(l.rest, '\n')
+		if i < 0 {
+			break
+		}
+		var e struct {
+			Message, Function, Route string
+			Status                   int64
+			FirestoreReads           int64
+			FirestoreWrites          int64
+			Severity                 string
+		}
+		line := l.rest[:i]
+		if json.Unmarshal(line, &e) == nil && e.Message == "request" {
+			l.lines = append(l.lines, jobLine{function: e.Function, route: e.Route, status: e.Status, reads: e.FirestoreReads, writes: e.FirestoreWrites})
+		} else if e.Severity == "WARNING" || e.Severity == "ERROR" {
+			_, _ = l.out.Write(append(line, '\n'))
+		}
+		l.rest = l.rest[i+1:]
+	}
+	return len(b), nil
 }
 
 // mark returns where the lines logged from now on start.
@@ -58,8 +91,21 @@ func (l *jobLog) mark() int {
 	return len(l.lines)
 }
 
-// since returns the lines of a route logged since mark.
-func (l *jobLog) since(mark int, route string) []jobLine {
+// since returns the lines of a function's requests logged since mark.
+func (l *jobLog) since(mark int, function string) []jobLine {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []jobLine
+	for _, c := range l.lines[mark:] {
+		if c.function == function {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// routed returns the lines of a route's requests logged since mark.
+func (l *jobLog) routed(mark int, route string) []jobLine {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []jobLine
@@ -72,23 +118,30 @@ func (l *jobLog) since(mark int, route string) []jobLine {
 }
 
 type jobLogHandler struct {
-	log  *jobLog
-	base slog.Handler
+	log      *jobLog
+	base     slog.Handler
+	function string // from the attributes the function's logger carries
 }
 
 func (h *jobLogHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h *jobLogHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &jobLogHandler{log: h.log, base: h.base.WithAttrs(as)}
+	function := h.function
+	for _, a := range as {
+		if a.Key == "function" {
+			function = a.Value.String()
+		}
+	}
+	return &jobLogHandler{log: h.log, base: h.base.WithAttrs(as), function: function}
 }
 
 func (h *jobLogHandler) WithGroup(name string) slog.Handler {
-	return &jobLogHandler{log: h.log, base: h.base.WithGroup(name)}
+	return &jobLogHandler{log: h.log, base: h.base.WithGroup(name), function: h.function}
 }
 
 func (h *jobLogHandler) Handle(ctx context.Context, r slog.Record) error {
 	if r.Message == "request" {
-		var c jobLine
+		c := jobLine{function: h.function}
 		r.Attrs(func(a slog.Attr) bool {
 			switch a.Key {
 			case "route":
@@ -134,7 +187,7 @@ func askCost(n, created int64) jobCost { return jobCost{Reads: 1 + 2*n, Writes: 
 // left out.
 func (l *jobLog) jobRuns(mark int) []jobCost {
 	var out []jobCost
-	for _, c := range l.since(mark, jobRoute) {
+	for _, c := range l.since(mark, approvals.Name) {
 		if c.status == http.StatusNoContent && c.writes >= 2 {
 			out = append(out, jobCost{c.reads, c.writes})
 		}
@@ -271,12 +324,7 @@ func (e *env) approvalEvent(approvalID, eventID string) events.Event {
 // and returns the status it answered.
 func (e *env) pushJob(ev events.Event) int {
 	e.t.Helper()
-	res, err := e.http.Post(e.s.URL+jobRoute, "application/json", bytes.NewReader(envelope(e.t, ev)))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return e.pushed(approvals.Name, "application/json", envelope(e.t, ev))
 }
 
 // recipients returns the accounts of notes, sorted.
@@ -332,7 +380,7 @@ func TestF9JobCostFollowsOnlineMembers(t *testing.T) {
 
 			runs := log.jobRuns(mark)
 			if len(runs) != 1 {
-				t.Fatalf("the job ran %d times for one request, want 1 (lines %+v)", len(runs), log.since(mark, jobRoute))
+				t.Fatalf("the job ran %d times for one request, want 1 (lines %+v)", len(runs), log.since(mark, approvals.Name))
 			}
 			got := runs[0]
 			if diff := cmp.Diff(tc.want, got); diff != "" {

@@ -70,7 +70,7 @@ func TestHardeningRecoveryNoOracle(t *testing.T) {
 	}
 	e.settle()
 	before := e.f9Snapshot()
-	hashes := e.s.Deps.Hasher.Hashes()
+	hashes := e.s.Hashes()
 	calls := 0
 	var first response
 	same := func(t *testing.T, r response) {
@@ -100,7 +100,7 @@ func TestHardeningRecoveryNoOracle(t *testing.T) {
 		same(t, e.hlRecover("acme", kim, "wrong password!", auth.NewRecoveryKey()))
 		same(t, e.hlRecover("acme", park, "wrong password!", key))
 	}
-	if n := e.s.Deps.Hasher.Hashes() - hashes; n != int64(calls) {
+	if n := e.s.Hashes() - hashes; n != int64(calls) {
 		t.Fatalf("%d refused recovery logins hashed %d times, want once each (as a login)", calls, n)
 	}
 	e.settle()

@@ -15,23 +15,41 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/workgate/workgate/emulator/stack"
 	"github.com/workgate/workgate/shared/bus"
 	"github.com/workgate/workgate/shared/events"
-	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/test/testenv"
 )
 
-const (
-	pushAudience = "https://workgate.example/_push/mailer"
-	pushInvoker  = "wg-invoker@workgate-test.iam.gserviceaccount.com"
+// The mailer's audience and invoker, as a split stack's push gateway
+// mints them (a one-process stack is told them).
+var (
+	pushAudience = stack.PushAudience("mailer")
+	pushInvoker  = stack.PushInvoker
 )
 
-// pushAs POSTs body to a function's path with an Authorization header
-// (none if authorization is empty) and a content type, and returns the
-// status.
-func (e *env) pushAs(path, contentType, authorization string, body []byte) int {
+// pushAs POSTs body to a push or scheduled function directly (as one who
+// found its URL would) with an Authorization header (none if
+// authorization is empty) and a content type, and returns the status.
+func (e *env) pushAs(function, contentType, authorization string, body []byte) int {
 	e.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.s.URL+path, bytes.NewReader(body))
+	u, err := e.s.FunctionURL(context.Background(), function)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.post(u, contentType, authorization, body)
+}
+
+// pushed POSTs body to a push function as Pub/Sub does (in a split stack,
+// with the invoker's token) and returns the status.
+func (e *env) pushed(function, contentType string, body []byte) int {
+	e.t.Helper()
+	return e.post(e.s.PushURL(function), contentType, "", body)
+}
+
+func (e *env) post(u, contentType, authorization string, body []byte) int {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -72,7 +90,10 @@ func TestPushNeedsInvokerToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := start(t, func(o *stackOptions) { o.PushVerifier = v })
+	e := start(t, func(o *stackOptions) {
+		o.PushVerifier = v                    // one process
+		o.PushKey, o.PushKeyID = google.Key() // split: the gateway signs as google
+	})
 	impostor := testenv.NewGoogle(t, "push-key") // Google's key ID, another key
 	token := func(edit func(jwt.MapClaims)) string {
 		c := google.Claims(pushAudience, pushInvoker)
@@ -94,14 +115,14 @@ func TestPushNeedsInvokerToken(t *testing.T) {
 	}
 	for _, tc := range cases {
 		to := "push-" + strings.ReplaceAll(tc.name, " ", "-") + "@example.com"
-		if s := e.pushAs(server.PushPath("mailer"), "application/json", tc.authorization, envelope(t, e.mailEvent(to))); s != http.StatusUnauthorized {
+		if s := e.pushAs("mailer", "application/json", tc.authorization, envelope(t, e.mailEvent(to))); s != http.StatusUnauthorized {
 			t.Errorf("%s: push answered %d, want 401", tc.name, s)
 		}
 		if n := len(e.mails(to)); n != 0 {
 			t.Errorf("%s: the refused push sent %d mails", tc.name, n)
 		}
 	}
-	if s := e.pushAs(server.SchedulePath("relay"), "", "", nil); s != http.StatusUnauthorized {
+	if s := e.pushAs("relay", "", "", nil); s != http.StatusUnauthorized {
 		t.Errorf("relay without a token answered %d, want 401", s)
 	}
 	e.requireNothingWritten()
@@ -109,7 +130,7 @@ func TestPushNeedsInvokerToken(t *testing.T) {
 	// The invoker's token: handled.
 	const to = "push-valid@example.com"
 	valid := "Bearer " + google.Sign(t, google.Claims(pushAudience, pushInvoker))
-	if s := e.pushAs(server.PushPath("mailer"), "application/json", valid, envelope(t, e.mailEvent(to))); s != http.StatusNoContent {
+	if s := e.pushAs("mailer", "application/json", valid, envelope(t, e.mailEvent(to))); s != http.StatusNoContent {
 		t.Fatalf("push with the invoker's token answered %d, want 204", s)
 	}
 	e.waitMails(to, 1)
@@ -152,7 +173,7 @@ func TestDevSurfaceTakesOnlyJSON(t *testing.T) {
 	const to = "simple-post@example.com"
 	body := envelope(t, e.mailEvent(to))
 	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", ""} {
-		if s := e.pushAs(server.PushPath("mailer"), ct, "", body); s != http.StatusBadRequest {
+		if s := e.pushed("mailer", ct, body); s != http.StatusBadRequest {
 			t.Errorf("push as %q answered %d, want 400", ct, s)
 		}
 	}
@@ -166,7 +187,7 @@ func TestDevSurfaceTakesOnlyJSON(t *testing.T) {
 	if r := e.call("POST", "/_dev/clock", advance, "Content-Type", "application/json; charset=utf-8"); r.Status != http.StatusOK {
 		t.Fatalf("clock POST as JSON = %d %s", r.Status, r.Body)
 	}
-	if s := e.pushAs(server.PushPath("mailer"), "application/json", "", body); s != http.StatusNoContent {
+	if s := e.pushed("mailer", "application/json", body); s != http.StatusNoContent {
 		t.Fatalf("push as JSON answered %d, want 204", s)
 	}
 	e.waitMails(to, 1)

@@ -51,7 +51,7 @@ func (e *env) hrPage(log *jobLog, s session, pageSize int, token string) (roomPa
 	p := e.roomsPage(s, pageSize, token)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		lines := log.since(mark, hrListRoute)
+		lines := log.routed(mark, hrListRoute)
 		if len(lines) > 1 {
 			e.t.Fatalf("%d room-list requests logged for one: %+v", len(lines), lines)
 		}

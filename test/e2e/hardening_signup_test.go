@@ -43,7 +43,7 @@ func (e *env) startOfWindow(w time.Duration) {
 }
 
 // hashes is how many argon2 hashes the stack has computed.
-func (e *env) hashes() int64 { return e.s.Deps.Hasher.Hashes() }
+func (e *env) hashes() int64 { return e.s.Hashes() }
 
 // signUp is sign-up i for an address from a client: a workspace creation
 // (workspace ws-i) for even i, an invite acceptance through link for odd i.

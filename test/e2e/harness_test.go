@@ -62,6 +62,9 @@ func start(t testing.TB, opts ...func(*stack.Options)) *env {
 	o := stack.Options{
 		Project: testenv.Project(t), Addr: "127.0.0.1:0", MailAddr: "127.0.0.1:0", Meter: m,
 		Log: logging.New(testLog(t), slog.LevelWarn),
+		// WORKGATE_STACK=split: every function in its own process, as in
+		// production.
+		Split: stack.SplitFromEnv(), Output: testLog(t),
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -305,4 +308,10 @@ func race(n int, call func(i int) int) ([]int, map[int]int) {
 		count[s]++
 	}
 	return statuses, count
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stack.RemoveBinary() // a split stack's
+	os.Exit(code)
 }

@@ -36,6 +36,9 @@ func NewGoogle(tb testing.TB, kid string) *Google {
 	return &Google{kid: kid, key: key}
 }
 
+// Key returns g's signing key and its key ID.
+func (g *Google) Key() (*rsa.PrivateKey, string) { return g.key, g.kid }
+
 // Claims returns the claims of a valid push token: Google's issuer, the
 // audience, the service account's verified e-mail, an hour to live.
 func (g *Google) Claims(audience, account string) jwt.MapClaims {

@@ -3,6 +3,11 @@
 // router (with WORKGATE_DEV=1), creates the topics and push subscriptions,
 // prints the URLs, and on Ctrl-C stops everything it started.
 //
+// With -split (`make run-split`) every function runs as its own process, as
+// its container runs in Cloud Run, behind the router acting as the load
+// balancer's URL map, with Pub/Sub pushing to each job's process with an
+// OIDC token (see emulator/stack).
+//
 // Addresses and the project come from the environment (README.md):
 // WORKGATE_HTTP_ADDR (127.0.0.1:8080), WORKGATE_MAILSINK_ADDR
 // (127.0.0.1:8025), WORKGATE_FIRESTORE_ADDR (127.0.0.1:8088),
@@ -13,6 +18,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -41,6 +47,8 @@ func env(name, def string) string {
 }
 
 func realMain() (err error) {
+	split := flag.Bool("split", false, "run every function as its own process, as in production")
+	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := gcloud.Check(gcloud.Firestore, gcloud.PubSub); err != nil {
@@ -99,17 +107,23 @@ func realMain() (err error) {
 		Addr:     env("WORKGATE_HTTP_ADDR", "127.0.0.1:8080"),
 		MailAddr: env("WORKGATE_MAILSINK_ADDR", "127.0.0.1:8025"),
 		Log:      logging.New(os.Stdout, slog.LevelInfo),
+		Split:    *split,
+		Output:   os.Stdout,
 	})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
+	shape := "every function behind one router, in one process"
+	if *split {
+		shape = "each function its own process, started on its first request"
+	}
 	fmt.Printf(`
 workgate is running (project %s, WORKGATE_DEV=1)
 
   web app             %s/app/
-  API and pages       %s          (every function behind one router)
+  API and pages       %s          (%s)
   live events         %s/v1/me/events  (server-sent events, with a bearer token)
   OpenAPI             %s/openapi.yaml
   mail and push inbox %s
@@ -120,7 +134,7 @@ workgate is running (project %s, WORKGATE_DEV=1)
 
 Ctrl-C stops everything.
 
-`, project, s.URL, s.URL, s.URL, s.URL, s.MailURL, s.MailURL, project, os.Getenv("FIRESTORE_EMULATOR_HOST"), os.Getenv("PUBSUB_EMULATOR_HOST"), logPath)
+`, project, s.URL, s.URL, shape, s.URL, s.URL, s.MailURL, s.MailURL, project, os.Getenv("FIRESTORE_EMULATOR_HOST"), os.Getenv("PUBSUB_EMULATOR_HOST"), logPath)
 	<-ctx.Done()
 	fmt.Println("\nstopping…")
 	return nil

@@ -1,6 +1,7 @@
 // Command workgate is the one binary of every workgate function. In Cloud
-// Run, FUNCTION_TARGET names the function the container serves (through
-// functions-framework-go, on $PORT). Without FUNCTION_TARGET it serves
+// Run, FUNCTION_TARGET names the function the container serves on $PORT:
+// built before the port opens, answering the probes, draining on SIGTERM
+// (server.Serve). Without FUNCTION_TARGET it serves
 // every function behind the topology's router, against whatever Firestore
 // and Pub/Sub the environment names (`make run` starts the whole local
 // stack instead: emulators, mail sink and this router).
@@ -10,16 +11,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
-
 	_ "github.com/workgate/workgate/functions/all"
 	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/server"
 )
 
@@ -35,11 +36,15 @@ func realMain() error {
 	if port == "" {
 		port = "8080"
 	}
-	if os.Getenv("FUNCTION_TARGET") != "" {
-		return funcframework.Start(port)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if target := os.Getenv("FUNCTION_TARGET"); target != "" {
+		// Serve has logged a failure, in JSON, for Error Reporting.
+		if err := server.Serve(ctx, target, port, logging.New(os.Stderr, slog.LevelInfo)); err != nil {
+			os.Exit(1)
+		}
+		return nil
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		return err
