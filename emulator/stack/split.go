@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -30,6 +31,8 @@ import (
 	"github.com/workgate/workgate/infra/image"
 	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/web"
 )
@@ -271,8 +274,10 @@ func (s *split) stop() {
 }
 
 // router is the URL map: each of the topology's routes goes to its
-// function's process.
-func (s *split) router(top *infra.Topology) http.Handler {
+// function's process. In dev mode it checks each exchange against the
+// OpenAPI document, as the one-process router does, and logs a break to
+// log.
+func (s *split) router(top *infra.Topology, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	for _, fn := range top.Functions {
 		if fn.Dev && !s.cfg.Dev {
@@ -283,7 +288,10 @@ func (s *split) router(top *infra.Topology) http.Handler {
 			mux.Handle(route, proxy)
 		}
 	}
-	return mux
+	checked := openapi.DevCheck(s.cfg.Dev, mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		checked.ServeHTTP(w, r.WithContext(logging.With(r.Context(), log.With("function", "router"))))
+	})
 }
 
 // gatewayHandler is Google's side of pushes and schedules: it calls a

@@ -200,7 +200,7 @@ func (s *Stack) startSplit(cfg *config.Config, o Options) (http.Handler, error) 
 	sp.gateway = "http://" + gatewayLn.Addr().String()
 	s.split = sp
 	s.serve(gatewayLn, sp.gatewayHandler(s.Deps.Topology))
-	return sp.router(s.Deps.Topology), nil
+	return sp.router(s.Deps.Topology, o.Log), nil
 }
 
 // Hashes is how many passwords the stack's functions have hashed.
