@@ -167,7 +167,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	half := len(body) / 2
 	fmt.Fprintf(conn, "POST /v1/workspaces HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", f.addr, len(body), body[:half])
 	time.Sleep(300 * time.Millisecond) // the server is reading the body
@@ -196,6 +196,7 @@ func TestSIGTERMDrains(t *testing.T) {
 		t.Fatalf("the request in flight got no answer: %v", err)
 	}
 	b, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
 	if res.StatusCode != http.StatusAccepted || !bytes.Contains(b, []byte(`"pending"`)) {
 		t.Fatalf("the request in flight = %d %s, want 202 pending", res.StatusCode, b)
 	}
