@@ -6,7 +6,7 @@ GO            ?= go
 GOLANGCI_LINT := v2.15.0
 BIN           := $(CURDIR)/bin
 
-.PHONY: run run-split test test-all test-split vet test-only bench fmt lint build image tidy clean
+.PHONY: run run-split test test-packages test-e2e vet test-only bench fmt lint build image tidy clean
 
 ## run: the whole local stack (emulators, mail sink, every function), Ctrl-C stops it.
 run:
@@ -20,20 +20,21 @@ run-split:
 ## test: go vet, then go test -race ./... against emulators started on free ports.
 ## The end-to-end tests mostly wait (on the emulators, Pub/Sub, mails,
 ## browsers), so 6 run at once whatever the CPU count (go's default is one
-## per CPU): on 2 cores the e2e package takes about 6 minutes instead of 10.
+## per CPU).
 ##
-## The end-to-end suite runs twice, at once, each run against emulators of its
-## own: with every function in this process (with -race, as every package),
-## and against the split stack, every function in its own process as in
-## production (WORKGATE_STACK=split; its processes are built without -race).
+## The end-to-end suite runs against the split stack, every function in its
+## own process as in production (WORKGATE_STACK=split), the processes built
+## with the race detector; its TestOneProcess* tests run the one-process
+## stack of `make run`. The other packages run at the same time, with
+## emulators of their own.
 test: vet
-	$(MAKE) -j2 -Otarget --no-print-directory test-all test-split
+	$(MAKE) -j2 -Otarget --no-print-directory test-packages test-e2e
 
-test-all:
-	$(GO) run ./emulator/cmd/withemulators -- $(GO) test -race -count=1 -parallel 6 -timeout 15m ./...
+test-packages:
+	$(GO) run ./emulator/cmd/withemulators -- sh -c '$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /test/e2e)'
 
-test-split:
-	WORKGATE_STACK=split $(GO) run ./emulator/cmd/withemulators -- $(GO) test -count=1 -parallel 6 -timeout 15m ./test/e2e
+test-e2e:
+	WORKGATE_STACK=split WORKGATE_STACK_RACE=1 $(GO) run ./emulator/cmd/withemulators -- $(GO) test -race -count=1 -parallel 6 -timeout 20m ./test/e2e
 
 vet:
 	$(GO) vet ./...

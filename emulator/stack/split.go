@@ -540,6 +540,16 @@ func Binary() (string, error) {
 			binary.err = err
 			return
 		}
+		if os.Getenv("WORKGATE_STACK_RACE") == "1" {
+			// make test: the functions' processes with the race detector
+			// (cgo), as the one-process tests run them.
+			cmd := exec.Command("go", "build", "-race", "-trimpath", "-o", binary.path, image.Main)
+			cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=1")
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				binary.err = fmt.Errorf("stack.Binary: go build -race: %w\n%s", err, msg)
+			}
+			return
+		}
 		binary.err = ko.GoBuild(context.Background(), root, image.Main, binary.path)
 	})
 	return binary.path, binary.err

@@ -377,6 +377,9 @@ func TestF9JobCostFollowsOnlineMembers(t *testing.T) {
 			mark := log.mark()
 			a := e.newDeviceLogin(tc.ws, "owner@"+tc.ws+".example")
 			e.settle()
+			// The job's request line follows its work (and, from a
+			// process of its own, travels through a pipe).
+			log.pushes(t, approvals.Name, mark, 1)
 
 			runs := log.jobRuns(mark)
 			if len(runs) != 1 {
