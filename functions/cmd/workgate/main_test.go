@@ -131,6 +131,17 @@ func (f *function) entries() []map[string]any {
 	return out
 }
 
+// logged reports whether the process logged an entry with message.
+func (f *function) logged(message string) bool {
+	f.t.Helper()
+	for _, e := range f.entries() {
+		if e["message"] == message {
+			return true
+		}
+	}
+	return false
+}
+
 // TestReadyBeforeServing: the startup probe and the liveness probe answer
 // 200, and the function's first request is served by what was built at
 // start.
@@ -147,11 +158,7 @@ func TestReadyBeforeServing(t *testing.T) {
 			t.Fatalf("GET %s = %d, want 200", path, res.StatusCode)
 		}
 	}
-	var started bool
-	for _, e := range f.entries() {
-		started = started || e["message"] == "function started"
-	}
-	if !started {
+	if !f.logged("function started") {
 		t.Fatalf("no 'function started' entry before serving:\n%s", f.out)
 	}
 }
@@ -204,11 +211,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if !exited || code != 0 {
 		t.Fatalf("after SIGTERM: exited %v with %d, want 0 within 10s\n%s", exited, code, f.out)
 	}
-	var stopped bool
-	for _, e := range f.entries() {
-		stopped = stopped || e["message"] == "function stopped"
-	}
-	if !stopped {
+	if !f.logged("function stopped") {
 		t.Fatalf("no 'function stopped' entry:\n%s", f.out)
 	}
 }
