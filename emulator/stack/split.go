@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -63,6 +64,9 @@ type split struct {
 
 	mu    sync.Mutex
 	procs map[string]*process
+	// pushing counts the pushes and scheduled calls the gateway is
+	// passing on (a job's process starting included).
+	pushing atomic.Int64
 }
 
 // process is one function's process.
@@ -317,6 +321,10 @@ func (s *split) gatewayHandler(top *infra.Topology) http.Handler {
 // Run answers when no instance can start.
 func (s *split) proxy(fn infra.Function, signed bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if signed {
+			s.pushing.Add(1)
+			defer s.pushing.Add(-1)
+		}
 		p, err := s.get(r.Context(), fn)
 		if r.Context().Err() != nil {
 			return // the caller went
