@@ -11,6 +11,8 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/workgate/workgate/shared/bus"
 	"github.com/workgate/workgate/shared/clock"
 	"github.com/workgate/workgate/shared/domain"
@@ -99,21 +101,25 @@ func (s *Service) Ask(ctx context.Context, ev events.Event) error {
 // Pending returns the pending requests the caller may decide, newest
 // first: those they were asked to decide in their workspace, and their own
 // account's from any workspace (every session is on a trusted device).
+// It reads the requests still pending and no decided one: its cost grows
+// with the requests pending in the workspace and the account's own, not
+// with those decided in the last domain.ApprovalTTL.
 func (s *Service) Pending(ctx context.Context, p *session.Principal) ([]*domain.Approval, error) {
 	now := s.Clock.Now()
-	notes, err := s.Store.LiveNotifications(ctx, p.WorkspaceID, p.AccountID, domain.NotifyDeviceApproval, now)
-	if err != nil {
+	var inWorkspace, own []*domain.Approval
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		inWorkspace, err = s.Store.PendingApprovalsIn(gctx, p.WorkspaceID, now)
+		return err
+	})
+	g.Go(func() (err error) {
+		own, err = s.Store.PendingApprovalsOf(gctx, p.AccountID, now)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(notes))
-	for _, n := range notes {
-		ids = append(ids, n.Approval.ApprovalID)
-	}
-	asked, err := s.Store.Approvals(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	own, err := s.Store.PendingApprovalsOf(ctx, p.AccountID, now)
+	asked, err := s.askedOf(ctx, p, inWorkspace)
 	if err != nil {
 		return nil, err
 	}
@@ -123,13 +129,27 @@ func (s *Service) Pending(ctx context.Context, p *session.Principal) ([]*domain.
 		if seen[a.ID] || a.StatusAt(now) != domain.ApprovalPending || a.DeviceID == p.DeviceID {
 			continue
 		}
-		if a.WorkspaceID == p.WorkspaceID || a.AccountID == p.AccountID {
-			seen[a.ID] = true
-			out = append(out, a)
-		}
+		seen[a.ID] = true
+		out = append(out, a)
 	}
 	slices.SortFunc(out, func(x, y *domain.Approval) int { return y.RequestedAt.Compare(x.RequestedAt) })
 	return out, nil
+}
+
+// askedOf returns those of a workspace's requests the caller was asked to
+// decide (has the notification of); their own account's need no
+// notification, and are left to PendingApprovalsOf.
+func (s *Service) askedOf(ctx context.Context, p *session.Principal, as []*domain.Approval) ([]*domain.Approval, error) {
+	others := slices.DeleteFunc(slices.Clone(as), func(a *domain.Approval) bool { return a.AccountID == p.AccountID })
+	ids := make([]string, len(others))
+	for i, a := range others {
+		ids[i] = a.ID
+	}
+	asked, err := s.Store.AskedOf(ctx, p.WorkspaceID, p.AccountID, ids)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(others, func(a *domain.Approval) bool { return !asked[a.ID] }), nil
 }
 
 var (

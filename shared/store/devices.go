@@ -117,14 +117,6 @@ func (s *Store) HasNotification(ctx context.Context, workspaceID, accountID, id 
 	return ok, wrap("store.HasNotification", err)
 }
 
-// LiveNotifications returns a member's notifications of one kind that have
-// not expired at now.
-func (s *Store) LiveNotifications(ctx context.Context, workspaceID, accountID, kind string, now time.Time) ([]*domain.Notification, error) {
-	q := s.member(workspaceID, accountID).Collection(colNotifications).
-		Where("kind", "==", kind).Where("expiresAt", ">", now)
-	return s.notifications(ctx, q)
-}
-
 // Notifications returns a member's newest notifications, newest first.
 func (s *Store) Notifications(ctx context.Context, workspaceID, accountID string, limit int) ([]*domain.Notification, error) {
 	q := s.member(workspaceID, accountID).Collection(colNotifications).OrderBy("createdAt", firestore.Desc).Limit(limit)
@@ -197,6 +189,40 @@ func (s *Store) PendingApprovalsOf(ctx context.Context, accountID string, now ti
 	return out, wrap("store.PendingApprovalsOf", err)
 }
 
+// PendingApprovalsIn returns a workspace's pending requests that have not
+// expired at now. A decided request leaves the query's results with its
+// status, an undecided one with time: the list of requests a member may
+// decide reads neither, however many were decided in the last
+// domain.ApprovalTTL.
+func (s *Store) PendingApprovalsIn(ctx context.Context, workspaceID string, now time.Time) ([]*domain.Approval, error) {
+	q := s.fs.Collection(colApprovals).Where("workspaceId", "==", workspaceID).
+		Where("status", "==", domain.ApprovalPending).Where("expiresAt", ">", now)
+	out, err := queried[domain.Approval](ctx, q)
+	return out, wrap("store.PendingApprovalsIn", err)
+}
+
+// AskedOf returns which of the given requests a member of a workspace was
+// asked to decide: those they have the notification of (the approvals
+// job's or a nudge's). It reads one document per request.
+func (s *Store) AskedOf(ctx context.Context, workspaceID, accountID string, approvalIDs []string) (map[string]bool, error) {
+	asked := make(map[string]bool, len(approvalIDs))
+	if len(approvalIDs) == 0 {
+		return asked, nil
+	}
+	refs := make([]*firestore.DocumentRef, len(approvalIDs))
+	for i, id := range approvalIDs {
+		refs[i] = s.notification(workspaceID, accountID, domain.NotificationID(domain.NotifyDeviceApproval, id))
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
+	if err != nil {
+		return nil, wrap("store.AskedOf", err)
+	}
+	for i, snap := range snaps { // in the order of refs
+		asked[approvalIDs[i]] = snap.Exists()
+	}
+	return asked, nil
+}
+
 // Approval returns an approval request and the update time it was read at.
 func (s *Store) Approval(ctx context.Context, id string) (*domain.Approval, time.Time, error) {
 	var a domain.Approval
@@ -205,16 +231,6 @@ func (s *Store) Approval(ctx context.Context, id string) (*domain.Approval, time
 		return nil, time.Time{}, wrap("store.Approval", err)
 	}
 	return &a, seen, nil
-}
-
-// Approvals returns the approval requests with the given IDs that exist.
-func (s *Store) Approvals(ctx context.Context, ids []string) ([]*domain.Approval, error) {
-	refs := make([]*firestore.DocumentRef, len(ids))
-	for i, id := range ids {
-		refs[i] = s.approval(id)
-	}
-	out, err := existing[domain.Approval](ctx, s, refs)
-	return out, wrap("store.Approvals", err)
 }
 
 // approvalState is what a decision changes on a request.
