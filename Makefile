@@ -6,7 +6,7 @@ GO            ?= go
 GOLANGCI_LINT := v2.15.0
 BIN           := $(CURDIR)/bin
 
-.PHONY: run run-split test test-packages test-e2e vet test-only bench fmt lint build image tidy clean
+.PHONY: run run-split test test-packages test-e2e vet test-only bench cost fmt lint build image tidy clean
 
 ## run: the whole local stack (emulators, mail sink, every function), Ctrl-C stops it.
 run:
@@ -42,9 +42,17 @@ vet:
 	$(GO) vet ./...
 
 ## bench: latency, Firestore operations and chain latency, each beside its
-## floor; the image's size and each function's cold start.
+## floor; the image's size and each function's cold start. Every row is
+## also written to docs/bench.json (-json), for `make cost`.
 bench: image
 	$(GO) run ./emulator/cmd/withemulators -- $(GO) run ./test/bench
+
+## cost: docs/COST.md, the monthly cost of a workspace of 1,000 and 100,000
+## members, from the bench's latest figures (docs/bench.json, which every
+## `make bench` updates: a partial run only its own sections), the usage
+## model of issue 22 and the list prices in infra/cost.
+cost:
+	$(GO) run ./infra/cmd/cost
 
 fmt:
 	gofmt -s -w .

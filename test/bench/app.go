@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/workgate/workgate/test/bench/results"
+
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -122,8 +124,10 @@ func loadRow(name string, loads []pageLoad) {
 		size = append(size, l.bytes)
 		reqs = append(reqs, int64(len(l.requests)))
 	}
-	fmt.Printf("%-44s %5d %10s %10s %10s %10s\n", name, len(loads), ms(percentile(lat, 50)), ms(percentile(lat, 90)),
-		spread(size), spread(reqs))
+	p50, bytes, requests := percentile(lat, 50), spread(size), spread(reqs)
+	p90 := ms(percentile(lat, 90))
+	report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10s %10s", name, len(loads), ms(p50), p90, bytes, requests),
+		results.Row{Name: name, N: len(loads), P50Ms: msOf(p50), Other: map[string]string{"p90": p90, "bytes": bytes, "requests": requests}})
 }
 
 // spread is the median of vs, or "min–max" when they differ.

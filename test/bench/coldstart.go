@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/workgate/workgate/test/bench/results"
+
 	"bytes"
 	"context"
 	"errors"
@@ -66,7 +68,7 @@ type coldStart struct {
 // clients before it serves (test/bench/barefn), built the same way; what
 // a function adds above it is its own start-up.
 func (b *bench) coldstart(ctx context.Context) error {
-	fmt.Println("\nThe image and the functions' cold starts")
+	report.section("The image and the functions' cold starts")
 	cfg, err := image.LoadKoConfig(".ko.yaml")
 	if err != nil {
 		return fmt.Errorf("coldstart: run the bench from the module's root: %w", err)
@@ -272,7 +274,9 @@ func coldRow(name string, runs []coldStart, route string) {
 	if route != "" {
 		on, first = "GET "+route, ms(percentile(first200, 50))
 	}
-	fmt.Printf("%-44s %5d %10s %10s %10s %10s  %s\n", name, len(runs), ms(percentile(listening, 50)), ms(percentile(ready, 50)), ms(percentile(ready, 100)), first, on)
+	cells := map[string]string{"listening": ms(percentile(listening, 50)), "ready": ms(percentile(ready, 50)), "ready max": ms(percentile(ready, 100)), "first 200": first, "on": on}
+	report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10s %10s  %s", name, len(runs), cells["listening"], cells["ready"], cells["ready max"], first, on),
+		results.Row{Name: name, N: len(runs), Other: cells})
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.2f MB", float64(n)/1e6) }

@@ -122,7 +122,7 @@ func (b *bench) contacts(ctx context.Context) error {
 	costRow("GET /v1/members/{id}/profile, an adder", externalLat, externalCost)
 	costRow("GET /v1/profile-links/{token}/qr.png", qrLat, qrCost)
 	costRow("POST /v1/me/external-members (QR link)", addLat, adds)
-	fmt.Printf("%-44s %5d %10s %10s %10.1f %10.1f\n", "introductions job, per run", jobs.n, "", "", jobs.reads(), jobs.writes())
+	opsRow("introductions job, per run", jobs.n, jobs.reads(), jobs.writes())
 	row("chain: addition → in the owner's notifications", chainLat, -1, -1)
 	row("  … the owner's poll of notifications (limit 1)", pollLat, -1, -1)
 	return nil

@@ -221,7 +221,7 @@ func (b *bench) devices(ctx context.Context, pushFloor time.Duration) error {
 	costRow("GET /v1/device-approvals/{id} (pending)", pendingLat, pendingCost)
 	costRow("GET /v1/device-approvals/{id} (collects)", collectLat, collectCost)
 	costRow("POST /v1/me/presence", presenceLat, presenceCosts)
-	fmt.Printf("%-44s %5d %10s %10s %10.1f %10.1f\n", "approvals job (per run, 2 asked)", jobs.n, "", "", jobs.reads(), jobs.writes())
+	opsRow("approvals job (per run, 2 asked)", jobs.n, jobs.reads(), jobs.writes())
 
 	fmt.Println("\nchains (login request → request listed for a member online)")
 	row("new-device login → approver's list", chainLat, -1, -1)

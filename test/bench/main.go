@@ -36,6 +36,7 @@ import (
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/store"
+	"github.com/workgate/workgate/test/bench/results"
 )
 
 // Sample sizes: enough for a stable p99 in well under a minute.
@@ -51,7 +52,13 @@ const benchRateLimitFactor = 10000
 
 func main() {
 	flag.Parse()
-	if err := run(); err != nil {
+	err := run()
+	if err == nil {
+		// Only a run that finished: a failed part's section would
+		// replace the earlier figures with fewer.
+		err = report.write(*jsonOut)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -87,14 +94,14 @@ func run() error {
 	client := &http.Client{Timeout: time.Minute}
 	b := &bench{s: s, client: client, costs: costs, arrivals: arrivals}
 
-	fmt.Printf("workgate bench · %s · %s · %d CPUs · Firestore and Pub/Sub emulators\n\n",
-		time.Now().UTC().Format(time.RFC3339), runtime.Version(), runtime.NumCPU())
+	report.start(fmt.Sprintf("workgate bench · %s · %s · %d CPUs · Firestore and Pub/Sub emulators",
+		time.Now().UTC().Format(time.RFC3339), runtime.Version(), runtime.NumCPU()))
 	if *only == "coldstart" {
 		return b.coldstart(ctx) // its floor is its own
 	}
 	fmt.Printf("%-44s %5s %10s %10s %10s %10s\n", "", "n", "p50", "p99", "reads/req", "writes/req")
 
-	fmt.Println("floors")
+	report.section("floors")
 	if err := b.floorFirestore(ctx); err != nil {
 		return err
 	}
@@ -110,54 +117,54 @@ func run() error {
 	case "withdrawal":
 		return b.f18(ctx)
 	case "rooms":
-		fmt.Println("\nF14: rooms, messages, fan-out to a 1,000-member room")
+		report.section("F14: rooms, messages, fan-out to a 1,000-member room")
 		return b.rooms(ctx, pushFloor)
 	case "live":
-		fmt.Println("\nF19: live events (server-sent events) and push")
+		report.section("F19: live events (server-sent events) and push")
 		return b.live(ctx)
 	case "app":
-		fmt.Println("\nF20: the web app's first load, cold, in headless Chromium")
+		report.section("F20: the web app's first load, cold, in headless Chromium")
 		return b.app(ctx)
 	}
 
 	if err := b.coldstart(ctx); err != nil {
 		return err
 	}
-	fmt.Println("\nF1: create a workspace, verify the owner's e-mail")
+	report.section("F1: create a workspace, verify the owner's e-mail")
 	if err := b.f1(); err != nil {
 		return err
 	}
-	fmt.Println("\nF5, F7, F10: log in by e-mail code and password; sessions")
+	report.section("F5, F7, F10: log in by e-mail code and password; sessions")
 	if err := b.login(ctx); err != nil {
 		return err
 	}
-	fmt.Println("\nF9: new-device approval")
+	report.section("F9: new-device approval")
 	if err := b.devices(ctx, pushFloor); err != nil {
 		return err
 	}
 	if *only == "login" {
 		return nil
 	}
-	fmt.Println("\nF11, F12: profiles, QR codes, external members")
+	report.section("F11, F12: profiles, QR codes, external members")
 	if err := b.contacts(ctx); err != nil {
 		return err
 	}
-	fmt.Println("\nF15: the member list of a 1,000-member workspace")
+	report.section("F15: the member list of a 1,000-member workspace")
 	if err := b.members(ctx); err != nil {
 		return err
 	}
-	fmt.Println("\nF14: rooms, messages, fan-out to a 1,000-member room")
+	report.section("F14: rooms, messages, fan-out to a 1,000-member room")
 	if err := b.rooms(ctx, pushFloor); err != nil {
 		return err
 	}
-	fmt.Println("\nF19: live events (server-sent events) and push")
+	report.section("F19: live events (server-sent events) and push")
 	if err := b.live(ctx); err != nil {
 		return err
 	}
 	if err := b.f18(ctx); err != nil {
 		return err
 	}
-	fmt.Println("\nF20: the web app's first load, cold, in headless Chromium")
+	report.section("F20: the web app's first load, cold, in headless Chromium")
 	if err := b.app(ctx); err != nil {
 		return err
 	}
@@ -376,7 +383,7 @@ func (b *bench) f1() error {
 	row("POST /v1/email-verifications", verifyLat, c.reads(), c.writes())
 
 	c = b.costs.get("/_push/mailer")
-	fmt.Printf("%-44s %5d %10s %10s %10.1f %10.1f\n", "mailer job (per mail, Firestore only)", c.n, "", "", c.reads(), c.writes())
+	opsRow("mailer job (per mail, Firestore only)", c.n, c.reads(), c.writes())
 	fmt.Println("\nchains (request → mail in the sink)")
 	row("create → verification mail", chainLat, -1, -1)
 	row("verify → joined mail", joinedLat, -1, -1)
@@ -528,15 +535,25 @@ func (l *costLog) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// row prints one figure; negative ops mean "not a request" (blank).
+// row prints and records one figure; negative ops mean "not a request"
+// (blank, and absent from the record).
 func row(name string, lat []time.Duration, reads, writes float64) {
-	ops := func(v float64) string {
+	cell := func(v float64) string {
 		if v < 0 {
 			return ""
 		}
 		return fmt.Sprintf("%.1f", v)
 	}
-	fmt.Printf("%-44s %5d %10s %10s %10s %10s\n", name, len(lat), ms(percentile(lat, 50)), ms(percentile(lat, 99)), ops(reads), ops(writes))
+	p50, p99 := percentile(lat, 50), percentile(lat, 99)
+	report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10s %10s", name, len(lat), ms(p50), ms(p99), cell(reads), cell(writes)),
+		results.Row{Name: name, N: len(lat), P50Ms: msOf(p50), P99Ms: msOf(p99), Reads: ops(reads), Writes: ops(writes)})
+}
+
+// opsRow prints and records a background job's Firestore operations (per
+// run, per mail or per post, as its name says): n runs, no latency.
+func opsRow(name string, n int64, reads, writes float64) {
+	report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10.1f %10.1f", name, n, "", "", reads, writes),
+		results.Row{Name: name, N: int(n), Reads: results.Ptr(reads), Writes: results.Ptr(writes)})
 }
 
 func percentile(d []time.Duration, p int) time.Duration {

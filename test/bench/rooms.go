@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/workgate/workgate/test/bench/results"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -254,7 +256,7 @@ func (b *bench) rooms(ctx context.Context, pushFloor time.Duration) error {
 	for _, s := range sides {
 		perPost := cost{n: int64(len(s.lat)), readSum: s.job.readSum, writeSum: s.job.writeSum}
 		name := fmt.Sprintf("fanout job, %s room: %d runs, per post", s.room.Type, s.job.n)
-		fmt.Printf("%-44s %5d %10s %10s %10.1f %10.1f\n", name, perPost.n, "", "", perPost.reads(), perPost.writes())
+		opsRow(name, perPost.n, perPost.reads(), perPost.writes())
 		if s.short > 0 || s.job.n != s.runs*int64(len(s.lat)) {
 			fmt.Printf("  NOTE: %d job runs logged for %d posts, want %d each (%d posts short within 2 s)\n", s.job.n, len(s.lat), s.runs, s.short)
 		}
@@ -263,8 +265,9 @@ func (b *bench) rooms(ctx context.Context, pushFloor time.Duration) error {
 	fmt.Printf("\n  %d concurrent posters, %d posts into one room (all by one member, one process):\n", nPosters, nThroughput)
 	fmt.Printf("%-44s %5s %10s %10s %10s %10s\n", "", "n", "p50", "p99", "per s", "wall")
 	rate := func(name string, r rateResult) {
-		fmt.Printf("%-44s %5d %10s %10s %10.0f %10s\n", name, len(r.lat), ms(percentile(r.lat, 50)), ms(percentile(r.lat, 99)),
-			float64(len(r.lat))/r.wall.Seconds(), fmt.Sprintf("%.2fs", r.wall.Seconds()))
+		p50, p99, perS, wall := percentile(r.lat, 50), percentile(r.lat, 99), fmt.Sprintf("%.0f", float64(len(r.lat))/r.wall.Seconds()), fmt.Sprintf("%.2fs", r.wall.Seconds())
+		report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10s %10s", name, len(r.lat), ms(p50), ms(p99), perS, wall),
+			results.Row{Name: name, N: len(r.lat), P50Ms: msOf(p50), P99Ms: msOf(p99), Other: map[string]string{"per s": perS, "wall": wall}})
 	}
 	rate("floor: Firestore Create, one a post (raw)", floorCreate)
 	rate("floor: commit 3 Creates, publish, Delete", floorPost)

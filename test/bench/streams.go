@@ -5,6 +5,8 @@ package main
 // process (its memory and CPU, read from /proc and the Go runtime).
 
 import (
+	"github.com/workgate/workgate/test/bench/results"
+
 	"bufio"
 	"context"
 	"encoding/json"
@@ -309,8 +311,12 @@ func (h *holding) perStream(f func(procMem) uint64) int64 {
 }
 
 func (h *holding) row(name string) {
-	fmt.Printf("%-44s %5d %10s %10s %10s %10s\n", name, len(h.streams),
-		kib(h.perStream(rssOf)), kib(h.perStream(heapOf)), kib(h.perStream(stacksOf)), fmt.Sprintf("%.1f%%", 100*h.cpu.Seconds()/h.window.Seconds()))
+	cells := map[string]string{
+		"RSS": kib(h.perStream(rssOf)), "Go heap": kib(h.perStream(heapOf)), "stacks": kib(h.perStream(stacksOf)),
+		"idle CPU": fmt.Sprintf("%.1f%%", 100*h.cpu.Seconds()/h.window.Seconds()),
+	}
+	report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10s %10s", name, len(h.streams), cells["RSS"], cells["Go heap"], cells["stacks"], cells["idle CPU"]),
+		results.Row{Name: name, N: len(h.streams), Other: cells})
 }
 
 // notes prints the totals behind a row, and whatever went wrong.

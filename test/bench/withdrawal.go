@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/workgate/workgate/test/bench/results"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,7 +53,7 @@ const (
 
 // f18 prints F18's part.
 func (b *bench) f18(ctx context.Context) error {
-	fmt.Printf("\nF18: withdraw a workspace of %s members and %s messages\n", thousands(nWdMembers), thousands(nWdMessages))
+	report.section(fmt.Sprintf("F18: withdraw a workspace of %s members and %s messages", thousands(nWdMembers), thousands(nWdMessages)))
 	return b.withdrawal(ctx)
 }
 
@@ -108,7 +110,9 @@ func (b *bench) withdrawal(ctx context.Context) error {
 	// The floors: the same documents under other workspace IDs (their
 	// workspace document a copy of this one's), deleted raw.
 	wdRow := func(name string, r wdResult) {
-		fmt.Printf("%-44s %8d %10s %10.0f %10d %10d\n", name, r.docs, fmt.Sprintf("%.2fs", r.wall.Seconds()), float64(r.docs)/r.wall.Seconds(), r.reads, r.writes)
+		wall, perS := fmt.Sprintf("%.2fs", r.wall.Seconds()), fmt.Sprintf("%.0f", float64(r.docs)/r.wall.Seconds())
+		report.emit(fmt.Sprintf("%-44s %8d %10s %10s %10d %10d", name, r.docs, wall, perS, r.reads, r.writes),
+			results.Row{Name: name, N: r.docs, Other: map[string]string{"wall": wall, "deletes/s": perS, "reads": fmt.Sprint(r.reads), "writes": fmt.Sprint(r.writes)}})
 	}
 	var floors []wdResult
 	var floorSets []*wdSet
@@ -184,7 +188,8 @@ func (b *bench) withdrawal(ctx context.Context) error {
 
 	// Print.
 	wdRow("withdrawal: POST → workspace doc gone", wdResult{docs: int(rec.Deleted), wall: gone, reads: job.readSum, writes: job.writeSum})
-	fmt.Printf("%-44s %8s %10s\n", "withdrawal: POST → record's finishedAt seen", "", fmt.Sprintf("%.2fs", finished.Seconds()))
+	name, wall := "withdrawal: POST → record's finishedAt seen", fmt.Sprintf("%.2fs", finished.Seconds())
+	report.emit(fmt.Sprintf("%-44s %8s %10s", name, "", wall), results.Row{Name: name, Other: map[string]string{"wall": wall}})
 	fmt.Printf("  the floors list document names only (reads) and delete with an Exists precondition, %d commits in the first;\n"+
 		"  the job's reads and writes are those its runs' request lines report (claims and record updates included)\n", floors[0].commits)
 	fmt.Printf("  POST …/withdrawal answered 202 in %s (%.0f reads, %.0f writes); the job: %d runs recorded, %d run requests logged\n",
