@@ -61,3 +61,17 @@ image:
 
 clean:
 	rm -rf $(BIN) .workgate
+
+## load: the load generator (test/load) against a stack of its own (split,
+## emulators of its own unless FIRESTORE_EMULATOR_HOST/PUBSUB_EMULATOR_HOST
+## name some): 200 members for 5 minutes, every effect checked after.
+## Flags through LOAD_FLAGS, e.g. make load LOAD_FLAGS='-fault pubsub'
+## (faults: pubsub, pubsub-pause, kill, mail; -h lists every flag).
+## load-short: its short form as a Go test (30 s, the rooms and events
+## processes killed), for make test.
+.PHONY: load load-short
+load:
+	$(GO) run ./test/load $(LOAD_FLAGS)
+
+load-short:
+	WORKGATE_LOAD=short $(GO) test -count=1 -timeout 6m -run TestLoadShort ./test/load
