@@ -6,7 +6,7 @@ GO            ?= go
 GOLANGCI_LINT := v2.15.0
 BIN           := $(CURDIR)/bin
 
-.PHONY: run run-split test test-all test-split vet test-only bench fmt lint build image tidy clean
+.PHONY: run run-split test test-packages test-e2e vet test-only bench fmt lint build image tidy clean
 
 ## run: the whole local stack (emulators, mail sink, every function), Ctrl-C stops it.
 run:
@@ -20,26 +20,30 @@ run-split:
 ## test: go vet, then go test -race ./... against emulators started on free ports.
 ## The end-to-end tests mostly wait (on the emulators, Pub/Sub, mails,
 ## browsers), so 6 run at once whatever the CPU count (go's default is one
-## per CPU): on 2 cores the e2e package takes about 6 minutes instead of 10.
+## per CPU).
 ##
-## The end-to-end suite runs twice, at once, each run against emulators of its
-## own: with every function in this process (with -race, as every package),
-## and against the split stack, every function in its own process as in
-## production (WORKGATE_STACK=split; its processes are built without -race).
+## The end-to-end suite runs against the split stack, every function in its
+## own process as in production (WORKGATE_STACK=split), the test process
+## with the race detector (WORKGATE_STACK_RACE=1 builds the functions'
+## processes with it too: slower, measure it on a quiet machine before
+## turning it on here); its TestOneProcess* tests run the one-process stack
+## of `make run`, handlers included, under -race. The other packages run at
+## the same time, with emulators of their own.
 test: vet
-	$(MAKE) -j2 -Otarget --no-print-directory test-all test-split
+	$(MAKE) -j2 -Otarget --no-print-directory test-packages test-e2e
 
-test-all:
-	$(GO) run ./emulator/cmd/withemulators -- $(GO) test -race -count=1 -parallel 6 -timeout 15m ./...
+test-packages:
+	$(GO) run ./emulator/cmd/withemulators -- sh -c '$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /test/e2e)'
 
-test-split:
-	WORKGATE_STACK=split $(GO) run ./emulator/cmd/withemulators -- $(GO) test -count=1 -parallel 6 -timeout 15m ./test/e2e
+test-e2e:
+	WORKGATE_STACK=split $(GO) run ./emulator/cmd/withemulators -- $(GO) test -race -count=1 -parallel 6 -timeout 20m ./test/e2e
 
 vet:
 	$(GO) vet ./...
 
-## bench: latency, Firestore operations and chain latency, each beside its floor.
-bench:
+## bench: latency, Firestore operations and chain latency, each beside its
+## floor; the image's size and each function's cold start.
+bench: image
 	$(GO) run ./emulator/cmd/withemulators -- $(GO) run ./test/bench
 
 fmt:
@@ -52,12 +56,68 @@ lint: $(BIN)/golangci-lint
 $(BIN)/golangci-lint:
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT)
 
+## infra-check: Terraform itself on infra/terraform, offline: fmt -check,
+## validate, and the tests that plan it (go test ./infra -run Terraform).
+## Terraform is built from source like golangci-lint. The Go module proxy
+## serves no release of the hashicorp/google provider, so the provider is a
+## schema-only stand-in (infra/tfstub) serving google 6.50.0's schema,
+## recovered from HashiCorp's prebuilt CDK for Terraform bindings of that
+## release (npm @cdktf/provider-google, pinned by hash). Terraform takes it
+## from a filesystem mirror in bin/ (bin/terraform.tfrc), never the network.
+TERRAFORM           := v1.8.5
+GOOGLE_PROVIDER     := 6.50.0
+CDKTF_GOOGLE        := 16.12.1
+CDKTF_GOOGLE_SHA256 := c13e11596542ffb7412d5f4caa9376525fbef88d18cdedac03c9b3c392a1fc80
+TF_PLUGINS          := $(BIN)/terraform-plugins
+TF_GOOGLE_DIR       := $(TF_PLUGINS)/registry.terraform.io/hashicorp/google/$(GOOGLE_PROVIDER)/linux_amd64
+TF_GOOGLE           := $(TF_GOOGLE_DIR)/terraform-provider-google_v$(GOOGLE_PROVIDER)
+TF_ENV              := TF_CLI_CONFIG_FILE=$(BIN)/terraform.tfrc TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+TF_CHECK_DIR        := $(CURDIR)/.workgate/infra-check
+
+.PHONY: infra-check
+infra-check: $(BIN)/terraform $(TF_GOOGLE) $(TF_GOOGLE_DIR)/schema.json $(BIN)/terraform.tfrc
+	$(TF_ENV) $(BIN)/terraform fmt -check -diff infra/terraform
+	@# validate a copy: init writes .terraform and a lock file naming the stand-in.
+	rm -rf $(TF_CHECK_DIR) && mkdir -p $(TF_CHECK_DIR)/terraform
+	cp infra/terraform/*.tf $(TF_CHECK_DIR)/terraform/ && cp infra/topology.yaml $(TF_CHECK_DIR)/
+	cd $(TF_CHECK_DIR)/terraform && $(TF_ENV) $(BIN)/terraform init -backend=false -no-color >/dev/null && $(TF_ENV) $(BIN)/terraform validate -no-color
+	WORKGATE_INFRA_CHECK=1 WORKGATE_TOOLS_BIN=$(BIN) $(GO) test -count=1 -run 'Terraform' ./infra
+
+$(BIN)/terraform:
+	GOBIN=$(BIN) $(GO) install github.com/hashicorp/terraform@$(TERRAFORM)
+
+$(TF_GOOGLE): infra/tfstub/go.mod $(wildcard infra/tfstub/*/*.go infra/tfstub/*/*/*.go)
+	cd infra/tfstub && $(GO) build -o $@ ./cmd/terraform-provider-google
+
+$(TF_GOOGLE_DIR)/schema.json: infra/tfstub/go.mod $(wildcard infra/tfstub/cdktf/*.go infra/tfstub/cmd/cdktf2schema/*.go)
+	rm -rf $(BIN)/cdktf-google && mkdir -p $(BIN)/cdktf-google $(TF_GOOGLE_DIR)
+	cd $(BIN)/cdktf-google && npm pack --silent @cdktf/provider-google@$(CDKTF_GOOGLE) >/dev/null
+	echo "$(CDKTF_GOOGLE_SHA256)  $(BIN)/cdktf-google/cdktf-provider-google-$(CDKTF_GOOGLE).tgz" | sha256sum -c --quiet
+	tar -xzf $(BIN)/cdktf-google/cdktf-provider-google-$(CDKTF_GOOGLE).tgz -C $(BIN)/cdktf-google
+	cd infra/tfstub && $(GO) run ./cmd/cdktf2schema -o $@ $(BIN)/cdktf-google/package/lib
+	rm -rf $(BIN)/cdktf-google
+
+$(BIN)/terraform.tfrc:
+	mkdir -p $(BIN)
+	printf 'disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path    = "%s"\n    include = ["registry.terraform.io/hashicorp/google"]\n  }\n}\n' $(TF_PLUGINS) > $@
+
 build:
 	$(GO) build ./...
 
-## image: the container of one function, e.g. `make image FUNCTION=signup` (needs a Docker engine).
-image:
-	docker build -f infra/Dockerfile --build-arg FUNCTION_TARGET=$(FUNCTION) -t workgate-$(FUNCTION) .
+## image: the one image of every function (each service's FUNCTION_TARGET
+## picks its function), built by ko with no Docker engine into the OCI image
+## layout .workgate/image, then checked and described (layers, sizes). Its
+## base is pinned in .ko.yaml; where that registry does not answer, the
+## image is built on a stand-in made of this machine's files, for local use
+## (IMAGE_BASE=registry refuses to; see infra/image). Push it with
+## `crane push .workgate/image REPOSITORY:TAG`.
+KO         := v0.19.1
+IMAGE_BASE ?= auto
+image: $(BIN)/ko
+	$(GO) run ./infra/cmd/image -ko $(BIN)/ko -base $(IMAGE_BASE)
+
+$(BIN)/ko:
+	GOBIN=$(BIN) $(GO) install github.com/google/ko@$(KO)
 
 clean:
 	rm -rf $(BIN) .workgate

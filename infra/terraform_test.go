@@ -1,43 +1,38 @@
 package infra
 
-// The Terraform in infra/terraform derives everything from topology.yaml with
-// for_each expressions, and there is no terraform binary here to plan it. So
-// these tests plan it themselves: they parse every *.tf, evaluate it as
-// `terraform plan` would (Terraform's functions are mostly go-cty's stdlib; the
-// few it adds are re-implemented below), expand every for_each and dynamic
-// block, and compare each resource instance with what infra.Load() says should
-// exist. A reference to another resource evaluates to a stub naming it, e.g.
-// google_pubsub_topic.topic["mail-requested"].id, so the tests also see what
-// is wired to what.
+// infra/terraform is checked by Terraform itself. `make infra-check` builds
+// Terraform and a stand-in of the hashicorp/google provider that serves the
+// provider's real schema (infra/tfstub) into bin/; these tests then plan the
+// module for a topology, with no network and no credentials, and compare
+// what the plan creates with what the topology declares
+// (terraform_schema_test.go checks every argument against the schema).
+//
+// The stand-in plans every resource as configured, and gives each
+// read-only string a value naming its resource type, instance and
+// attribute: the uri of Cloud Run service events plans as
+// "google_cloud_run_v2_service(events).uri" (see ref), so the tests see
+// what is wired to what.
+//
+// Without the tools the tests skip, saying so; when make infra-check runs
+// them (WORKGATE_INFRA_CHECK=1) a missing tool fails them.
 
 import (
-	"bufio"
-	"errors"
+	"bytes"
+	"encoding/json"
 	"fmt"
-	"io/fs"
 	"maps"
-	"math/big"
 	"os"
-	"path"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/ext/tryfunc"
-	"github.com/hashicorp/hcl/v2/ext/typeexpr"
-	"github.com/hashicorp/hcl/v2/hclparse"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
-	"github.com/zclconf/go-cty/cty/function"
-	"github.com/zclconf/go-cty/cty/function/stdlib"
-	"gopkg.in/yaml.v3"
 
 	"github.com/workgate/workgate/shared/config"
 )
@@ -45,12 +40,24 @@ import (
 // tfDir is the Terraform root module, relative to this package.
 const tfDir = "terraform"
 
-// tfVars are the values a test plan passes for variables without a default.
-var tfVars = map[string]cty.Value{
-	"project_id": cty.StringVal("workgate-test"),
-	"image":      cty.StringVal("asia-northeast3-docker.pkg.dev/workgate-test/workgate/workgate@sha256:" + strings.Repeat("0", 64)),
-	"domain":     cty.StringVal("workgate.example.com"),
-	"mail_from":  cty.StringVal("no-reply@workgate.example.com"),
+// tfVars are the variable values of a test plan, but secret_versions
+// (secretVersions).
+var tfVars = map[string]string{
+	"project_id": "workgate-test",
+	"image":      "asia-northeast3-docker.pkg.dev/workgate-test/workgate/workgate@sha256:" + strings.Repeat("0", 64),
+	"domain":     "workgate.example.com",
+	"mail_from":  "no-reply@workgate.example.com",
+}
+
+// secretVersions pins each secret of a topology to a version of its own
+// (1, 2, … in order of first use), so that a secret wired to another's
+// version shows.
+func secretVersions(top *Topology) map[string]string {
+	out := map[string]string{}
+	for i, env := range secretEnvs(top) {
+		out[env] = strconv.Itoa(i + 1)
+	}
+	return out
 }
 
 // syntheticTopology exercises what today's topology does not: a root owner
@@ -148,192 +155,6 @@ var perTopology = []struct {
 	{"google_firestore_index.index", indexKeys},
 }
 
-func TestTerraformReadsTopology(t *testing.T) {
-	m := parseTerraform(t)
-	a, ok := m.locals["topology"]
-	if !ok {
-		t.Fatal("no local.topology")
-	}
-	outer, ok := a.Expr.(*hclsyntax.FunctionCallExpr)
-	if !ok || outer.Name != "yamldecode" || len(outer.Args) != 1 {
-		t.Fatalf("local.topology = %s, want yamldecode(file(...))", m.source(a.Expr))
-	}
-	inner, ok := outer.Args[0].(*hclsyntax.FunctionCallExpr)
-	if !ok || inner.Name != "file" || len(inner.Args) != 1 {
-		t.Fatalf("local.topology = %s, want yamldecode(file(...))", m.source(a.Expr))
-	}
-	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"path": pathValue()}}
-	name := eval(t, "local.topology's file", inner.Args[0], ctx)
-	if got := filepath.Clean(name.AsString()); got != "topology.yaml" {
-		t.Errorf("local.topology reads %s, want infra/topology.yaml", got)
-	}
-}
-
-func TestTerraformResourceTypes(t *testing.T) {
-	m := parseTerraform(t)
-	types := map[string]bool{}
-	for addr := range m.resources {
-		types[strings.Split(addr, ".")[0]] = true
-	}
-	for _, typ := range []string{
-		"google_project_service",
-		"google_service_account", "google_project_iam_member", "google_service_account_iam_member",
-		"google_project_iam_custom_role",
-		"google_pubsub_topic_iam_member", "google_pubsub_subscription_iam_member",
-		"google_secret_manager_secret", "google_secret_manager_secret_iam_member",
-		"google_cloud_run_v2_service", "google_cloud_run_v2_service_iam_member",
-		"google_pubsub_topic", "google_pubsub_subscription",
-		"google_cloud_scheduler_job",
-		"google_firestore_database", "google_firestore_field", "google_firestore_index",
-		"google_compute_region_network_endpoint_group", "google_compute_backend_service",
-		"google_compute_url_map", "google_compute_managed_ssl_certificate",
-		"google_compute_target_https_proxy", "google_compute_global_address",
-		"google_compute_global_forwarding_rule",
-	} {
-		if !types[typ] {
-			t.Errorf("no %s resource", typ)
-		}
-	}
-}
-
-func TestTerraformProvider(t *testing.T) {
-	m := parseTerraform(t)
-	for _, b := range m.blocks {
-		if b.Type != "terraform" {
-			continue
-		}
-		for _, rp := range b.Body.Blocks {
-			if rp.Type != "required_providers" {
-				continue
-			}
-			a, ok := rp.Body.Attributes["google"]
-			if !ok {
-				continue
-			}
-			v := eval(t, "required_providers.google", a.Expr, nil)
-			if src, ver := v.GetAttr("source").AsString(), v.GetAttr("version").AsString(); src != "hashicorp/google" || ver != "~> 6.0" {
-				t.Errorf("google provider = %s %s, want hashicorp/google ~> 6.0", src, ver)
-			}
-			return
-		}
-	}
-	t.Error("no required_providers.google")
-}
-
-func TestTerraformForEachOverLocals(t *testing.T) {
-	m := parseTerraform(t)
-	for _, tc := range perTopology {
-		t.Run(tc.addr, func(t *testing.T) {
-			b, ok := m.resources[tc.addr]
-			if !ok {
-				t.Fatalf("no resource %s", tc.addr)
-			}
-			a, ok := b.Body.Attributes["for_each"]
-			if !ok {
-				t.Fatalf("%s has no for_each", tc.addr)
-			}
-			if !slices.ContainsFunc(a.Expr.Variables(), func(tr hcl.Traversal) bool { return tr.RootName() == "local" }) {
-				t.Errorf("%s: for_each = %s, want an expression over the topology's locals", tc.addr, m.source(a.Expr))
-			}
-		})
-	}
-}
-
-func TestTerraformSkipsDevFunctions(t *testing.T) {
-	m := parseTerraform(t)
-	a, ok := m.locals["functions"]
-	if !ok {
-		t.Fatal("no local.functions")
-	}
-	f, ok := a.Expr.(*hclsyntax.ForExpr)
-	if !ok || f.CondExpr == nil || !strings.Contains(m.source(f.CondExpr), "dev") {
-		t.Errorf("local.functions = %s, want a for expression whose if clause leaves out dev functions", m.source(a.Expr))
-	}
-}
-
-func TestTerraformSubscriptionBlocks(t *testing.T) {
-	m := parseTerraform(t)
-	push := 0
-	for addr, b := range m.resources {
-		if !strings.HasPrefix(addr, "google_pubsub_subscription.") {
-			continue
-		}
-		pc := childBlocks(b.Body, "push_config")
-		if len(pc) == 0 {
-			// Only the subscriptions that keep dead letters may be pull.
-			if fe, ok := b.Body.Attributes["for_each"]; !ok || !strings.Contains(m.source(fe.Expr), "local.dead_letter_topics") {
-				t.Errorf("%s: a subscription without push_config must be a dead-letter holder (for_each = local.dead_letter_topics)", addr)
-			}
-			continue
-		}
-		push++
-		if len(childBlocks(pc[0].Body, "oidc_token")) != 1 {
-			t.Errorf("%s: push_config needs an oidc_token block", addr)
-		}
-		for _, typ := range []string{"dead_letter_policy", "retry_policy", "expiration_policy"} {
-			if len(childBlocks(b.Body, typ)) != 1 {
-				t.Errorf("%s: needs a %s block", addr, typ)
-			}
-		}
-	}
-	if push == 0 {
-		t.Error("no push subscription resource")
-	}
-}
-
-func TestTerraformURLMapShape(t *testing.T) {
-	m := parseTerraform(t)
-	b, ok := m.resources["google_compute_url_map.https"]
-	if !ok {
-		t.Fatal("no google_compute_url_map.https")
-	}
-	if _, ok := b.Body.Attributes["default_service"]; !ok {
-		t.Error("url map has no default_service")
-	}
-	pm := childBlocks(b.Body, "path_matcher")
-	if len(pm) != 1 {
-		t.Fatalf("url map has %d path_matcher blocks, want 1", len(pm))
-	}
-	rules := len(childBlocks(pm[0].Body, "path_rule"))
-	for _, d := range childBlocks(pm[0].Body, "dynamic") {
-		if d.Labels[0] == "path_rule" {
-			rules++
-		}
-	}
-	if rules == 0 {
-		t.Error("path_matcher has no path_rule, literal or dynamic")
-	}
-}
-
-func TestTerraformVariableValidation(t *testing.T) {
-	m := parseTerraform(t)
-	cases := []struct {
-		name, variable, value string
-		ok                    bool
-	}{
-		{"image by digest", "image", tfVars["image"].AsString(), true},
-		{"image by tag", "image", "asia-northeast3-docker.pkg.dev/p/workgate/workgate:v1", true},
-		{"image without registry", "image", "workgate:latest", false},
-		{"image without tag or digest", "image", "gcr.io/p/workgate", false},
-		{"domain", "domain", "api.example.com", true},
-		{"domain with scheme", "domain", "https://api.example.com", false},
-		{"public_url empty", "public_url", "", true},
-		{"public_url https", "public_url", "https://workgate.example.com/app", true},
-		{"public_url http", "public_url", "http://workgate.example.com", false},
-		{"mail_from", "mail_from", "no-reply@example.com", true},
-		{"mail_from without @", "mail_from", "workgate", false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			vals := m.variableValues(t, tfVars, false)
-			vals[tc.variable] = cty.StringVal(tc.value)
-			if err := m.validate(t, vals); (err == nil) != tc.ok {
-				t.Errorf("%s = %q: validation error %v, want ok=%v", tc.variable, tc.value, err, tc.ok)
-			}
-		})
-	}
-}
-
 // TestLoadBalancerPaths re-derives the URL map in Go: every deployed HTTP route
 // is served exactly once, by its own function, and dev routes never are.
 func TestLoadBalancerPaths(t *testing.T) {
@@ -384,17 +205,17 @@ func TestLoadBalancerPaths(t *testing.T) {
 	}
 }
 
-// TestTerraformPlan evaluates the module for each topology and checks every
-// derived instance against the topology.
+// TestTerraformPlan plans the module for each topology and checks every
+// planned instance against the topology.
 func TestTerraformPlan(t *testing.T) {
-	m := parseTerraform(t)
+	tools := terraformTools(t)
 	for name, doc := range topologyDocs(t) {
 		t.Run(name, func(t *testing.T) {
 			top, err := Parse(doc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := planTerraform(t, m, doc)
+			p := tools.plan(t, doc)
 			t.Run("instances", func(t *testing.T) { checkInstances(t, p, top) })
 			t.Run("services", func(t *testing.T) { checkServices(t, p, top) })
 			t.Run("identities", func(t *testing.T) { checkIdentities(t, p, top) })
@@ -411,10 +232,10 @@ func TestTerraformPlan(t *testing.T) {
 // service of its own, reached through the load balancer at /v1/me/events,
 // that lets a stream run past its max age (where the server ends it, by
 // the configuration its env gives), holds many idle streams per instance
-// and sends a device back to
-// the instance of its previous stream; the short request paths keep 60s,
-// no affinity and their concurrency.
+// and sends a device back to the instance of its previous stream; the
+// short request paths keep 60s, no affinity and their concurrency.
 func TestTerraformEventsService(t *testing.T) {
+	tools := terraformTools(t)
 	doc, err := os.ReadFile("topology.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -423,7 +244,7 @@ func TestTerraformEventsService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := planTerraform(t, parseTerraform(t), doc)
+	p := tools.plan(t, doc)
 
 	svc := p.instance(t, "google_cloud_run_v2_service.function", "events")
 	wantStr(t, svc, "template.timeout", "3600s")
@@ -446,24 +267,24 @@ func TestTerraformEventsService(t *testing.T) {
 	}
 	// Each stream holds a Firestore listener, and a gRPC connection
 	// carries about 100 at once.
-	if conns := cfg.FirestoreConnections; conns*100 < int(c)+10 {
+	if conns := cfg.FirestoreConnections; conns*100 < c+10 {
 		t.Errorf("%s: %d Firestore connections for %d streams (about 100 per connection)", svc.addr, conns, c)
 	}
 	// Request-based billing: a stream is a request, so it has CPU.
 	wantBool(t, svc, "template.containers.resources.cpu_idle", true)
 
 	var rule *tfNode
-	for _, r := range p.instance(t, "google_compute_url_map.https", "").block(t, "path_matcher").blocks["path_rule"] {
+	for _, r := range p.instance(t, "google_compute_url_map.https", "").blocks(t, "path_matcher.path_rule") {
 		if slices.Contains(r.strings(t, "paths"), "/v1/me/events") {
-			rule = r
+			rule = &r
 		}
 	}
 	if rule == nil {
 		t.Fatal("no path rule for /v1/me/events")
 	}
-	wantStr(t, rule, "service", ref("google_compute_backend_service.function", "events", "id"))
+	wantStr(t, *rule, "service", ref("google_compute_backend_service", "workgate-events", "id"))
 	wantStr(t, p.instance(t, "google_compute_backend_service.function", "events"), "backend.group",
-		ref("google_compute_region_network_endpoint_group.function", "events", "id"))
+		ref("google_compute_region_network_endpoint_group", "workgate-events", "id"))
 
 	for _, f := range top.Deployed() {
 		if f.Name == "events" || !isHTTP(f) {
@@ -474,6 +295,65 @@ func TestTerraformEventsService(t *testing.T) {
 		wantBool(t, other, "template.session_affinity", false)
 		wantInt(t, other, "template.max_instance_request_concurrency", DefaultConcurrency)
 	}
+}
+
+// TestTerraformVariableValidation: values a plan must refuse, each for
+// the reason it gives.
+func TestTerraformVariableValidation(t *testing.T) {
+	tools := terraformTools(t)
+	doc, err := os.ReadFile("topology.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := tools.workdir(t, doc, top)
+	versions := secretVersions(top)
+	someSecret := secretEnvs(top)[0]
+	cases := []struct {
+		name, variable, value, want string
+	}{
+		{"image without registry", "image", "workgate:latest", "full reference"},
+		{"image without tag or digest", "image", "gcr.io/p/workgate", "full reference"},
+		{"domain with scheme", "domain", "https://api.example.com", "bare host name"},
+		{"public_url http", "public_url", "http://workgate.example.com", "https URL"},
+		{"mail_from without @", "mail_from", "workgate", "e-mail address"},
+		{"secret version latest", "secret_versions", jsonString(t, merged(versions, someSecret, "latest")), "not an alias"},
+		{"secret without a version", "secret_versions", jsonString(t, merged(versions, someSecret, "")), "must pin a version"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := tools.output(dir, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false",
+				"-var", tc.variable+"="+tc.value)
+			if err == nil {
+				t.Fatalf("%s = %s: plan passed", tc.variable, tc.value)
+			}
+			if !strings.Contains(strings.Join(strings.Fields(string(out)), " "), tc.want) {
+				t.Errorf("%s = %s: plan failed, but not with %q:\n%s", tc.variable, tc.value, tc.want, out)
+			}
+		})
+	}
+}
+
+// merged is m with key set to value, or removed if value is "".
+func merged(m map[string]string, key, value string) map[string]string {
+	out := maps.Clone(m)
+	out[key] = value
+	if value == "" {
+		delete(out, key)
+	}
+	return out
+}
+
+func jsonString(tb testing.TB, v any) string {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
 }
 
 func checkInstances(t *testing.T, p *tfPlan, top *Topology) {
@@ -492,23 +372,39 @@ func checkInstances(t *testing.T, p *tfPlan, top *Topology) {
 }
 
 func checkServices(t *testing.T, p *tfPlan, top *Topology) {
+	versions := secretVersions(top)
 	for _, f := range top.Deployed() {
 		svc := p.instance(t, "google_cloud_run_v2_service.function", f.Name)
 		wantStr(t, svc, "name", f.Name)
-		ingress := "INGRESS_TRAFFIC_ALL"
+		// Public functions through the load balancer only; the others
+		// from Pub/Sub push and Cloud Scheduler only, which are internal.
+		ingress := "INGRESS_TRAFFIC_INTERNAL_ONLY"
 		if isHTTP(f) {
 			ingress = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
 		}
 		wantStr(t, svc, "ingress", ingress)
-		wantStr(t, svc, "template.service_account", ref("google_service_account.function", f.Name, "email"))
-		wantStr(t, svc, "template.containers.image", tfVars["image"].AsString())
+		wantStr(t, svc, "template.service_account", ref("google_service_account", "fn-"+f.Name, "email"))
+		container := svc.block(t, "template.containers")
+		wantStr(t, container, "image", tfVars["image"])
 
-		plain, secrets := envOf(t, svc.block(t, "template.containers"))
+		// Cloud Run waits for /_ready before it sends a request, and
+		// restarts an instance whose /_live fails, both on the port
+		// the server listens on.
+		port := container.int(t, "ports.container_port")
+		for probe, path := range map[string]string{"startup_probe": "/_ready", "liveness_probe": "/_live"} {
+			wantStr(t, container, probe+".http_get.path", path)
+			wantInt(t, container, probe+".http_get.port", port)
+			if period, timeout := container.int(t, probe+".period_seconds"), container.int(t, probe+".timeout_seconds"); timeout > period {
+				t.Errorf("%s: %s times out after %ds, past its period of %ds", svc.addr, probe, timeout, period)
+			}
+		}
+
+		plain, secrets := envOf(t, container)
 		for k, want := range map[string]string{
 			"FUNCTION_TARGET":      f.Name,
-			"GOOGLE_CLOUD_PROJECT": tfVars["project_id"].AsString(),
-			"PUBLIC_URL":           "https://" + tfVars["domain"].AsString(),
-			"WORKGATE_MAIL_FROM":   tfVars["mail_from"].AsString(),
+			"GOOGLE_CLOUD_PROJECT": tfVars["project_id"],
+			"PUBLIC_URL":           "https://" + tfVars["domain"],
+			"WORKGATE_MAIL_FROM":   tfVars["mail_from"],
 		} {
 			if got, ok := plain[k]; !ok || got != want {
 				t.Errorf("%s: env %s = %q, want %q", svc.addr, k, got, want)
@@ -529,7 +425,7 @@ func checkServices(t *testing.T, p *tfPlan, top *Topology) {
 		if isPrivate(f) {
 			wantAudiences = []string{invokerAudience(f)}
 			wantPush["WORKGATE_PUSH_AUDIENCE"] = invokerAudience(f)
-			wantPush["WORKGATE_PUSH_SERVICE_ACCOUNT"] = ref("google_service_account.invoker", "", "email")
+			wantPush["WORKGATE_PUSH_SERVICE_ACCOUNT"] = ref("google_service_account", "wg-invoker", "email")
 		}
 		gotPush := map[string]string{}
 		for _, k := range []string{"WORKGATE_PUSH_AUDIENCE", "WORKGATE_PUSH_SERVICE_ACCOUNT"} {
@@ -540,12 +436,13 @@ func checkServices(t *testing.T, p *tfPlan, top *Topology) {
 		if diff := cmp.Diff(wantPush, gotPush); diff != "" {
 			t.Errorf("%s: push env (-want +got):\n%s", svc.addr, diff)
 		}
-		if diff := cmp.Diff(wantAudiences, svc.strings(t, "custom_audiences")); diff != "" {
+		if diff := cmp.Diff(wantAudiences, svc.optStrings(t, "custom_audiences")); diff != "" {
 			t.Errorf("%s: custom_audiences (-want +got):\n%s", svc.addr, diff)
 		}
+		// Each secret at the version pinned for it, never "latest".
 		wantSecrets := map[string]string{}
 		for _, s := range f.Secrets {
-			wantSecrets[s] = ref("google_secret_manager_secret.secret", s, "secret_id")
+			wantSecrets[s] = secretID(s) + "@" + versions[s]
 		}
 		if diff := cmp.Diff(wantSecrets, secrets); diff != "" {
 			t.Errorf("%s: secret env (-want +got):\n%s", svc.addr, diff)
@@ -571,11 +468,7 @@ func checkServices(t *testing.T, p *tfPlan, top *Topology) {
 		// argon2id holds 19 MiB per hash; the hashes in flight, bounded
 		// explicitly (0 would mean runtime.NumCPU), plus 64 MiB for the
 		// rest must fit.
-		limits, err := convert.Convert(svc.value(t, "template.containers.resources.limits"), cty.Map(cty.String))
-		if err != nil {
-			t.Fatalf("%s: limits: %v", svc.addr, err)
-		}
-		mem := strings.TrimSuffix(limits.Index(cty.StringVal("memory")).AsString(), "Mi")
+		mem := strings.TrimSuffix(container.str(t, "resources.limits.memory"), "Mi")
 		mib, err := strconv.Atoi(mem)
 		if err != nil {
 			t.Fatalf("%s: memory %q is not in Mi", svc.addr, mem)
@@ -594,12 +487,12 @@ func checkServices(t *testing.T, p *tfPlan, top *Topology) {
 			n := p.instance(t, "google_cloud_run_v2_service_iam_member.public", f.Name)
 			wantStr(t, n, "member", "allUsers")
 			wantStr(t, n, "role", "roles/run.invoker")
-			wantStr(t, n, "name", ref("google_cloud_run_v2_service.function", f.Name, "name"))
+			wantStr(t, n, "name", f.Name)
 		} else {
 			n := p.instance(t, "google_cloud_run_v2_service_iam_member.invoker", f.Name)
-			wantStr(t, n, "member", "serviceAccount:"+ref("google_service_account.invoker", "", "email"))
+			wantStr(t, n, "member", "serviceAccount:"+ref("google_service_account", "wg-invoker", "email"))
 			wantStr(t, n, "role", "roles/run.invoker")
-			wantStr(t, n, "name", ref("google_cloud_run_v2_service.function", f.Name, "name"))
+			wantStr(t, n, "name", f.Name)
 		}
 	}
 	// allUsers reaches public functions only.
@@ -635,20 +528,21 @@ func checkIdentities(t *testing.T, p *tfPlan, top *Topology) {
 	}
 
 	for _, f := range top.Deployed() {
+		sa := "serviceAccount:" + ref("google_service_account", "fn-"+f.Name, "email")
 		n := p.instance(t, "google_project_iam_member.datastore_user", f.Name)
 		wantStr(t, n, "role", "roles/datastore.user")
-		wantStr(t, n, "member", "serviceAccount:"+ref("google_service_account.function", f.Name, "email"))
+		wantStr(t, n, "member", sa)
 		for _, topic := range f.Publishes {
 			n := p.instance(t, "google_pubsub_topic_iam_member.publisher", f.Name+"/"+topic)
-			wantStr(t, n, "topic", ref("google_pubsub_topic.topic", topic, "name"))
+			wantStr(t, n, "topic", topic)
 			wantStr(t, n, "role", "roles/pubsub.publisher")
-			wantStr(t, n, "member", "serviceAccount:"+ref("google_service_account.function", f.Name, "email"))
+			wantStr(t, n, "member", sa)
 		}
 		for _, s := range f.Secrets {
 			n := p.instance(t, "google_secret_manager_secret_iam_member.accessor", f.Name+"/"+s)
-			wantStr(t, n, "secret_id", ref("google_secret_manager_secret.secret", s, "secret_id"))
+			wantStr(t, n, "secret_id", secretID(s))
 			wantStr(t, n, "role", "roles/secretmanager.secretAccessor")
-			wantStr(t, n, "member", "serviceAccount:"+ref("google_service_account.function", f.Name, "email"))
+			wantStr(t, n, "member", sa)
 		}
 	}
 	for _, s := range secretEnvs(top) {
@@ -657,15 +551,15 @@ func checkIdentities(t *testing.T, p *tfPlan, top *Topology) {
 	// Project-wide roles are the widest grants: Firestore access, and
 	// sending FCM messages for the functions that send pushes (FCM has no
 	// narrower grant), through a role that may do that alone.
-	pushRole := ref("google_project_iam_custom_role.push_sender", "", "id")
+	role := p.instance(t, "google_project_iam_custom_role.push_sender", "")
+	pushRole := ref("google_project_iam_custom_role", role.str(t, "role_id"), "id")
 	for _, f := range top.Deployed() {
 		if sendsPushes(f) {
 			n := p.instance(t, "google_project_iam_member.push_sender", f.Name)
 			wantStr(t, n, "role", pushRole)
-			wantStr(t, n, "member", "serviceAccount:"+ref("google_service_account.function", f.Name, "email"))
+			wantStr(t, n, "member", "serviceAccount:"+ref("google_service_account", "fn-"+f.Name, "email"))
 		}
 	}
-	role := p.instance(t, "google_project_iam_custom_role.push_sender", "")
 	if diff := cmp.Diff([]string{"cloudmessaging.messages.create"}, role.strings(t, "permissions")); diff != "" {
 		t.Errorf("%s: permissions (-want +got):\n%s", role.addr, diff)
 	}
@@ -683,38 +577,37 @@ func checkIdentities(t *testing.T, p *tfPlan, top *Topology) {
 }
 
 func checkPubSub(t *testing.T, p *tfPlan, top *Topology) {
-	agent := "serviceAccount:service-" + ref("data.google_project.this", "", "number") + "@gcp-sa-pubsub.iam.gserviceaccount.com"
-	invoker := ref("google_service_account.invoker", "", "email")
+	agent := "serviceAccount:service-" + ref("google_project", tfVars["project_id"], "number") + "@gcp-sa-pubsub.iam.gserviceaccount.com"
+	invoker := ref("google_service_account", "wg-invoker", "email")
 	for _, s := range pushSubscriptions(top) {
 		n := p.instance(t, "google_pubsub_subscription.push", s.Name)
-		uri := ref("google_cloud_run_v2_service.function", s.Function, "uri")
 		wantStr(t, n, "name", s.Name)
-		wantStr(t, n, "topic", ref("google_pubsub_topic.topic", s.Topic, "id"))
+		wantStr(t, n, "topic", ref("google_pubsub_topic", s.Topic, "id"))
 		wantInt(t, n, "ack_deadline_seconds", s.AckDeadlineSeconds)
-		wantStr(t, n, "push_config.push_endpoint", uri)
+		wantStr(t, n, "push_config.push_endpoint", ref("google_cloud_run_v2_service", s.Function, "uri"))
 		wantStr(t, n, "push_config.oidc_token.service_account_email", invoker)
 		fn, _ := top.Function(s.Function)
 		wantStr(t, n, "push_config.oidc_token.audience", invokerAudience(fn))
 		wantStr(t, n, "retry_policy.minimum_backoff", pubsubSeconds(s.Retry.MinimumBackoff))
 		wantStr(t, n, "retry_policy.maximum_backoff", pubsubSeconds(s.Retry.MaximumBackoff))
-		wantStr(t, n, "dead_letter_policy.dead_letter_topic", ref("google_pubsub_topic.topic", s.DeadLetter.Topic, "id"))
+		wantStr(t, n, "dead_letter_policy.dead_letter_topic", ref("google_pubsub_topic", s.DeadLetter.Topic, "id"))
 		wantInt(t, n, "dead_letter_policy.max_delivery_attempts", s.DeadLetter.MaxDeliveryAttempts)
 		wantStr(t, n, "expiration_policy.ttl", "")
 
 		sub := p.instance(t, "google_pubsub_subscription_iam_member.dead_letter_subscriber", s.Name)
-		wantStr(t, sub, "subscription", ref("google_pubsub_subscription.push", s.Name, "name"))
+		wantStr(t, sub, "subscription", s.Name)
 		wantStr(t, sub, "role", "roles/pubsub.subscriber")
 		wantStr(t, sub, "member", agent)
 	}
 	for _, topic := range deadLetterTopics(top) {
 		n := p.instance(t, "google_pubsub_subscription.dead_letter", topic)
-		wantStr(t, n, "topic", ref("google_pubsub_topic.topic", topic, "id"))
+		wantStr(t, n, "topic", ref("google_pubsub_topic", topic, "id"))
 		wantStr(t, n, "expiration_policy.ttl", "")
-		if len(n.blocks["push_config"]) != 0 {
+		if len(n.optBlocks("push_config")) != 0 {
 			t.Errorf("%s: dead letters must wait in a pull subscription", n.addr)
 		}
 		pub := p.instance(t, "google_pubsub_topic_iam_member.dead_letter_publisher", topic)
-		wantStr(t, pub, "topic", ref("google_pubsub_topic.topic", topic, "name"))
+		wantStr(t, pub, "topic", topic)
 		wantStr(t, pub, "role", "roles/pubsub.publisher")
 		wantStr(t, pub, "member", agent)
 	}
@@ -735,7 +628,7 @@ func checkPubSub(t *testing.T, p *tfPlan, top *Topology) {
 		}
 	}
 	tc := p.instance(t, "google_service_account_iam_member.pubsub_token_creator", "")
-	wantStr(t, tc, "service_account_id", ref("google_service_account.invoker", "", "name"))
+	wantStr(t, tc, "service_account_id", ref("google_service_account", "wg-invoker", "name"))
 	wantStr(t, tc, "role", "roles/iam.serviceAccountTokenCreator")
 	wantStr(t, tc, "member", agent)
 }
@@ -746,11 +639,10 @@ func checkScheduler(t *testing.T, p *tfPlan, top *Topology) {
 			continue
 		}
 		n := p.instance(t, "google_cloud_scheduler_job.function", f.Name)
-		uri := ref("google_cloud_run_v2_service.function", f.Name, "uri")
 		wantStr(t, n, "schedule", f.Schedule)
 		wantStr(t, n, "http_target.http_method", "POST")
-		wantStr(t, n, "http_target.uri", uri)
-		wantStr(t, n, "http_target.oidc_token.service_account_email", ref("google_service_account.invoker", "", "email"))
+		wantStr(t, n, "http_target.uri", ref("google_cloud_run_v2_service", f.Name, "uri"))
+		wantStr(t, n, "http_target.oidc_token.service_account_email", ref("google_service_account", "wg-invoker", "email"))
 		wantStr(t, n, "http_target.oidc_token.audience", invokerAudience(f))
 		// The job waits as long as the service lets the call run.
 		wantStr(t, n, "attempt_deadline", cloudRunSeconds(f.Timeout()))
@@ -759,6 +651,7 @@ func checkScheduler(t *testing.T, p *tfPlan, top *Topology) {
 
 func checkLoadBalancer(t *testing.T, p *tfPlan, top *Topology) {
 	computeName := regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	backend := func(fn string) string { return ref("google_compute_backend_service", "workgate-"+fn, "id") }
 	for _, f := range top.Deployed() {
 		if !isHTTP(f) {
 			continue
@@ -766,16 +659,14 @@ func checkLoadBalancer(t *testing.T, p *tfPlan, top *Topology) {
 		neg := p.instance(t, "google_compute_region_network_endpoint_group.function", f.Name)
 		wantStr(t, neg, "network_endpoint_type", "SERVERLESS")
 		wantStr(t, neg, "region", "asia-northeast3")
-		wantStr(t, neg, "cloud_run.service", ref("google_cloud_run_v2_service.function", f.Name, "name"))
+		wantStr(t, neg, "cloud_run.service", f.Name)
 		be := p.instance(t, "google_compute_backend_service.function", f.Name)
 		wantStr(t, be, "load_balancing_scheme", "EXTERNAL_MANAGED")
-		wantStr(t, be, "backend.group", ref("google_compute_region_network_endpoint_group.function", f.Name, "id"))
-		// Google refuses a timeout on a backend service of serverless
-		// NEGs; the Cloud Run service's timeout is what applies.
-		if _, ok := be.attrs["timeout_sec"]; ok {
-			t.Errorf("%s: sets timeout_sec, which a serverless NEG backend refuses", be.addr)
+		wantStr(t, be, "backend.group", ref("google_compute_region_network_endpoint_group", neg.str(t, "name"), "id"))
+		if got := ref("google_compute_backend_service", be.str(t, "name"), "id"); got != backend(f.Name) {
+			t.Errorf("%s: named %q, want workgate-%s", be.addr, be.str(t, "name"), f.Name)
 		}
-		for _, n := range []*tfNode{neg, be} {
+		for _, n := range []tfNode{neg, be} {
 			if name := n.str(t, "name"); !computeName.MatchString(name) {
 				t.Errorf("%s: name %q is not a valid Compute Engine name", n.addr, name)
 			}
@@ -783,37 +674,38 @@ func checkLoadBalancer(t *testing.T, p *tfPlan, top *Topology) {
 	}
 
 	def, rules := lbRoutes(top)
-	backend := func(fn string) string { return ref("google_compute_backend_service.function", fn, "id") }
 	um := p.instance(t, "google_compute_url_map.https", "")
 	wantStr(t, um, "default_service", backend(def))
 	pm := um.block(t, "path_matcher")
 	wantStr(t, pm, "default_service", backend(def))
 	wantStr(t, um, "host_rule.path_matcher", pm.str(t, "name"))
+	// paths is a set: its order is not the topology's.
 	want := map[string][]string{}
 	for fn, paths := range rules {
-		want[backend(fn)] = paths
+		want[backend(fn)] = slices.Sorted(slices.Values(paths))
 	}
 	got := map[string][]string{}
-	for _, r := range pm.blocks["path_rule"] {
-		got[r.str(t, "service")] = r.strings(t, "paths")
+	for _, r := range pm.optBlocks("path_rule") {
+		got[r.str(t, "service")] = slices.Sorted(slices.Values(r.strings(t, "paths")))
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("path rules by backend (-want +got):\n%s", diff)
 	}
 
 	proxy := p.instance(t, "google_compute_target_https_proxy.https", "")
-	wantStr(t, proxy, "url_map", ref("google_compute_url_map.https", "", "id"))
-	if diff := cmp.Diff([]string{ref("google_compute_managed_ssl_certificate.https", "", "id")}, proxy.strings(t, "ssl_certificates")); diff != "" {
+	wantStr(t, proxy, "url_map", ref("google_compute_url_map", um.str(t, "name"), "id"))
+	cert := p.instance(t, "google_compute_managed_ssl_certificate.https", "")
+	if diff := cmp.Diff([]string{ref("google_compute_managed_ssl_certificate", cert.str(t, "name"), "id")}, proxy.strings(t, "ssl_certificates")); diff != "" {
 		t.Errorf("https proxy certificates (-want +got):\n%s", diff)
 	}
-	cert := p.instance(t, "google_compute_managed_ssl_certificate.https", "")
-	if diff := cmp.Diff([]string{tfVars["domain"].AsString()}, cert.strings(t, "managed.domains")); diff != "" {
+	if diff := cmp.Diff([]string{tfVars["domain"]}, cert.strings(t, "managed.domains")); diff != "" {
 		t.Errorf("certificate domains (-want +got):\n%s", diff)
 	}
+	addr := p.instance(t, "google_compute_global_address.lb", "")
 	fr := p.instance(t, "google_compute_global_forwarding_rule.https", "")
 	wantStr(t, fr, "port_range", "443")
-	wantStr(t, fr, "target", ref("google_compute_target_https_proxy.https", "", "id"))
-	wantStr(t, fr, "ip_address", ref("google_compute_global_address.lb", "", "id"))
+	wantStr(t, fr, "target", ref("google_compute_target_https_proxy", proxy.str(t, "name"), "id"))
+	wantStr(t, fr, "ip_address", ref("google_compute_global_address", addr.str(t, "name"), "id"))
 	wantStr(t, fr, "load_balancing_scheme", "EXTERNAL_MANAGED")
 }
 
@@ -826,7 +718,7 @@ func checkFirestore(t *testing.T, p *tfPlan, top *Topology) {
 		n := p.instance(t, "google_firestore_field.ttl", ttl.CollectionGroup+"/"+ttl.Field)
 		wantStr(t, n, "collection", ttl.CollectionGroup)
 		wantStr(t, n, "field", ttl.Field)
-		if len(n.blocks["ttl_config"]) != 1 || len(n.blocks["index_config"]) != 0 {
+		if len(n.optBlocks("ttl_config")) != 1 || len(n.optBlocks("index_config")) != 0 {
 			t.Errorf("%s: want ttl_config {} and no index_config", n.addr)
 		}
 	}
@@ -836,8 +728,8 @@ func checkFirestore(t *testing.T, p *tfPlan, top *Topology) {
 		wantStr(t, n, "collection", idx.CollectionGroup)
 		wantStr(t, n, "query_scope", queryScope(idx))
 		var got []IndexField
-		for _, f := range n.blocks["fields"] {
-			got = append(got, IndexField{Path: f.str(t, "field_path"), Order: f.optStr(t, "order"), ArrayConfig: f.optStr(t, "array_config")})
+		for _, f := range n.blocks(t, "fields") {
+			got = append(got, IndexField{Path: f.str(t, "field_path"), Order: f.optStr("order"), ArrayConfig: f.optStr("array_config")})
 		}
 		if diff := cmp.Diff(idx.Fields, got); diff != "" {
 			t.Errorf("%s fields (-want +got):\n%s", n.addr, diff)
@@ -846,22 +738,22 @@ func checkFirestore(t *testing.T, p *tfPlan, top *Topology) {
 }
 
 func checkOutputs(t *testing.T, p *tfPlan, top *Topology) {
-	want := map[string]string{}
+	want := map[string]any{}
 	for _, name := range deployed(top, nil) {
-		want[name] = ref("google_cloud_run_v2_service.function", name, "uri")
+		want[name] = ref("google_cloud_run_v2_service", name, "uri")
 	}
-	got := map[string]string{}
-	uris := p.outputs["service_uris"]
-	for it := uris.ElementIterator(); it.Next(); {
-		k, v := it.Element()
-		got[k.AsString()] = v.AsString()
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, p.outputs["service_uris"]); diff != "" {
 		t.Errorf("output service_uris (-want +got):\n%s", diff)
 	}
 }
 
 // What the Terraform must derive, worked out in Go from the topology.
+
+// ref is the value the google provider stand-in plans for a read-only
+// string attribute of a resource: its type, the name (or account_id,
+// secret_id, role_id, project_id) it is configured with, and the
+// attribute.
+func ref(typ, name, attr string) string { return fmt.Sprintf("%s(%s).%s", typ, name, attr) }
 
 // invokerAudience is the audience of the invoker's OIDC tokens for a
 // private function: one per function, so that a token for one cannot call
@@ -871,7 +763,7 @@ func invokerAudience(f Function) string {
 	if f.Topic != "" {
 		kind = "_push"
 	}
-	return "https://" + tfVars["domain"].AsString() + "/" + kind + "/" + f.Name
+	return "https://" + tfVars["domain"] + "/" + kind + "/" + f.Name
 }
 
 func isHTTP(f Function) bool      { return len(f.HTTP) > 0 }
@@ -1025,419 +917,173 @@ func lbRoutes(top *Topology) (def string, rules map[string][]string) {
 	return def, rules
 }
 
-// The module, parsed.
+// Terraform, run.
 
-// tfModule is the parsed infra/terraform directory.
-type tfModule struct {
-	files     map[string]*hcl.File
-	blocks    []*hclsyntax.Block // every top-level block
-	locals    map[string]*hclsyntax.Attribute
-	variables map[string]*hclsyntax.Block
-	resources map[string]*hclsyntax.Block // "type.name"; data sources "data.type.name"
-	outputs   map[string]*hclsyntax.Block
-	// attrNames are all attribute names the module reads through a
-	// reference; resource stubs answer every one of them.
-	attrNames []string
-}
+// tfTools are Terraform and the CLI configuration that makes it take the
+// google provider stand-in from bin/, both made by make infra-check.
+type tfTools struct{ terraform, cliConfig string }
 
-func parseTerraform(tb testing.TB) *tfModule {
+func terraformTools(tb testing.TB) tfTools {
 	tb.Helper()
-	names, err := filepath.Glob(filepath.Join(tfDir, "*.tf"))
-	if err != nil || len(names) == 0 {
-		tb.Fatalf("no %s/*.tf (%v)", tfDir, err)
-	}
-	m := &tfModule{
-		files:     map[string]*hcl.File{},
-		locals:    map[string]*hclsyntax.Attribute{},
-		variables: map[string]*hclsyntax.Block{},
-		resources: map[string]*hclsyntax.Block{},
-		outputs:   map[string]*hclsyntax.Block{},
-	}
-	attrs := map[string]bool{}
-	parser := hclparse.NewParser()
-	for _, name := range names {
-		f, diags := parser.ParseHCLFile(name)
-		if len(diags) > 0 {
-			tb.Fatal(diags.Error())
-		}
-		m.files[name] = f
-		body := f.Body.(*hclsyntax.Body)
-		for _, b := range body.Blocks {
-			m.blocks = append(m.blocks, b)
-			var dst map[string]*hclsyntax.Block
-			var key string
-			switch b.Type {
-			case "locals":
-				for n, a := range b.Body.Attributes {
-					if _, dup := m.locals[n]; dup {
-						tb.Fatalf("local.%s declared twice", n)
-					}
-					m.locals[n] = a
-				}
-				continue
-			case "variable":
-				dst, key = m.variables, b.Labels[0]
-			case "resource":
-				dst, key = m.resources, b.Labels[0]+"."+b.Labels[1]
-			case "data":
-				dst, key = m.resources, "data."+b.Labels[0]+"."+b.Labels[1]
-			case "output":
-				dst, key = m.outputs, b.Labels[0]
-			case "terraform", "provider":
-				continue
-			default:
-				tb.Fatalf("%s: unexpected %s block", b.TypeRange, b.Type)
-			}
-			if _, dup := dst[key]; dup {
-				tb.Fatalf("%s %s declared twice", b.Type, key)
-			}
-			dst[key] = b
-		}
-		_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
-			var tr hcl.Traversal
-			switch e := n.(type) {
-			case *hclsyntax.ScopeTraversalExpr:
-				tr = e.Traversal
-			case *hclsyntax.RelativeTraversalExpr:
-				tr = e.Traversal
-			}
-			for _, step := range tr {
-				if a, ok := step.(hcl.TraverseAttr); ok {
-					attrs[a.Name] = true
-				}
-			}
-			return nil
-		})
-	}
-	m.attrNames = slices.Sorted(maps.Keys(attrs))
-	return m
-}
-
-// source is an expression's text.
-func (m *tfModule) source(e hcl.Expression) string {
-	r := e.Range()
-	return string(r.SliceBytes(m.files[r.Filename].Bytes))
-}
-
-func childBlocks(body *hclsyntax.Body, typ string) []*hclsyntax.Block {
-	var out []*hclsyntax.Block
-	for _, b := range body.Blocks {
-		if b.Type == typ {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-// variableValues gives every variable its value: given, else its default,
-// converted to its type; with validate, it also runs the validations.
-func (m *tfModule) variableValues(tb testing.TB, given map[string]cty.Value, validate bool) map[string]cty.Value {
-	tb.Helper()
-	for name := range given {
-		if _, ok := m.variables[name]; !ok {
-			tb.Fatalf("a value is given for undeclared variable %q", name)
-		}
-	}
-	vals := map[string]cty.Value{}
-	for name, b := range m.variables {
-		ty := cty.DynamicPseudoType
-		if a, ok := b.Body.Attributes["type"]; ok {
-			t, diags := typeexpr.TypeConstraint(a.Expr)
-			if diags.HasErrors() {
-				tb.Fatal(diags.Error())
-			}
-			ty = t
-		}
-		v, ok := given[name]
-		if !ok {
-			a, ok := b.Body.Attributes["default"]
-			if !ok {
-				tb.Fatalf("variable %q has no default: give it a value in tfVars", name)
-			}
-			v = eval(tb, "var."+name+" default", a.Expr, nil)
-		}
-		v, err := convert.Convert(v, ty)
-		if err != nil {
-			tb.Fatalf("var.%s: %v", name, err)
-		}
-		vals[name] = v
-	}
-	if validate {
-		if err := m.validate(tb, vals); err != nil {
+	// make infra-check says where it built them; by hand, bin/.
+	bin := os.Getenv("WORKGATE_TOOLS_BIN")
+	if bin == "" {
+		var err error
+		if bin, err = filepath.Abs(filepath.Join("..", "bin")); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	return vals
-}
-
-// validate runs every variable's validation blocks.
-func (m *tfModule) validate(tb testing.TB, vals map[string]cty.Value) error {
-	tb.Helper()
-	ctx := &hcl.EvalContext{Functions: tfFunctions(nil), Variables: map[string]cty.Value{"var": cty.ObjectVal(vals)}}
-	var errs []error
-	for name, b := range m.variables {
-		for _, v := range childBlocks(b.Body, "validation") {
-			if ok := eval(tb, "var."+name+" validation", v.Body.Attributes["condition"].Expr, ctx); !ok.True() {
-				msg := eval(tb, "var."+name+" error_message", v.Body.Attributes["error_message"].Expr, ctx)
-				errs = append(errs, fmt.Errorf("var.%s: %s", name, msg.AsString()))
-			}
+	tools := tfTools{terraform: filepath.Join(bin, "terraform"), cliConfig: filepath.Join(bin, "terraform.tfrc")}
+	var missing []string
+	for _, p := range []string{tools.terraform, tools.cliConfig} {
+		if _, err := os.Stat(p); err != nil {
+			missing = append(missing, p)
 		}
 	}
-	return errors.Join(errs...)
-}
-
-// evalLocals evaluates the locals in dependency order into ctx's "local".
-func (m *tfModule) evalLocals(tb testing.TB, ctx *hcl.EvalContext) map[string]cty.Value {
-	tb.Helper()
-	done := map[string]cty.Value{}
-	ctx.Variables["local"] = cty.EmptyObjectVal
-	for len(done) < len(m.locals) {
-		progress := false
-		for name, a := range m.locals {
-			if _, ok := done[name]; ok {
-				continue
-			}
-			ready := true
-			for _, tr := range a.Expr.Variables() {
-				if tr.RootName() != "local" || len(tr) < 2 {
-					continue
-				}
-				if step, ok := tr[1].(hcl.TraverseAttr); ok {
-					if _, ok := done[step.Name]; !ok {
-						ready = false
-					}
-				}
-			}
-			if !ready {
-				continue
-			}
-			done[name] = eval(tb, "local."+name, a.Expr, ctx)
-			ctx.Variables["local"] = cty.ObjectVal(done)
-			progress = true
+	if p, _ := filepath.Glob(filepath.Join(bin, "terraform-plugins", "registry.terraform.io", "hashicorp", "google", "*", "*", "terraform-provider-google_*")); len(p) == 0 {
+		missing = append(missing, "the google provider stand-in in "+filepath.Join(bin, "terraform-plugins"))
+	}
+	if len(missing) > 0 {
+		msg := "no " + strings.Join(missing, ", ") + ": make infra-check builds them, then runs these tests"
+		if os.Getenv("WORKGATE_INFRA_CHECK") != "" {
+			tb.Fatal(msg)
 		}
-		if !progress {
-			var pending []string
-			for name := range m.locals {
-				if _, ok := done[name]; !ok {
-					pending = append(pending, name)
-				}
-			}
-			tb.Fatalf("locals %v refer to each other in a cycle, or to an undeclared local", pending)
-		}
+		tb.Skip(msg)
 	}
-	return done
+	return tools
 }
 
-// The module, planned.
-
-// tfPlan is the module evaluated for one topology.
-type tfPlan struct {
-	locals    map[string]cty.Value
-	instances map[string]map[string]*tfNode // address → instance key ("" without for_each)
-	outputs   map[string]cty.Value
+// output runs terraform in dir, offline, and returns what it printed.
+func (tt tfTools) output(dir string, args ...string) ([]byte, error) {
+	cmd := exec.Command(tt.terraform, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+tt.cliConfig, "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.Bytes(), err
 }
 
-// tfNode is one rendered body: its attribute values and nested blocks, with
-// dynamic blocks expanded.
-type tfNode struct {
-	addr   string
-	attrs  map[string]cty.Value
-	blocks map[string][]*tfNode
-}
-
-// ref is what a reference to an attribute of a resource instance evaluates
-// to in a plan; key "" is a resource without for_each.
-func ref(addr, key, attr string) string {
-	if key == "" {
-		return addr + "." + attr
-	}
-	return fmt.Sprintf("%s[%q].%s", addr, key, attr)
-}
-
-func pathValue() cty.Value {
-	return cty.ObjectVal(map[string]cty.Value{
-		"module": cty.StringVal(tfDir),
-		"root":   cty.StringVal(tfDir),
-		"cwd":    cty.StringVal("."),
-	})
-}
-
-func planTerraform(tb testing.TB, m *tfModule, doc []byte) *tfPlan {
+func (tt tfTools) run(tb testing.TB, dir string, args ...string) []byte {
 	tb.Helper()
-	ctx := &hcl.EvalContext{
-		Functions: tfFunctions(doc),
-		Variables: map[string]cty.Value{
-			"var":  cty.ObjectVal(m.variableValues(tb, tfVars, true)),
-			"path": pathValue(),
-		},
-	}
-	// Instances depend on locals only (for_each must be known at plan time),
-	// so evaluate the locals with resources unknown, expand every for_each,
-	// then evaluate again with every resource a stub.
-	for addr := range m.resources {
-		ctx.Variables[strings.Split(addr, ".")[0]] = cty.DynamicVal
-	}
-	m.evalLocals(tb, ctx)
-	each := map[string]map[string]cty.Value{}
-	for addr, b := range m.resources {
-		each[addr] = forEach(tb, addr, b, ctx)
-	}
-	stubResources(m, ctx, each)
-
-	p := &tfPlan{
-		locals:    m.evalLocals(tb, ctx),
-		instances: map[string]map[string]*tfNode{},
-		outputs:   map[string]cty.Value{},
-	}
-	for addr, b := range m.resources {
-		p.instances[addr] = map[string]*tfNode{}
-		for key, val := range each[addr] {
-			c, name := ctx, addr
-			if key != "" {
-				c = ctx.NewChild()
-				c.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(key), "value": val})}
-				name = fmt.Sprintf("%s[%q]", addr, key)
-			}
-			p.instances[addr][key] = render(tb, name, b.Body, c)
+	out, err := tt.output(dir, args...)
+	if err != nil {
+		// A failed plan prints the whole plan before its errors.
+		if i := bytes.Index(out, []byte("\nError: ")); i >= 0 {
+			out = out[i+1:]
 		}
-	}
-	for name, b := range m.outputs {
-		p.outputs[name] = eval(tb, "output."+name, b.Body.Attributes["value"].Expr, ctx)
-	}
-	return p
-}
-
-// forEach expands a resource's for_each into instance key → each.value; a
-// resource without one is the single instance "".
-func forEach(tb testing.TB, addr string, b *hclsyntax.Block, ctx *hcl.EvalContext) map[string]cty.Value {
-	tb.Helper()
-	if _, ok := b.Body.Attributes["count"]; ok {
-		tb.Fatalf("%s: use for_each over the topology, not count", addr)
-	}
-	a, ok := b.Body.Attributes["for_each"]
-	if !ok {
-		return map[string]cty.Value{"": cty.NilVal}
-	}
-	v := eval(tb, addr+".for_each", a.Expr, ctx)
-	ty := v.Type()
-	switch {
-	case !v.IsWhollyKnown() || v.IsNull():
-		tb.Fatalf("%s: for_each is not known at plan time", addr)
-	case ty.IsSetType() && ty.ElementType() != cty.String:
-		tb.Fatalf("%s: for_each over a set of %s, want strings", addr, ty.ElementType().FriendlyName())
-	case !ty.IsSetType() && !ty.IsMapType() && !ty.IsObjectType():
-		tb.Fatalf("%s: for_each over a %s, want a map or a set of strings", addr, ty.FriendlyName())
-	}
-	out := map[string]cty.Value{}
-	for it := v.ElementIterator(); it.Next(); {
-		k, val := it.Element()
-		out[k.AsString()] = val
+		tb.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out
 }
 
-// stubResources binds every resource (and data source) name in ctx: each
-// instance is an object whose attributes are their own ref strings.
-func stubResources(m *tfModule, ctx *hcl.EvalContext, each map[string]map[string]cty.Value) {
-	stub := func(addr, key string) cty.Value {
-		attrs := map[string]cty.Value{}
-		for _, a := range m.attrNames {
-			attrs[a] = cty.StringVal(ref(addr, key, a))
-		}
-		return cty.ObjectVal(attrs)
+// workdir lays out a copy of infra/terraform beside a topology document,
+// where the module reads it (../topology.yaml), with a local backend for
+// the GCS one and the test's variable values, and initializes it.
+func (tt tfTools) workdir(tb testing.TB, doc []byte, top *Topology) string {
+	tb.Helper()
+	dir := filepath.Join(tb.TempDir(), "terraform")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		tb.Fatal(err)
 	}
-	roots := map[string]map[string]map[string]cty.Value{} // root → type → name (data), or root → "" → name
-	for addr, keys := range each {
-		parts := strings.Split(addr, ".")
-		root, typ, name := parts[0], "", parts[1]
-		if root == "data" {
-			typ, name = parts[1], parts[2]
-		}
-		v := stub(addr, "")
-		if _, single := keys[""]; !single {
-			insts := map[string]cty.Value{}
-			for key := range keys {
-				insts[key] = stub(addr, key)
-			}
-			v = cty.ObjectVal(insts)
-		}
-		if roots[root] == nil {
-			roots[root] = map[string]map[string]cty.Value{}
-		}
-		if roots[root][typ] == nil {
-			roots[root][typ] = map[string]cty.Value{}
-		}
-		roots[root][typ][name] = v
+	files, err := filepath.Glob(filepath.Join(tfDir, "*.tf"))
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no %s/*.tf (%v)", tfDir, err)
 	}
-	for root, types := range roots {
-		if root != "data" {
-			ctx.Variables[root] = cty.ObjectVal(types[""])
+	vars := map[string]any{"secret_versions": secretVersions(top)}
+	for k, v := range tfVars {
+		vars[k] = v
+	}
+	write := map[string][]byte{
+		"../topology.yaml":      doc,
+		"backend_override.tf":   []byte("terraform {\n  backend \"local\" {}\n}\n"),
+		"terraform.tfvars.json": []byte(jsonString(tb, vars)),
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		write[filepath.Base(f)] = b
+	}
+	for name, b := range write {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	tt.run(tb, dir, "init", "-input=false", "-no-color")
+	return dir
+}
+
+// tfPlan is what a plan makes: each resource's instances by key ("" for a
+// resource without for_each), and the outputs.
+type tfPlan struct {
+	instances map[string]map[string]tfNode
+	outputs   map[string]any
+}
+
+var plans struct {
+	sync.Mutex
+	byDoc map[string]*tfPlan
+}
+
+// plan plans the module for a topology document, once per document.
+func (tt tfTools) plan(tb testing.TB, doc []byte) *tfPlan {
+	tb.Helper()
+	plans.Lock()
+	defer plans.Unlock()
+	if p, ok := plans.byDoc[string(doc)]; ok {
+		return p
+	}
+	top, err := Parse(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tt.workdir(tb, doc, top)
+	tt.run(tb, dir, "plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.bin")
+	var shown struct {
+		PlannedValues struct {
+			Outputs map[string]struct {
+				Value any `json:"value"`
+			} `json:"outputs"`
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Mode    string         `json:"mode"`
+					Type    string         `json:"type"`
+					Name    string         `json:"name"`
+					Index   any            `json:"index"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"planned_values"`
+	}
+	if err := json.Unmarshal(tt.run(tb, dir, "show", "-json", "plan.bin"), &shown); err != nil {
+		tb.Fatal(err)
+	}
+	p := &tfPlan{instances: map[string]map[string]tfNode{}, outputs: map[string]any{}}
+	for _, r := range shown.PlannedValues.RootModule.Resources {
+		if r.Mode != "managed" {
 			continue
 		}
-		data := map[string]cty.Value{}
-		for typ, names := range types {
-			data[typ] = cty.ObjectVal(names)
+		addr := r.Type + "." + r.Name
+		key, _ := r.Index.(string)
+		if p.instances[addr] == nil {
+			p.instances[addr] = map[string]tfNode{}
 		}
-		ctx.Variables[root] = cty.ObjectVal(data)
+		p.instances[addr][key] = tfNode{addr: r.Address, v: r.Values}
 	}
+	for name, o := range shown.PlannedValues.Outputs {
+		p.outputs[name] = o.Value
+	}
+	if plans.byDoc == nil {
+		plans.byDoc = map[string]*tfPlan{}
+	}
+	plans.byDoc[string(doc)] = p
+	return p
 }
 
-// render evaluates a body as Terraform would for one instance: preconditions
-// first, then attributes (meta-arguments aside), nested and dynamic blocks.
-func render(tb testing.TB, addr string, body *hclsyntax.Body, ctx *hcl.EvalContext) *tfNode {
-	tb.Helper()
-	n := &tfNode{addr: addr, attrs: map[string]cty.Value{}, blocks: map[string][]*tfNode{}}
-	for _, lc := range childBlocks(body, "lifecycle") {
-		for _, pc := range childBlocks(lc.Body, "precondition") {
-			if ok := eval(tb, addr+" precondition", pc.Body.Attributes["condition"].Expr, ctx); !ok.True() {
-				msg := eval(tb, addr+" precondition message", pc.Body.Attributes["error_message"].Expr, ctx)
-				tb.Fatalf("%s: precondition failed: %s", addr, msg.AsString())
-			}
-		}
-	}
-	for name, a := range body.Attributes {
-		switch name {
-		case "for_each", "count", "depends_on", "provider":
-			continue
-		}
-		n.attrs[name] = eval(tb, addr+"."+name, a.Expr, ctx)
-	}
-	for _, b := range body.Blocks {
-		switch b.Type {
-		case "lifecycle":
-		case "dynamic":
-			label, iter := b.Labels[0], b.Labels[0]
-			if a, ok := b.Body.Attributes["iterator"]; ok {
-				iter = hcl.ExprAsKeyword(a.Expr)
-			}
-			content := childBlocks(b.Body, "content")
-			if len(content) != 1 {
-				tb.Fatalf("%s: dynamic %q needs one content block", addr, label)
-			}
-			coll := eval(tb, addr+" dynamic "+label+" for_each", b.Body.Attributes["for_each"].Expr, ctx)
-			for it := coll.ElementIterator(); it.Next(); {
-				k, v := it.Element()
-				c := ctx.NewChild()
-				c.Variables = map[string]cty.Value{iter: cty.ObjectVal(map[string]cty.Value{"key": k, "value": v})}
-				n.blocks[label] = append(n.blocks[label], render(tb, addr+"."+label, content[0].Body, c))
-			}
-		default:
-			n.blocks[b.Type] = append(n.blocks[b.Type], render(tb, addr+"."+b.Type, b.Body, ctx))
-		}
-	}
-	return n
-}
-
-func eval(tb testing.TB, what string, e hcl.Expression, ctx *hcl.EvalContext) cty.Value {
-	tb.Helper()
-	v, diags := e.Value(ctx)
-	if diags.HasErrors() {
-		tb.Fatalf("%s: %s", what, diags.Error())
-	}
-	return v
-}
-
-func (p *tfPlan) instance(tb testing.TB, addr, key string) *tfNode {
+func (p *tfPlan) instance(tb testing.TB, addr, key string) tfNode {
 	tb.Helper()
 	n, ok := p.instances[addr][key]
 	if !ok {
@@ -1449,12 +1095,123 @@ func (p *tfPlan) instance(tb testing.TB, addr, key string) *tfNode {
 	return n
 }
 
-// block is the one nested block at a dotted path ("template.containers").
-func (n *tfNode) block(tb testing.TB, path string) *tfNode {
+// tfNode is the planned value of a resource instance or of a nested block.
+type tfNode struct {
+	addr string
+	v    map[string]any
+}
+
+// get is the value at a dotted path ("template.containers.image"): a step
+// into a block of at most one item (a list of one) takes that item.
+func (n tfNode) get(path string) (any, bool) {
+	var cur any = n.v
+	for _, step := range strings.Split(path, ".") {
+		if l, ok := cur.([]any); ok && len(l) == 1 {
+			cur = l[0]
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[step]; !ok || cur == nil {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func (n tfNode) value(tb testing.TB, path string) any {
+	tb.Helper()
+	v, ok := n.get(path)
+	if !ok {
+		tb.Fatalf("%s: no %s", n.addr, path)
+	}
+	return v
+}
+
+func (n tfNode) str(tb testing.TB, path string) string {
+	tb.Helper()
+	s, ok := n.value(tb, path).(string)
+	if !ok {
+		tb.Fatalf("%s: %s = %v is not a string", n.addr, path, n.value(tb, path))
+	}
+	return s
+}
+
+// optStr is str for an attribute that may be null ("").
+func (n tfNode) optStr(path string) string {
+	s, _ := n.get(path)
+	str, _ := s.(string)
+	return str
+}
+
+func (n tfNode) int(tb testing.TB, path string) int {
+	tb.Helper()
+	f, ok := n.value(tb, path).(float64)
+	if !ok || f != float64(int(f)) {
+		tb.Fatalf("%s: %s = %v is not an integer", n.addr, path, n.value(tb, path))
+	}
+	return int(f)
+}
+
+func (n tfNode) strings(tb testing.TB, path string) []string {
+	tb.Helper()
+	l, ok := n.value(tb, path).([]any)
+	if !ok {
+		tb.Fatalf("%s: %s is not a list", n.addr, path)
+	}
+	var out []string
+	for _, e := range l {
+		s, ok := e.(string)
+		if !ok {
+			tb.Fatalf("%s: %s has %v, not a string", n.addr, path, e)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// optStrings is strings for a list that may be null (nil).
+func (n tfNode) optStrings(tb testing.TB, path string) []string {
+	tb.Helper()
+	if _, ok := n.get(path); !ok {
+		return nil
+	}
+	return n.strings(tb, path)
+}
+
+// optBlocks are the blocks of a type directly in n, maybe none.
+func (n tfNode) optBlocks(typ string) []tfNode {
+	l, _ := n.v[typ].([]any)
+	var out []tfNode
+	for i, e := range l {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, tfNode{addr: fmt.Sprintf("%s.%s[%d]", n.addr, typ, i), v: m})
+		}
+	}
+	return out
+}
+
+// blocks are the blocks at a dotted path, at least one.
+func (n tfNode) blocks(tb testing.TB, path string) []tfNode {
+	tb.Helper()
+	parent, typ := n, path
+	if i := strings.LastIndex(path, "."); i >= 0 {
+		parent, typ = n.block(tb, path[:i]), path[i+1:]
+	}
+	out := parent.optBlocks(typ)
+	if len(out) == 0 {
+		tb.Fatalf("%s: no %s block", parent.addr, typ)
+	}
+	return out
+}
+
+// block is the one block at a dotted path ("template.containers").
+func (n tfNode) block(tb testing.TB, path string) tfNode {
 	tb.Helper()
 	cur := n
 	for _, typ := range strings.Split(path, ".") {
-		bs := cur.blocks[typ]
+		bs := cur.optBlocks(typ)
 		if len(bs) != 1 {
 			tb.Fatalf("%s: %d %s blocks, want 1", cur.addr, len(bs), typ)
 		}
@@ -1463,97 +1220,37 @@ func (n *tfNode) block(tb testing.TB, path string) *tfNode {
 	return cur
 }
 
-// value is the attribute at a dotted path of blocks ending in its name.
-func (n *tfNode) value(tb testing.TB, path string) cty.Value {
-	tb.Helper()
-	cur, name := n, path
-	if i := strings.LastIndex(path, "."); i >= 0 {
-		cur, name = n.block(tb, path[:i]), path[i+1:]
-	}
-	v, ok := cur.attrs[name]
-	if !ok {
-		tb.Fatalf("%s: no attribute %s", cur.addr, name)
-	}
-	if !v.IsWhollyKnown() || v.IsNull() {
-		tb.Fatalf("%s: %s is unknown or null", cur.addr, name)
-	}
-	return v
-}
-
-func (n *tfNode) str(tb testing.TB, path string) string {
-	tb.Helper()
-	v, err := convert.Convert(n.value(tb, path), cty.String)
-	if err != nil {
-		tb.Fatalf("%s: %s: %v", n.addr, path, err)
-	}
-	return v.AsString()
-}
-
-// optStr is str for an attribute that may be null ("").
-func (n *tfNode) optStr(tb testing.TB, path string) string {
-	tb.Helper()
-	if v, ok := n.attrs[path]; ok && v.IsKnown() && v.IsNull() {
-		return ""
-	}
-	return n.str(tb, path)
-}
-
-func (n *tfNode) int(tb testing.TB, path string) int64 {
-	tb.Helper()
-	v, err := convert.Convert(n.value(tb, path), cty.Number)
-	if err != nil {
-		tb.Fatalf("%s: %s: %v", n.addr, path, err)
-	}
-	i, acc := v.AsBigFloat().Int64()
-	if acc != big.Exact {
-		tb.Fatalf("%s: %s = %s is not an integer", n.addr, path, v.AsBigFloat())
-	}
-	return i
-}
-
-func (n *tfNode) strings(tb testing.TB, path string) []string {
-	tb.Helper()
-	v, err := convert.Convert(n.value(tb, path), cty.List(cty.String))
-	if err != nil {
-		tb.Fatalf("%s: %s: %v", n.addr, path, err)
-	}
-	var out []string
-	for _, e := range v.AsValueSlice() {
-		out = append(out, e.AsString())
-	}
-	return out
-}
-
-func wantStr(tb testing.TB, n *tfNode, path, want string) {
+func wantStr(tb testing.TB, n tfNode, path, want string) {
 	tb.Helper()
 	if got := n.str(tb, path); got != want {
 		tb.Errorf("%s: %s = %q, want %q", n.addr, path, got, want)
 	}
 }
 
-func wantBool(tb testing.TB, n *tfNode, path string, want bool) {
+func wantBool(tb testing.TB, n tfNode, path string, want bool) {
 	tb.Helper()
-	v, err := convert.Convert(n.value(tb, path), cty.Bool)
-	if err != nil {
-		tb.Fatalf("%s: %s: %v", n.addr, path, err)
+	got, ok := n.value(tb, path).(bool)
+	if !ok {
+		tb.Fatalf("%s: %s is not a bool", n.addr, path)
 	}
-	if got := v.True(); got != want {
+	if got != want {
 		tb.Errorf("%s: %s = %v, want %v", n.addr, path, got, want)
 	}
 }
 
-func wantInt(tb testing.TB, n *tfNode, path string, want int) {
+func wantInt(tb testing.TB, n tfNode, path string, want int) {
 	tb.Helper()
-	if got := n.int(tb, path); got != int64(want) {
+	if got := n.int(tb, path); got != want {
 		tb.Errorf("%s: %s = %d, want %d", n.addr, path, got, want)
 	}
 }
 
-// envOf splits a container's env into plain values and secret references.
-func envOf(tb testing.TB, container *tfNode) (plain, secrets map[string]string) {
+// envOf splits a container's env into plain values and secret references
+// (secret ID@version).
+func envOf(tb testing.TB, container tfNode) (plain, secrets map[string]string) {
 	tb.Helper()
 	plain, secrets = map[string]string{}, map[string]string{}
-	for _, e := range container.blocks["env"] {
+	for _, e := range container.optBlocks("env") {
 		name := e.str(tb, "name")
 		if _, dup := plain[name]; dup {
 			tb.Errorf("%s: env %s set twice", container.addr, name)
@@ -1561,449 +1258,11 @@ func envOf(tb testing.TB, container *tfNode) (plain, secrets map[string]string) 
 		if _, dup := secrets[name]; dup {
 			tb.Errorf("%s: env %s set twice", container.addr, name)
 		}
-		if len(e.blocks["value_source"]) > 0 {
-			secrets[name] = e.str(tb, "value_source.secret_key_ref.secret")
+		if len(e.optBlocks("value_source")) > 0 {
+			secrets[name] = e.str(tb, "value_source.secret_key_ref.secret") + "@" + e.str(tb, "value_source.secret_key_ref.version")
 			continue
 		}
 		plain[name] = e.str(tb, "value")
 	}
 	return plain, secrets
-}
-
-// Terraform's functions, as far as the module uses them.
-
-// tfFunctions is Terraform's function table: go-cty's stdlib under Terraform's
-// names, tryfunc's try and can, and the functions Terraform implements itself
-// re-implemented below. file reads only ../topology.yaml and answers doc.
-func tfFunctions(doc []byte) map[string]function.Function {
-	return map[string]function.Function{
-		"can":        tryfunc.CanFunc,
-		"ceil":       stdlib.CeilFunc,
-		"concat":     stdlib.ConcatFunc,
-		"contains":   stdlib.ContainsFunc,
-		"distinct":   stdlib.DistinctFunc,
-		"endswith":   endsWithFunc,
-		"file":       fileFunc(doc),
-		"flatten":    stdlib.FlattenFunc,
-		"format":     stdlib.FormatFunc,
-		"formatdate": stdlib.FormatDateFunc,
-		"join":       stdlib.JoinFunc,
-		"keys":       stdlib.KeysFunc,
-		"length":     stdlib.LengthFunc,
-		"lookup":     stdlib.LookupFunc,
-		"lower":      stdlib.LowerFunc,
-		"max":        stdlib.MaxFunc,
-		"merge":      stdlib.MergeFunc,
-		"one":        oneFunc,
-		"regex":      stdlib.RegexFunc,
-		"regexall":   stdlib.RegexAllFunc,
-		"replace":    stdlib.ReplaceFunc,
-		"split":      stdlib.SplitFunc,
-		"substr":     stdlib.SubstrFunc,
-		"sum":        sumFunc,
-		"timeadd":    stdlib.TimeAddFunc,
-		"tolist":     stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
-		"tomap":      stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
-		"tonumber":   stdlib.MakeToFunc(cty.Number),
-		"toset":      stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
-		"tostring":   stdlib.MakeToFunc(cty.String),
-		"try":        tryfunc.TryFunc,
-		"upper":      stdlib.UpperFunc,
-		"values":     stdlib.ValuesFunc,
-		"yamldecode": yamlDecodeFunc,
-	}
-}
-
-var endsWithFunc = function.New(&function.Spec{
-	Params: []function.Parameter{{Name: "str", Type: cty.String}, {Name: "suffix", Type: cty.String}},
-	Type:   function.StaticReturnType(cty.Bool),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		return cty.BoolVal(strings.HasSuffix(args[0].AsString(), args[1].AsString())), nil
-	},
-})
-
-// oneFunc is Terraform's one: the only element, null if none, an error if more.
-var oneFunc = function.New(&function.Spec{
-	Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}},
-	Type:   function.StaticReturnType(cty.DynamicPseudoType),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		v := args[0]
-		if !v.CanIterateElements() {
-			return cty.NilVal, errors.New("must be a list, set or tuple")
-		}
-		switch n := v.LengthInt(); n {
-		case 0:
-			return cty.NullVal(cty.DynamicPseudoType), nil
-		case 1:
-			return v.AsValueSlice()[0], nil
-		default:
-			return cty.NilVal, fmt.Errorf("must have at most one element, has %d", n)
-		}
-	},
-})
-
-var sumFunc = function.New(&function.Spec{
-	Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}},
-	Type:   function.StaticReturnType(cty.Number),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		v := args[0]
-		if !v.CanIterateElements() || v.LengthInt() == 0 {
-			return cty.NilVal, errors.New("needs a non-empty list of numbers")
-		}
-		total := cty.Zero
-		for _, e := range v.AsValueSlice() {
-			n, err := convert.Convert(e, cty.Number)
-			if err != nil || n.IsNull() {
-				return cty.NilVal, fmt.Errorf("%#v is not a number", e)
-			}
-			total = total.Add(n)
-		}
-		return total, nil
-	},
-})
-
-func fileFunc(doc []byte) function.Function {
-	return function.New(&function.Spec{
-		Params: []function.Parameter{{Name: "path", Type: cty.String}},
-		Type:   function.StaticReturnType(cty.String),
-		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			if p := filepath.Clean(args[0].AsString()); p != "topology.yaml" {
-				return cty.NilVal, fmt.Errorf("the module may read infra/topology.yaml only, not %s", p)
-			}
-			return cty.StringVal(string(doc)), nil
-		},
-	})
-}
-
-var yamlDecodeFunc = function.New(&function.Spec{
-	Params: []function.Parameter{{Name: "src", Type: cty.String}},
-	Type:   function.StaticReturnType(cty.DynamicPseudoType),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		var n yaml.Node
-		if err := yaml.Unmarshal([]byte(args[0].AsString()), &n); err != nil {
-			return cty.NilVal, err
-		}
-		return yamlToCty(&n)
-	},
-})
-
-// yamlToCty converts YAML as Terraform's yamldecode does: mappings become
-// objects, sequences tuples, scalars strings, numbers, bools or null by tag.
-func yamlToCty(n *yaml.Node) (cty.Value, error) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return cty.NullVal(cty.DynamicPseudoType), nil
-		}
-		return yamlToCty(n.Content[0])
-	case yaml.AliasNode:
-		return yamlToCty(n.Alias)
-	case yaml.SequenceNode:
-		vals := []cty.Value{}
-		for _, c := range n.Content {
-			v, err := yamlToCty(c)
-			if err != nil {
-				return cty.NilVal, err
-			}
-			vals = append(vals, v)
-		}
-		return cty.TupleVal(vals), nil
-	case yaml.MappingNode:
-		attrs := map[string]cty.Value{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			v, err := yamlToCty(n.Content[i+1])
-			if err != nil {
-				return cty.NilVal, err
-			}
-			attrs[n.Content[i].Value] = v
-		}
-		return cty.ObjectVal(attrs), nil
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
-			return cty.NullVal(cty.DynamicPseudoType), nil
-		case "!!bool":
-			var b bool
-			if err := n.Decode(&b); err != nil {
-				return cty.NilVal, err
-			}
-			return cty.BoolVal(b), nil
-		case "!!int", "!!float":
-			return cty.ParseNumberVal(n.Value)
-		default:
-			return cty.StringVal(n.Value), nil
-		}
-	}
-	return cty.NilVal, fmt.Errorf("line %d: unsupported YAML node", n.Line)
-}
-
-// The image.
-
-func TestDockerfile(t *testing.T) {
-	stages := dockerStages(t, "Dockerfile")
-	if len(stages) < 2 {
-		t.Fatalf("%d stages, want a build stage and a runtime stage", len(stages))
-	}
-	build, final := stages[0], stages[len(stages)-1]
-	if from := build.get("FROM"); !strings.HasPrefix(from, "golang:") || !strings.HasSuffix(from, " AS build") {
-		t.Errorf("build stage FROM %q, want golang:… AS build", from)
-	}
-	if !slices.ContainsFunc(build, func(in dockerInstr) bool {
-		return in.cmd == "RUN" && containsAll(in.args,
-			"--mount=type=cache,target=/go/pkg/mod", "CGO_ENABLED=0", "go build", "-trimpath",
-			"-ldflags='-s -w'", "-o /workgate", "./functions/cmd/workgate")
-	}) {
-		t.Error("no RUN that builds ./functions/cmd/workgate static (CGO_ENABLED=0, -trimpath, -s -w) to /workgate with a module cache mount")
-	}
-	for _, want := range []dockerInstr{
-		{"FROM", "gcr.io/distroless/static-debian12:nonroot"},
-		{"COPY", "--from=build /workgate /workgate"},
-		{"USER", "nonroot:nonroot"},
-		{"ARG", "FUNCTION_TARGET"},
-		{"ENV", "FUNCTION_TARGET=${FUNCTION_TARGET}"},
-		{"ENV", "PORT=8080"},
-		{"EXPOSE", "8080"},
-		{"ENTRYPOINT", `["/workgate"]`},
-	} {
-		if !slices.Contains(final, want) {
-			t.Errorf("runtime stage lacks %s %s", want.cmd, want.args)
-		}
-	}
-	if users := final.all("USER"); len(users) == 0 || users[len(users)-1] != "nonroot:nonroot" {
-		t.Errorf("runtime stage runs as %v, want nonroot:nonroot last", users)
-	}
-
-	// The binary the image builds must be a main package, once it exists.
-	cmdDir := filepath.Join("..", "functions", "cmd", "workgate")
-	files, _ := filepath.Glob(filepath.Join(cmdDir, "*.go"))
-	if len(files) == 0 {
-		t.Logf("%s does not exist yet; the image build would fail", cmdDir)
-		return
-	}
-	isMain := false
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		isMain = isMain || regexp.MustCompile(`(?m)^package main\b`).Match(b)
-	}
-	if !isMain {
-		t.Errorf("%s is not package main", cmdDir)
-	}
-}
-
-func TestDockerignore(t *testing.T) {
-	ignore := readDockerignore(t, filepath.Join("..", ".dockerignore"))
-	for _, p := range []string{".git/HEAD", ".workgate/keys.json", "bin/workgate", "docs/notes.md",
-		"infra/terraform/main.tf", "infra/terraform/.terraform/providers/x", "functions/signup/.env"} {
-		if !ignore.excluded(p) {
-			t.Errorf("%s reaches the build context", p)
-		}
-	}
-	// The module must reach the build: go.mod, go.sum, every Go source file
-	// and every file one of them embeds.
-	needed := []string{"go.mod", "go.sum", "infra/topology.yaml", "functions/cmd/workgate/main.go"}
-	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel("..", p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel == ".git" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
-			return nil
-		}
-		needed = append(needed, rel)
-		embeds, err := embeddedFiles(p)
-		if err != nil {
-			return err
-		}
-		for _, e := range embeds {
-			r, _ := filepath.Rel("..", e)
-			needed = append(needed, filepath.ToSlash(r))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range needed {
-		if ignore.excluded(p) {
-			t.Errorf(".dockerignore excludes %s, which the build needs", p)
-		}
-	}
-}
-
-// dockerInstr is one Dockerfile instruction.
-type dockerInstr struct{ cmd, args string }
-
-// dockerStage is the instructions from one FROM to the next.
-type dockerStage []dockerInstr
-
-func (s dockerStage) all(cmd string) []string {
-	var out []string
-	for _, in := range s {
-		if in.cmd == cmd {
-			out = append(out, in.args)
-		}
-	}
-	return out
-}
-
-func (s dockerStage) get(cmd string) string {
-	if all := s.all(cmd); len(all) > 0 {
-		return all[0]
-	}
-	return ""
-}
-
-// dockerStages reads a Dockerfile's stages: comments dropped, continued lines
-// joined, whitespace collapsed.
-func dockerStages(tb testing.TB, name string) []dockerStage {
-	tb.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	var stages []dockerStage
-	var line strings.Builder
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		text := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(text, "#") || (text == "" && line.Len() == 0) {
-			continue
-		}
-		if cont, ok := strings.CutSuffix(text, `\`); ok {
-			line.WriteString(cont + " ")
-			continue
-		}
-		line.WriteString(text)
-		fields := strings.Fields(line.String())
-		line.Reset()
-		in := dockerInstr{strings.ToUpper(fields[0]), strings.Join(fields[1:], " ")}
-		if in.cmd == "FROM" {
-			stages = append(stages, nil)
-		}
-		if len(stages) > 0 {
-			stages[len(stages)-1] = append(stages[len(stages)-1], in)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return stages
-}
-
-func containsAll(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
-}
-
-// dockerignore is a .dockerignore, matched as Docker matches it: paths are
-// relative to the context root, "*" and "?" stay within a path element, "**"
-// spans any number, a matched directory excludes all below it, "!"
-// re-includes, and the last matching pattern wins.
-type dockerignore []struct {
-	re      *regexp.Regexp
-	include bool
-}
-
-func readDockerignore(tb testing.TB, name string) dockerignore {
-	tb.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var d dockerignore
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		include := strings.HasPrefix(line, "!")
-		pat := path.Clean(strings.TrimPrefix(strings.TrimPrefix(line, "!"), "/"))
-		if strings.ContainsAny(pat, `[\`) {
-			tb.Fatalf(".dockerignore: %q: character classes and escapes are not understood by this test", line)
-		}
-		var re strings.Builder
-		re.WriteString("^")
-		for i := 0; i < len(pat); i++ {
-			switch {
-			case strings.HasPrefix(pat[i:], "**/"):
-				re.WriteString("(.*/)?")
-				i += 2
-			case strings.HasPrefix(pat[i:], "**"):
-				re.WriteString(".*")
-				i++
-			case pat[i] == '*':
-				re.WriteString("[^/]*")
-			case pat[i] == '?':
-				re.WriteString("[^/]")
-			default:
-				re.WriteString(regexp.QuoteMeta(pat[i : i+1]))
-			}
-		}
-		re.WriteString("(/.*)?$")
-		d = append(d, struct {
-			re      *regexp.Regexp
-			include bool
-		}{regexp.MustCompile(re.String()), include})
-	}
-	return d
-}
-
-func (d dockerignore) excluded(p string) bool {
-	ex := false
-	for _, r := range d {
-		if r.re.MatchString(p) {
-			ex = !r.include
-		}
-	}
-	return ex
-}
-
-var embedDirective = regexp.MustCompile(`(?m)^//go:embed\s+(.+)$`)
-
-// embeddedFiles lists the files a Go source file's //go:embed patterns match.
-func embeddedFiles(goFile string) ([]string, error) {
-	b, err := os.ReadFile(goFile)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, m := range embedDirective.FindAllStringSubmatch(string(b), -1) {
-		for _, pat := range strings.Fields(m[1]) {
-			pat = strings.TrimPrefix(strings.Trim(pat, "\"`"), "all:")
-			matches, err := filepath.Glob(filepath.Join(filepath.Dir(goFile), pat))
-			if err != nil {
-				return nil, err
-			}
-			for _, match := range matches {
-				err := filepath.WalkDir(match, func(p string, d fs.DirEntry, err error) error {
-					if err == nil && !d.IsDir() {
-						out = append(out, p)
-					}
-					return err
-				})
-				if err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-	return out, nil
 }

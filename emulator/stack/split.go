@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,9 +29,12 @@ import (
 
 	"github.com/workgate/workgate/emulator/gcloud"
 	"github.com/workgate/workgate/infra"
+	"github.com/workgate/workgate/infra/image"
 	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/errs"
+	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/web"
 )
@@ -62,6 +66,9 @@ type split struct {
 
 	mu    sync.Mutex
 	procs map[string]*process
+	// pushing counts the pushes and scheduled calls the gateway is
+	// passing on (a job's process starting included).
+	pushing atomic.Int64
 }
 
 // process is one function's process.
@@ -275,8 +282,10 @@ func (s *split) stop() {
 }
 
 // router is the URL map: each of the topology's routes goes to its
-// function's process.
-func (s *split) router(top *infra.Topology) http.Handler {
+// function's process. In dev mode it checks each exchange against the
+// OpenAPI document, as the one-process router does, and logs a break to
+// log.
+func (s *split) router(top *infra.Topology, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	for _, fn := range top.Functions {
 		if fn.Dev && !s.cfg.Dev {
@@ -287,7 +296,10 @@ func (s *split) router(top *infra.Topology) http.Handler {
 			mux.Handle(route, proxy)
 		}
 	}
-	return mux
+	checked := openapi.DevCheck(s.cfg.Dev, mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		checked.ServeHTTP(w, r.WithContext(logging.With(r.Context(), log.With("function", "router"))))
+	})
 }
 
 // gatewayHandler is Google's side of pushes and schedules: it calls a
@@ -314,6 +326,10 @@ func (s *split) gatewayHandler(top *infra.Topology) http.Handler {
 // Retry-After, as Cloud Run answers when no instance can serve.
 func (s *split) proxy(fn infra.Function, signed bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if signed {
+			s.pushing.Add(1)
+			defer s.pushing.Add(-1)
+		}
 		p, err := s.get(r.Context(), fn)
 		if r.Context().Err() != nil {
 			return // the caller went
@@ -593,27 +609,42 @@ func (i *issuer) serveKeys(w http.ResponseWriter, _ *http.Request) {
 	}}})
 }
 
-// Binary builds the workgate binary (as the image holds it: static,
-// trimmed paths) into a temporary folder, once per process, and returns
-// its path. RemoveBinary removes it.
+// Binary builds the workgate binary (as the image holds it: with
+// .ko.yaml's flags, see image.GoBuild) into a temporary folder, once per
+// process, and returns its path. RemoveBinary removes it.
 func Binary() (string, error) {
 	binary.once.Do(func() {
 		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			binary.err = fmt.Errorf("stack.Binary: go env GOMOD: %w", err)
+			return
+		}
 		mod := strings.TrimSpace(string(out))
-		if err != nil || mod == "" || mod == os.DevNull {
-			binary.err = fmt.Errorf("stack.Binary: not inside the workgate module: %v", err)
+		if mod == "" || mod == os.DevNull {
+			binary.err = errors.New("stack.Binary: not inside the workgate module")
 			return
 		}
 		if binary.dir, binary.err = os.MkdirTemp("", "workgate-bin-"); binary.err != nil {
 			return
 		}
 		binary.path = filepath.Join(binary.dir, "workgate")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", binary.path, "./functions/cmd/workgate")
-		cmd.Dir = filepath.Dir(mod)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binary.err = fmt.Errorf("stack.Binary: go build: %w\n%s", err, out)
+		root := filepath.Dir(mod)
+		ko, err := image.LoadKoConfig(filepath.Join(root, ".ko.yaml"))
+		if err != nil {
+			binary.err = err
+			return
 		}
+		if os.Getenv("WORKGATE_STACK_RACE") == "1" {
+			// make test: the functions' processes with the race detector
+			// (cgo), as the one-process tests run them.
+			cmd := exec.Command("go", "build", "-race", "-trimpath", "-o", binary.path, image.Main)
+			cmd.Dir, cmd.Env = root, append(os.Environ(), "CGO_ENABLED=1")
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				binary.err = fmt.Errorf("stack.Binary: go build -race: %w\n%s", err, msg)
+			}
+			return
+		}
+		binary.err = ko.GoBuild(context.Background(), root, image.Main, binary.path)
 	})
 	return binary.path, binary.err
 }

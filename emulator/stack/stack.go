@@ -203,8 +203,13 @@ func (s *Stack) startSplit(cfg *config.Config, o Options) (http.Handler, error) 
 	sp.log = o.Log
 	s.split = sp
 	s.serve(gatewayLn, sp.gatewayHandler(s.Deps.Topology), s.longestRequest())
-	return sp.router(s.Deps.Topology), nil
+	return sp.router(s.Deps.Topology, o.Log), nil
 }
+
+// Pushing reports whether a split stack's gateway is passing a push or a
+// scheduled call on (a job's process may be starting for it); false in one
+// process, where a push is the router's request like any other.
+func (s *Stack) Pushing() bool { return s.split != nil && s.split.pushing.Load() > 0 }
 
 // Hashes is how many passwords the stack's functions have hashed.
 func (s *Stack) Hashes() int64 {

@@ -2,8 +2,9 @@
 # topic, subscription, schedule, route, secret and TTL policy below comes from
 # a for_each over the topology, so a function added there gets its service,
 # identity, grants and route here with no edit to this file.
-# infra/terraform_test.go evaluates this file against infra.Load() to keep it
-# so: run `go test ./infra` after changing either.
+# make infra-check keeps it so: Terraform validates this module against the
+# google provider's schema and plans it offline, and infra/terraform_test.go
+# checks the plan against the topology. Run it after changing either.
 #
 # First apply, in a fresh project:
 #   1. terraform apply -target=google_secret_manager_secret.secret ...
@@ -12,12 +13,26 @@
 #      A *-previous secret (workgate-jwt-key-previous, …) gets the same value
 #      as its key: no rotation under way. workgate-id-key never rotates; a
 #      project deployed before it existed gives it workgate-mac-key's value.
-#      To rotate a key: add the new key as a version of its -previous
-#      secret and roll out new revisions (secrets are read at instance
-#      start), so every function accepts it; then add the new key to the
-#      key's secret and the old one to the -previous, and roll out again;
-#      an hour later the -previous may take the new key's value.
+#      Then write each secret's version number into var.secret_versions
+#      (a tfvars file kept with the deployment, e.g. secrets.auto.tfvars:
+#      secret_versions = {WORKGATE_SEAL_KEY = "1", …}).
 #   2. terraform apply -var project_id=… -var image=…@sha256:… -var domain=… -var mail_from=…
+#
+# Secret versions are pinned, never "latest": a revision reads exactly the
+# versions the apply that made it names, so a value added to Secret Manager
+# reaches no instance until an apply says so, an instance that starts late
+# (scaling out, a restart) reads what its siblings read, and going back to
+# the previous revision goes back to its secrets too.
+# To rotate a secret: add the new value as a new version
+# (gcloud secrets versions add …), set its number in var.secret_versions and
+# apply: a new revision of every function that reads it rolls out. Disable
+# the old version once no revision serving traffic names it.
+# To rotate a key that has a *-previous secret (tokens, sealed mails and
+# codes made with the old key must stay readable): first add the new key as
+# a version of the -previous secret and apply, so every function accepts
+# it; then add the new key as a version of the key's secret and the old key
+# as a version of the -previous, and apply again; an hour later the
+# -previous may take the new key's value (one more apply).
 #   3. point the domain's A record at the load_balancer_ip output.
 # Whoever applies needs Owner, or enough to enable APIs, grant IAM and act as
 # the service accounts below (iam.serviceAccounts.actAs).
@@ -157,6 +172,9 @@ locals {
   # per vCPU, whatever the request concurrency. 512 MiB then leaves ample
   # room for the ~30 MiB process; GOMEMLIMIT makes the GC work harder before
   # the instance would be killed.
+  # The port the server listens on (PORT) and the probes call.
+  container_port = 8080
+
   cpu              = 1
   memory           = "512Mi"
   go_memory_limit  = "450MiB"
@@ -411,9 +429,11 @@ resource "google_cloud_run_v2_service" "function" {
   name     = each.key
   location = var.region
   # Public functions take traffic only through the load balancer, so nothing
-  # bypasses its routing on run.app. Private ones are reached by Pub/Sub and
-  # Scheduler, and IAM is their gate: run.invoker for the invoker account only.
-  ingress = length(each.value.http) > 0 ? "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" : "INGRESS_TRAFFIC_ALL"
+  # bypasses its routing on run.app. Private ones are called only by Pub/Sub
+  # push and Cloud Scheduler of this project, which Cloud Run counts as
+  # internal: the internet cannot reach them at all, and IAM (run.invoker
+  # for the invoker account only) and the token's audience gate the rest.
+  ingress = length(each.value.http) > 0 ? "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" : "INGRESS_TRAFFIC_INTERNAL_ONLY"
   # The service holds no state: removing a function from the topology must
   # remove its service.
   deletion_protection = false
@@ -440,7 +460,34 @@ resource "google_cloud_run_v2_service" "function" {
       image = var.image
 
       ports {
-        container_port = 8080
+        container_port = local.container_port
+      }
+
+      # No request reaches an instance before /_ready answers 200, and an
+      # instance whose /_live stops answering is restarted. Both are plain
+      # HTTP GETs on the serving port; the server answers them itself, with
+      # no authentication and no call to Firestore or Pub/Sub (a slow
+      # dependency must not restart every instance at once).
+      # Startup: every 2s, for up to 30s.
+      startup_probe {
+        period_seconds    = 2
+        timeout_seconds   = 1
+        failure_threshold = 15
+        http_get {
+          path = "/_ready"
+          port = local.container_port
+        }
+      }
+      # Liveness: restarted after 3 misses in a row, 30s; a 3s answer is
+      # late, not dead (an instance busy hashing or streaming).
+      liveness_probe {
+        period_seconds    = 10
+        timeout_seconds   = 3
+        failure_threshold = 3
+        http_get {
+          path = "/_live"
+          port = local.container_port
+        }
       }
 
       resources {
@@ -508,7 +555,8 @@ resource "google_cloud_run_v2_service" "function" {
           value = env.value
         }
       }
-      # Read at instance start: a new secret version reaches new instances.
+      # Read at instance start, at the version var.secret_versions pins
+      # (see the rotation steps at the top).
       dynamic "env" {
         for_each = each.value.secrets
         content {
@@ -516,11 +564,18 @@ resource "google_cloud_run_v2_service" "function" {
           value_source {
             secret_key_ref {
               secret  = google_secret_manager_secret.secret[env.key].secret_id
-              version = "latest"
+              version = var.secret_versions[env.key]
             }
           }
         }
       }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for env in keys(each.value.secrets) : contains(keys(var.secret_versions), env)])
+      error_message = "var.secret_versions must pin a version of each secret function ${each.key} reads: ${join(", ", keys(each.value.secrets))}."
     }
   }
 

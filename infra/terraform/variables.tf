@@ -10,7 +10,7 @@ variable "region" {
 }
 
 variable "image" {
-  description = "The one container image (infra/Dockerfile) every function runs, as a full reference. Prefer a digest (…@sha256:…): an apply then deploys exactly what was built, and a new digest is what rolls out a new revision."
+  description = "The one container image (make image: ko, .ko.yaml) every function runs, as a full reference. Prefer a digest (…@sha256:…): an apply then deploys exactly what was built, and a new digest is what rolls out a new revision."
   type        = string
 
   validation {
@@ -55,6 +55,17 @@ variable "secret_ids" {
   description = "Overrides of the Secret Manager secret ID of a secret env variable, by variable name (e.g. {SENDGRID_API_KEY = \"sendgrid-prod\"}). By default WORKGATE_SEAL_KEY reads secret workgate-seal-key, and so on."
   type        = map(string)
   default     = {}
+}
+
+variable "secret_versions" {
+  description = "The Secret Manager version each secret env variable reads, by variable name (e.g. {WORKGATE_SEAL_KEY = \"3\"}): a version number, never \"latest\", so that only an apply changes what a revision reads. Every secret a deployed function reads needs one; see the rotation steps in main.tf."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for v in values(var.secret_versions) : can(regex("^[1-9][0-9]*$", v))])
+    error_message = "Each secret version must be a version number (1, 2, …), not an alias such as \"latest\"."
+  }
 }
 
 variable "max_instances" {

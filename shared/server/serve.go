@@ -109,7 +109,7 @@ func Serve(ctx context.Context, name, port string, log *slog.Logger) (err error)
 	if cfg.Dev {
 		addr = "127.0.0.1:" + port
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("server.Serve: %w", err)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/workgate/workgate/shared/live"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/store"
 	"github.com/workgate/workgate/shared/web"
@@ -461,6 +462,7 @@ func Router(d *Deps) (http.Handler, error) {
 		if err != nil {
 			return nil, fmt.Errorf("server.Router: %s: %w", f.Name, err)
 		}
+		h = openapi.DevCheck(d.Config.Dev, h) // dev mode logs contract breaks (inside Middleware: the request's logger)
 		h = web.Middleware(d.Log, d.Config.Project, f.Name, h)
 		for _, route := range f.HTTP {
 			mux.Handle(route, h)

@@ -3,10 +3,11 @@
 // per request; for each chain, the time from the request to the mail in the
 // sink (or to the event on a live stream, or to the push); for live
 // streams, what a thousand idle ones cost one process; for the web app,
-// its first load in headless Chromium. Each figure is printed beside a
-// floor measured in the same run on the same emulators: a raw Firestore
-// write+read, a raw publish→push round trip, and an HTTP round trip to
-// the router, or the part's own.
+// its first load in headless Chromium; for the image, its size, and for
+// each function, its cold start (a new process of the image's binary).
+// Each figure is printed beside a floor measured in the same run on the
+// same emulators: a raw Firestore write+read, a raw publish→push round
+// trip, and an HTTP round trip to the router, or the part's own.
 //
 // Timings vary with the machine and its load; compare a figure with its
 // floor, not with another run's figure.
@@ -58,8 +59,8 @@ func main() {
 
 func run() error {
 	ctx := context.Background()
-	if *only != "" && *only != "withdrawal" && *only != "login" && *only != "rooms" && *only != "live" && *only != "app" {
-		return fmt.Errorf("-only %q: the parts that run alone are withdrawal, login, rooms, live and app", *only)
+	if *only != "" && *only != "withdrawal" && *only != "login" && *only != "rooms" && *only != "live" && *only != "app" && *only != "coldstart" {
+		return fmt.Errorf("-only %q: the parts that run alone are withdrawal, login, rooms, live, app and coldstart", *only)
 	}
 	for _, v := range []string{"FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"} {
 		if os.Getenv(v) == "" {
@@ -88,6 +89,9 @@ func run() error {
 
 	fmt.Printf("workgate bench · %s · %s · %d CPUs · Firestore and Pub/Sub emulators\n\n",
 		time.Now().UTC().Format(time.RFC3339), runtime.Version(), runtime.NumCPU())
+	if *only == "coldstart" {
+		return b.coldstart(ctx) // its floor is its own
+	}
 	fmt.Printf("%-44s %5s %10s %10s %10s %10s\n", "", "n", "p50", "p99", "reads/req", "writes/req")
 
 	fmt.Println("floors")
@@ -116,6 +120,9 @@ func run() error {
 		return b.app(ctx)
 	}
 
+	if err := b.coldstart(ctx); err != nil {
+		return err
+	}
 	fmt.Println("\nF1: create a workspace, verify the owner's e-mail")
 	if err := b.f1(); err != nil {
 		return err

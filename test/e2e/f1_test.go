@@ -364,7 +364,7 @@ func (e *env) settle() {
 			e.t.Fatal("not settled after 30s")
 		}
 		n, idle := state()
-		if idle && n == last {
+		if idle && n == last && !e.s.Pushing() {
 			quiet++
 		} else {
 			quiet = 0

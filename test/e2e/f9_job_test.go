@@ -93,24 +93,20 @@ func (l *jobLog) mark() int {
 
 // since returns the lines of a function's requests logged since mark.
 func (l *jobLog) since(mark int, function string) []jobLine {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []jobLine
-	for _, c := range l.lines[mark:] {
-		if c.function == function {
-			out = append(out, c)
-		}
-	}
-	return out
+	return l.matching(mark, func(c jobLine) bool { return c.function == function })
 }
 
 // routed returns the lines of a route's requests logged since mark.
 func (l *jobLog) routed(mark int, route string) []jobLine {
+	return l.matching(mark, func(c jobLine) bool { return c.route == route })
+}
+
+func (l *jobLog) matching(mark int, match func(jobLine) bool) []jobLine {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []jobLine
 	for _, c := range l.lines[mark:] {
-		if c.route == route {
+		if match(c) {
 			out = append(out, c)
 		}
 	}
@@ -377,6 +373,9 @@ func TestF9JobCostFollowsOnlineMembers(t *testing.T) {
 			mark := log.mark()
 			a := e.newDeviceLogin(tc.ws, "owner@"+tc.ws+".example")
 			e.settle()
+			// The job's request line follows its work (and, from a
+			// process of its own, travels through a pipe).
+			log.pushes(t, approvals.Name, mark, 1)
 
 			runs := log.jobRuns(mark)
 			if len(runs) != 1 {

@@ -131,6 +131,17 @@ func (f *function) entries() []map[string]any {
 	return out
 }
 
+// logged reports whether the process logged an entry with message.
+func (f *function) logged(message string) bool {
+	f.t.Helper()
+	for _, e := range f.entries() {
+		if e["message"] == message {
+			return true
+		}
+	}
+	return false
+}
+
 // TestReadyBeforeServing: the startup probe and the liveness probe answer
 // 200, and the function's first request is served by what was built at
 // start.
@@ -147,11 +158,7 @@ func TestReadyBeforeServing(t *testing.T) {
 			t.Fatalf("GET %s = %d, want 200", path, res.StatusCode)
 		}
 	}
-	var started bool
-	for _, e := range f.entries() {
-		started = started || e["message"] == "function started"
-	}
-	if !started {
+	if !f.logged("function started") {
 		t.Fatalf("no 'function started' entry before serving:\n%s", f.out)
 	}
 }
@@ -167,7 +174,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	half := len(body) / 2
 	fmt.Fprintf(conn, "POST /v1/workspaces HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", f.addr, len(body), body[:half])
 	time.Sleep(300 * time.Millisecond) // the server is reading the body
@@ -196,6 +203,7 @@ func TestSIGTERMDrains(t *testing.T) {
 		t.Fatalf("the request in flight got no answer: %v", err)
 	}
 	b, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
 	if res.StatusCode != http.StatusAccepted || !bytes.Contains(b, []byte(`"pending"`)) {
 		t.Fatalf("the request in flight = %d %s, want 202 pending", res.StatusCode, b)
 	}
@@ -203,11 +211,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if !exited || code != 0 {
 		t.Fatalf("after SIGTERM: exited %v with %d, want 0 within 10s\n%s", exited, code, f.out)
 	}
-	var stopped bool
-	for _, e := range f.entries() {
-		stopped = stopped || e["message"] == "function stopped"
-	}
-	if !stopped {
+	if !f.logged("function stopped") {
 		t.Fatalf("no 'function stopped' entry:\n%s", f.out)
 	}
 }
