@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -131,7 +132,14 @@ var errInvalidToken = errs.E(errs.Unauthenticated, "The access token is invalid 
 // the Signer's clock with a Leeway of 30 seconds. Every failure is of kind
 // errs.Unauthenticated and also wraps the jwt error (jwt.ErrTokenExpired,
 // jwt.ErrTokenSignatureInvalid, …) for callers that need the reason.
+//
+// The token must also be spelled as Sign spells it: jwt's decoder takes
+// line breaks anywhere in a part and a last character whose unused bits
+// are set, so a token would have other spellings that verify.
 func (s *Signer) Verify(token string, claims jwt.Claims) error {
+	if !canonicalJWS(token) {
+		return fmt.Errorf("auth.Signer.Verify: %w: %w", errInvalidToken, jwt.ErrTokenMalformed)
+	}
 	_, err := jwt.ParseWithClaims(token, claims, s.keyFunc,
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithLeeway(Leeway),
@@ -145,6 +153,21 @@ func (s *Signer) Verify(token string, claims jwt.Claims) error {
 		return fmt.Errorf("auth.Signer.Verify: %w: %w", errInvalidToken, err)
 	}
 	return nil
+}
+
+// canonicalJWS reports whether token is three parts of unpadded
+// base64url, each spelled as the encoder spells it.
+func canonicalJWS(token string) bool {
+	parts := strings.Split(token, ".")
+	return len(parts) == 3 && canonicalBase64URL(parts[0]) && canonicalBase64URL(parts[1]) && canonicalBase64URL(parts[2])
+}
+
+// canonicalBase64URL reports whether s is unpadded base64url exactly as
+// it encodes what it decodes to: Go's decoder skips line breaks, and
+// without Strict ignores the unused bits of the last character.
+func canonicalBase64URL(s string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && base64.RawURLEncoding.EncodeToString(b) == s
 }
 
 var (

@@ -2,12 +2,14 @@ package bus
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/workgate/workgate/shared/clock"
@@ -59,20 +61,15 @@ func (p *Push) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
-	var env Envelope
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxEnvelope))
+	var ev events.Event
 	if err == nil {
-		err = json.Unmarshal(body, &env)
+		ev, err = decodeEnvelope(body)
 	}
 	if err != nil {
 		log.Error("dropping an undecodable push body", "error", err.Error())
 		w.WriteHeader(http.StatusNoContent) // redelivering cannot help
 		return
-	}
-	ev := events.Event{ID: env.Message.Attributes[events.AttrEventID], Data: env.Message.Data, CreatedAt: env.Message.PublishTime}
-	ev.Version, _ = strconv.Atoi(env.Message.Attributes[events.AttrVersion])
-	if ev.ID == "" {
-		ev.ID = "msg-" + env.Message.MessageID // published by hand: dedupe on Pub/Sub's ID
 	}
 	log = log.With("eventId", ev.ID)
 	ctx = logging.With(ctx, log)
@@ -82,6 +79,58 @@ func (p *Push) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.Warn("event will be redelivered", "status", status, "error", err.Error())
 	}
 	w.WriteHeader(status)
+}
+
+// maxEventID bounds an event ID, part of a Firestore document ID (at
+// most 1,500 bytes) with the consumer's name.
+const maxEventID = 256
+
+// decodeEnvelope reads a push body into the event it carries: its ID is
+// the eventId attribute (or, for a message published by hand, "msg-" and
+// Pub/Sub's message ID), its version the v attribute (0 if none). An
+// error means the body is permanently bad: not an envelope, or without an
+// ID that can name the event's dedupe record (letters, digits, - and _).
+func decodeEnvelope(body []byte) (events.Event, error) {
+	var env Envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return events.Event{}, fmt.Errorf("bus.decodeEnvelope: %w", envelopeError(err))
+	}
+	ev := events.Event{ID: env.Message.Attributes[events.AttrEventID], Data: env.Message.Data, CreatedAt: env.Message.PublishTime}
+	if ev.ID == "" && env.Message.MessageID != "" {
+		ev.ID = "msg-" + env.Message.MessageID // published by hand: dedupe on Pub/Sub's ID
+	}
+	if !isEventID(ev.ID) {
+		return events.Event{}, errors.New("bus.decodeEnvelope: no event ID, or one that cannot name the event")
+	}
+	ev.Version, _ = strconv.Atoi(env.Message.Attributes[events.AttrVersion])
+	return ev, nil
+}
+
+// envelopeError is err, the error of decoding an envelope, if its text
+// quotes nothing of the body (it is logged); else a description of it.
+func envelopeError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var b64 base64.CorruptInputError
+	if errors.As(err, &syntax) || errors.As(err, &typ) || errors.As(err, &b64) {
+		return err
+	}
+	var tm *time.ParseError
+	if errors.As(err, &tm) {
+		return errors.New("publishTime is not an RFC 3339 time")
+	}
+	return errors.New("not a push envelope")
+}
+
+// isEventID reports whether id can be an event's ID: what events.NewID,
+// WithdrawalRunID and PushID make, and Pub/Sub's message IDs.
+func isEventID(id string) bool {
+	if id == "" || len(id) > maxEventID {
+		return false
+	}
+	return !strings.ContainsFunc(id, func(c rune) bool {
+		return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_'
+	})
 }
 
 func (p *Push) handle(ctx context.Context, ev events.Event) (int, error) {

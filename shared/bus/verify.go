@@ -88,6 +88,12 @@ func (v *Verifier) Verify(r *http.Request) error {
 	if alg, err := algorithm(token); err != nil || alg != "RS256" {
 		return errors.New("not an RS256 JWT")
 	}
+	// The validator's decoder skips line breaks in a part and ignores the
+	// unused bits of its last character: only Google's own spelling of a
+	// token is taken.
+	if !canonical(token) {
+		return errors.New("not a JWT in compact form")
+	}
 	p, err := v.validator.Validate(r.Context(), token, v.audience)
 	if err != nil {
 		return fmt.Errorf("token refused: %w", err)
@@ -118,4 +124,20 @@ func algorithm(token string) (string, error) {
 		return "", err
 	}
 	return h.Alg, nil
+}
+
+// canonical reports whether token is three parts of unpadded base64url,
+// each exactly as the encoder spells what it decodes to.
+func canonical(token string) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		b, err := base64.RawURLEncoding.DecodeString(p)
+		if err != nil || base64.RawURLEncoding.EncodeToString(b) != p {
+			return false
+		}
+	}
+	return true
 }

@@ -227,7 +227,10 @@ func NormalizeEmail(s string) (string, error) {
 		return "", errs.E(errs.Invalid, "email is not a valid address")
 	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+	host := s[strings.LastIndexByte(s, '@')+1:]
+	// A host, not an address literal ("[10.0.0.1]"), which SendGrid does
+	// not deliver to.
+	if err != nil || a.Address != s || a.Name != "" || !strings.Contains(host, ".") || strings.ContainsAny(host, "[]") {
 		return "", errs.E(errs.Invalid, "email is not a valid address")
 	}
 	return s, nil

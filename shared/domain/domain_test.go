@@ -30,6 +30,7 @@ func TestNormalizeEmail(t *testing.T) {
 		{"a.b+c@sub.example.co.kr", "a.b+c@sub.example.co.kr", true},
 		{"kim", "", false},
 		{"kim@localhost", "", false},
+		{"kim@[10.0.0.1]", "", false}, // SendGrid does not deliver to address literals
 		{"Kim <kim@example.com>", "", false},
 		{"kim@@example.com", "", false},
 		{"", "", false},

@@ -112,7 +112,7 @@ func NotificationEvent(n *Notification) *FeedEvent {
 // IsFeedEventID reports whether id can name a feed event: an ID of its
 // kind's letter, a dash, then IDs, a room's seq, dashes.
 func IsFeedEventID(id string) bool {
-	if len(id) < 3 || len(id) > 300 || id[1] != '-' {
+	if len(id) < 3 || len(id) > 300 || id[0] < 'a' || id[0] > 'z' || id[1] != '-' {
 		return false
 	}
 	return strings.IndexFunc(id, func(c rune) bool {

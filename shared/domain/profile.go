@@ -33,9 +33,11 @@ var NameDisplays = []string{NameOnly, NameThenNickname, NicknameThenName}
 // ("+821012345678"), so that the same number always reads the same (and
 // a login by phone number, F6, finds it). Spaces, dashes, dots and
 // parentheses between digits are dropped. A number without a country code
-// is Korean: a leading 0 is the trunk prefix ("010-1234-5678"), and a
-// nationwide 8-digit number starts with 1 ("1588-1234"). An empty number
-// is "".
+// is Korean: a leading 0 is the trunk prefix ("010-1234-5678"; 00 is
+// the international prefix, and starts no Korean number), and a
+// nationwide 8-digit number starts with 1 ("1588-1234"); the trunk 0
+// written after +82 ("+82 (0)10-1234-5678") is dropped too, as E.164 has
+// none. An empty number is "".
 func NormalizePhone(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -60,11 +62,17 @@ func NormalizePhone(field, s string) (string, error) {
 	d := digits.String()
 	switch {
 	case international:
+		if rest, ok := strings.CutPrefix(d, "820"); ok {
+			if strings.HasPrefix(rest, "0") {
+				return "", bad // 00 opens an international number, no Korean one
+			}
+			d = "82" + rest // the trunk 0 some write after +82: "+82 (0)10-…"
+		}
 		if len(d) < 8 || len(d) > 15 || d[0] == '0' {
 			return "", bad
 		}
 		return "+" + d, nil
-	case strings.HasPrefix(d, "0") && len(d) >= 9 && len(d) <= 11:
+	case strings.HasPrefix(d, "0") && !strings.HasPrefix(d, "00") && len(d) >= 9 && len(d) <= 11:
 		return "+82" + d[1:], nil
 	case strings.HasPrefix(d, "1") && len(d) == 8:
 		return "+82" + d, nil

@@ -98,7 +98,9 @@ func match(tag string) (Locale, bool) {
 }
 
 // quality reads the q parameter from the parameters after a language range
-// (";q=0.8"). A missing q means 1; an invalid one reports false.
+// (";q=0.8"). A missing q means 1; one that is not an RFC 9110 qvalue
+// reports false. (strconv.ParseFloat alone would take "NaN", which sorts
+// as equal to every weight, and ".5", "5e-1" or "+0.5".)
 func quality(params string) (float64, bool) {
 	if strings.TrimSpace(params) == "" {
 		return 1, true
@@ -108,11 +110,19 @@ func quality(params string) (float64, bool) {
 		if !strings.EqualFold(strings.TrimSpace(k), "q") {
 			continue
 		}
-		q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || q < 0 || q > 1 {
-			return 0, false
-		}
-		return q, true
+		return qvalue(strings.TrimSpace(v))
 	}
 	return 1, true
+}
+
+// qvalue reads a weight: "0" or "1", or either with up to three decimals
+// ("1" only with zeros).
+func qvalue(s string) (float64, bool) {
+	whole, frac, _ := strings.Cut(s, ".")
+	if (whole != "0" && whole != "1") || len(frac) > 3 || strings.Trim(frac, "0123456789") != "" ||
+		(whole == "1" && strings.Trim(frac, "0") != "") {
+		return 0, false
+	}
+	q, err := strconv.ParseFloat(s, 64)
+	return q, err == nil
 }

@@ -20,6 +20,8 @@ func TestNegotiate(t *testing.T) {
 		{"q values beat order", "en;q=0.1, ko;q=0.9", Korean},
 		{"q values beat order english", "ko;q=0.2, en-GB;q=0.8", English},
 		{"ties keep header order", "en;q=0.5, ko;q=0.5", English},
+		{"NaN is no weight", "en;q=NaN, ko;q=0.9", Korean},
+		{"a weight has a leading digit and three decimals at most", "en;q=.5, en;q=0.5000, en;q=5e-1, ko;q=0.1", Korean},
 		{"q zero refuses", "en;q=0, fr", Korean},
 		{"q zero refuses korean", "ko;q=0, en;q=0.1", English},
 		{"wildcard ignored", "*, en;q=0.3", English},

@@ -92,10 +92,13 @@ func ForRequest(l *slog.Logger, r *http.Request, project string) *slog.Logger {
 	return l.With(append(attrs, SampledKey, sampled)...)
 }
 
-// traceparent parses a W3C trace context header (version 00).
+// traceparent parses a W3C trace context header (version 00). Its hex
+// is lower case: the recommendation has a header in upper case ignored,
+// and Cloud Trace's IDs are lower case, so a log entry would name a trace
+// that does not exist.
 func traceparent(h string) (trace, span string, sampled, ok bool) {
 	parts := strings.Split(h, "-")
-	if len(parts) != 4 || parts[0] != "00" || !isHex(parts[1], 32) || !isHex(parts[2], 16) || !isHex(parts[3], 2) {
+	if len(parts) != 4 || parts[0] != "00" || !isLowerHex(parts[1], 32) || !isLowerHex(parts[2], 16) || !isLowerHex(parts[3], 2) {
 		return "", "", false, false
 	}
 	if strings.Trim(parts[1], "0") == "" || strings.Trim(parts[2], "0") == "" {
@@ -110,14 +113,16 @@ func traceparent(h string) (trace, span string, sampled, ok bool) {
 func cloudTrace(h string) (trace, span string, sampled, ok bool) {
 	rest, options, _ := strings.Cut(h, ";")
 	trace, spanID, _ := strings.Cut(rest, "/")
-	if !isHex(trace, 32) {
-		return "", "", false, false
+	if !isHex(trace, 32) || strings.Trim(trace, "0") == "" {
+		return "", "", false, false // all-zero IDs are invalid
 	}
 	if n, err := strconv.ParseUint(spanID, 10, 64); err == nil && n != 0 {
 		span = fmt.Sprintf("%016x", n)
 	}
 	return strings.ToLower(trace), span, options == "o=1", true
 }
+
+func isLowerHex(s string, n int) bool { return isHex(s, n) && strings.ToLower(s) == s }
 
 func isHex(s string, n int) bool {
 	if len(s) != n {

@@ -50,6 +50,8 @@ func TestTraceHeaders(t *testing.T) {
 		{"cloud trace without span", "X-Cloud-Trace-Context", "105445aa7843bc8bf206b12000100000",
 			map[string]any{TraceKey: "projects/p/traces/105445aa7843bc8bf206b12000100000", SampledKey: false}},
 		{"traceparent all zero", "traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", nil},
+		{"traceparent in upper case", "traceparent", "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01", nil},
+		{"cloud trace all zero", "X-Cloud-Trace-Context", "00000000000000000000000000000000/1;o=1", nil},
 		{"traceparent short", "traceparent", "00-4bf92f35-00f067aa0ba902b7-01", nil},
 		{"traceparent other version", "traceparent", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", nil},
 		{"cloud trace injected", "X-Cloud-Trace-Context", `105445aa7843bc8bf206b1200010000" /1`, nil},

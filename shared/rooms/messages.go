@@ -30,7 +30,8 @@ const maxSeqAttempts = 10
 // same in any room.
 //
 // A new message counts towards the sender's ratelimit.PostMember; a
-// repeat of a message posted before is answered even past the limit.
+// repeat of a message posted before (a client's retry) is answered
+// without counting, even past the limit.
 func (s *Service) Post(ctx context.Context, p *session.Principal, roomID, text, clientID string) (m *domain.Message, created bool, err error) {
 	if err := domain.CheckMessage(text, clientID); err != nil {
 		return nil, false, err
@@ -44,12 +45,14 @@ func (s *Service) Post(ctx context.Context, p *session.Principal, roomID, text, 
 	}
 	k := key(p)
 	id := s.derivedID("message", r.ID, k, clientID)
+	first, err := s.Store.Message(ctx, r.ID, id)
+	if err == nil {
+		return first, false, nil // posted before: a retry takes no slot
+	}
+	if !errs.Is(err, errs.NotFound) {
+		return nil, false, fmt.Errorf("rooms.Post: %w", err)
+	}
 	if err := s.Limiter.Take(ctx, ratelimit.Use{Rule: ratelimit.PostMember, Key: k}); err != nil {
-		if errs.Is(err, errs.RateLimited) {
-			if first, ferr := s.Store.Message(ctx, r.ID, id); ferr == nil {
-				return first, false, nil // posted before
-			}
-		}
 		return nil, false, err
 	}
 	var tried int64

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,10 +16,13 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"google.golang.org/grpc/codes"
 	grpcstatus "google.golang.org/grpc/status"
 
@@ -139,19 +143,38 @@ func JSON(w http.ResponseWriter, code int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
-// Decode reads a JSON body into v strictly: at most MaxBody bytes (413
-// beyond), one JSON value, no unknown fields, no trailing data (400).
+// Decode reads a JSON body into v, a pointer to a request struct,
+// strictly: at most MaxBody bytes (413 beyond); one JSON object of valid
+// UTF-8, nothing after it; each member name exactly one of the struct's
+// JSON names (no case folding, no unknown fields), and once (400). A
+// refusal names the field at fault, never a value.
+//
+// It decodes with JSON v2 semantics (github.com/go-json-experiment/json,
+// the encoding/json/v2 proposal, which Go ships only behind
+// GOEXPERIMENT=jsonv2) because encoding/json matches names without
+// regard to case, lets a later duplicate member win, and turns invalid
+// UTF-8 into U+FFFD: a body that a validator, a proxy or a log reads one
+// way could reach the handler another way.
 func Decode(r *http.Request, v any) error {
-	body := http.MaxBytesReader(nil, r.Body, MaxBody)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return errTooLarge()
+		}
+		return errs.E(errs.Invalid, "the body could not be read")
+	}
+	start := bytes.TrimLeft(body, " \t\r\n")
+	if len(start) == 0 {
+		return errs.E(errs.Invalid, "the body is empty")
+	}
+	if start[0] != '{' {
+		return errs.E(errs.Invalid, "the body must be a JSON object")
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	if err := jsonv2.UnmarshalDecode(dec, v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return decodeError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return decodeError(err)
-		}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return errs.E(errs.Invalid, "the body must hold one JSON value")
 	}
 	return nil
@@ -172,22 +195,29 @@ func RequireJSON(r *http.Request) error {
 }
 
 func decodeError(err error) error {
-	var tooBig *http.MaxBytesError
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &tooBig):
-		return errTooLarge()
-	case errors.Is(err, io.EOF):
-		return errs.E(errs.Invalid, "the body is empty")
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return errs.E(errs.Invalid, "the body is not valid JSON")
-	case errors.As(err, &typ):
-		return errs.Errorf(errs.Invalid, "field %q has the wrong type", typ.Field)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return errs.Errorf(errs.Invalid, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	if se, ok := errors.AsType[*jsonv2.SemanticError](err); ok {
+		if errors.Is(err, jsonv2.ErrUnknownName) {
+			return errs.Errorf(errs.Invalid, "unknown field %s", fieldName(se.JSONPointer))
+		}
+		return errs.Errorf(errs.Invalid, "field %s has the wrong type", fieldName(se.JSONPointer))
 	}
-	return errs.E(errs.Invalid, "the body could not be read")
+	if se, ok := errors.AsType[*jsontext.SyntacticError](err); ok && errors.Is(err, jsontext.ErrDuplicateName) {
+		return errs.Errorf(errs.Invalid, "field %s appears twice", fieldName(se.JSONPointer))
+	}
+	return errs.E(errs.Invalid, "the body is not valid JSON")
+}
+
+// maxFieldName bounds the field name that a refusal quotes: a name the
+// client made up is shown cut, so the answer does not carry the body back.
+const maxFieldName = 64
+
+// fieldName is the dotted path of the member at p ("owner.email"), quoted.
+func fieldName(p jsontext.Pointer) string {
+	name := strings.Join(slices.Collect(p.Tokens()), ".")
+	if len(name) > maxFieldName {
+		name = strings.ToValidUTF8(name[:maxFieldName], "") + "…"
+	}
+	return strconv.Quote(name)
 }
 
 func errTooLarge() error {

@@ -23,8 +23,11 @@ import (
 
 func TestDecode(t *testing.T) {
 	type body struct {
-		Name string `json:"name"`
-		N    int    `json:"n"`
+		Name  string `json:"name"`
+		N     int    `json:"n"`
+		Owner struct {
+			Email string `json:"email"`
+		} `json:"owner"`
 	}
 	cases := []struct {
 		name string
@@ -38,6 +41,12 @@ func TestDecode(t *testing.T) {
 		{"syntax", `{name:"a"}`, errs.Invalid},
 		{"unknown field", `{"name":"a","x":1}`, errs.Invalid},
 		{"wrong type", `{"n":"one"}`, errs.Invalid},
+		{"name in another case", `{"Name":"a"}`, errs.Invalid},
+		{"nested name in another case", `{"owner":{"Email":"a"}}`, errs.Invalid},
+		{"a member twice", `{"name":"a","name":"b"}`, errs.Invalid},
+		{"invalid UTF-8", "{\"name\":\"\xff\"}", errs.Invalid},
+		{"null", `null`, errs.Invalid},
+		{"not an object", `["a"]`, errs.Invalid},
 		{"two values", `{} {}`, errs.Invalid},
 		{"trailing garbage", `{}x`, errs.Invalid},
 		{"too large", `{"name":"` + strings.Repeat("a", MaxBody) + `"}`, errs.PayloadTooLarge},
@@ -56,6 +65,35 @@ func TestDecode(t *testing.T) {
 				t.Fatalf("Decode = %v, want kind %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDecodeNamesTheField: a refusal names the field at fault, by its
+// path, and a made-up name only cut short; never a value.
+func TestDecodeNamesTheField(t *testing.T) {
+	type body struct {
+		Owner struct {
+			Email string `json:"email"`
+		} `json:"owner"`
+		IDs []string `json:"ids"`
+	}
+	long := strings.Repeat("x", 1000)
+	cases := []struct{ in, want string }{
+		{`{"owner":{"email":7}}`, `field "owner.email" has the wrong type`},
+		{`{"ids":["a",7]}`, `field "ids.1" has the wrong type`},
+		{`{"owner":{"Email":"secret-value"}}`, `unknown field "owner.Email"`},
+		{`{"owner":{"email":"a","email":"secret-value"}}`, `field "owner.email" appears twice`},
+		{`{"` + long + `":1}`, `unknown field "` + long[:64] + `…"`},
+		{`{"name":"secret-value"} {"x":1}`, `unknown field "name"`},
+		{`{"owner":{}} "secret-value"`, `the body must hold one JSON value`},
+	}
+	for _, tc := range cases {
+		var b body
+		err := Decode(httptest.NewRequest("POST", "/", strings.NewReader(tc.in)), &b)
+		e, ok := errs.As(err)
+		if !ok || e.Message != tc.want {
+			t.Errorf("Decode(%.40q) = %v, want %q", tc.in, err, tc.want)
+		}
 	}
 }
 

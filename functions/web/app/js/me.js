@@ -84,13 +84,22 @@ export function meView(ctx, host) {
     renderProfile();
   }
 
+  // Only the latest load draws the list: an older one, answered after a
+  // link was made, does not hold it yet and would hide its address (shown
+  // once, when made) for good.
+  let linksAsked = 0;
   async function loadLinks() {
+    const asked = ++linksAsked;
     try {
       const { data } = await authed('GET', '/v1/me/profile-links');
+      if (asked !== linksAsked) return;
       s.links = data.profileLinks;
       s.linksError = '';
       for (const id of made.keys()) if (!s.links.some((l) => l.linkId === id)) made.delete(id);
-    } catch (e) { s.linksError = problemText(e); }
+    } catch (e) {
+      if (asked !== linksAsked) return;
+      s.linksError = problemText(e);
+    }
     renderShare();
   }
 
