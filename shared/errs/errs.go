@@ -12,8 +12,7 @@ import (
 // Kind is an API error code.
 type Kind string
 
-// The error codes of API.md, plus not_implemented, unavailable and
-// internal.
+// The error codes of API.md, plus not_implemented and internal.
 const (
 	Invalid              Kind = "invalid_request"
 	InvalidCode          Kind = "invalid_code"
@@ -33,11 +32,11 @@ const (
 	PayloadTooLarge      Kind = "payload_too_large"
 	Locked               Kind = "locked"
 	RateLimited          Kind = "rate_limited"
-	NotImplemented       Kind = "not_implemented"
 	// Unavailable is a failure of a dependency (Firestore, Pub/Sub) that
 	// may pass: answered 503 with Retry-After, so clients try again.
-	Unavailable Kind = "unavailable"
-	Internal    Kind = "internal"
+	Unavailable    Kind = "unavailable"
+	NotImplemented Kind = "not_implemented"
+	Internal       Kind = "internal"
 )
 
 // Error is an error with a kind and a message that is safe to show to the

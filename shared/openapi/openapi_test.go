@@ -148,15 +148,14 @@ var apiMD = map[string]string{
 	"GET /_dev/clock":  anyone,
 }
 
-// problemCodes are the error codes of API.md plus the four the server uses
-// on its own (unknown method, documented but not built, a dependency's
-// moment of outage, internal).
+// problemCodes are the error codes of API.md plus the three the server uses
+// on its own (unknown method, documented but not built, internal).
 var problemCodes = []string{
 	"invalid_request", "invalid_code", "immutable", "cannot_block_workspace_member",
 	"same_workspace", "unauthenticated", "invalid_credentials", "forbidden",
 	"plan_required", "external_chat_disabled", "blocked", "not_found", "conflict",
-	"gone", "payload_too_large", "locked", "rate_limited",
-	"not_implemented", "method_not_allowed", "unavailable", "internal",
+	"gone", "payload_too_large", "locked", "rate_limited", "unavailable",
+	"not_implemented", "method_not_allowed", "internal",
 }
 
 const problemRef = "#/components/schemas/Problem"
