@@ -232,10 +232,10 @@ func (s *Service) follow(ctx context.Context, p *session.Principal, after *domai
 				break
 			}
 			backoff = 100 * time.Millisecond
-			listened += len(evs)
 			if evs = c.fresh(evs); len(evs) == 0 {
 				continue
 			}
+			listened += len(evs)
 			select {
 			case out <- evs:
 			case <-ctx.Done():

@@ -141,7 +141,7 @@ func (s *Store) ListenFeed(ctx context.Context, workspaceID, accountID string, a
 	q := s.feed(workspaceID, accountID).OrderBy("at", firestore.Asc).OrderBy(firestore.DocumentID, firestore.Asc)
 	switch {
 	case !since.IsZero():
-		q = q.StartAt(since)
+		q = q.Where("at", ">=", since)
 	case after != nil:
 		q = q.StartAfter(after.At, after.ID)
 	}

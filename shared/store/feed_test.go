@@ -38,3 +38,36 @@ func TestFeedListenersStopForGood(t *testing.T) {
 		t.Errorf("%d goroutines before, %d after %d listeners were stopped", before, after, n)
 	}
 }
+
+// TestListenFeedSince: a listener from a time finds the events committed
+// at or after it, in feed order; one after an event, those after it.
+func TestListenFeedSince(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	for _, id := range []string{"m-1", "m-2", "m-3"} {
+		ev := &domain.FeedEvent{ID: id, Kind: domain.FeedMessage, Data: "{}", CreatedAt: t0}
+		if _, err := s.feed("acme", "lee").Doc(id).Create(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := func(after *domain.FeedEvent, since time.Time) []*domain.FeedEvent {
+		l := s.ListenFeed(ctx, "acme", "lee", after, since)
+		defer l.Stop()
+		evs, err := l.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return evs
+	}
+	all := first(nil, time.Time{})
+	if len(all) != 3 || all[0].ID != "m-1" || all[2].ID != "m-3" {
+		t.Fatalf("from the start: %v", all)
+	}
+	if got := first(nil, all[1].At); len(got) != 2 || got[0].ID != "m-2" {
+		t.Errorf("since m-2's commit: %d events, first %v; want m-2 and m-3", len(got), got)
+	}
+	if got := first(all[1], time.Time{}); len(got) != 1 || got[0].ID != "m-3" {
+		t.Errorf("after m-2: %d events; want m-3", len(got))
+	}
+}
