@@ -252,9 +252,9 @@ func (s *Service) follow(ctx context.Context, p *session.Principal, after *domai
 // and a commit may become visible a moment after a later one (the
 // emulator, under load, shows it): a listener that started just after the
 // newest event would miss it, and one that started after an older event
-// would repeat the newer ones. Events within Overlap are found again and
-// dropped by their IDs.
-const Overlap = 10 * time.Second
+// would repeat the newer ones. Events within Overlap are found again
+// (each a read) and dropped by their IDs.
+const Overlap = 5 * time.Second
 
 // carried is what a stream has carried of its feed: where it was placed,
 // the newest commit time it carried, and the IDs it carried within
