@@ -28,12 +28,14 @@ run-split:
 ## processes with it too: slower, measure it on a quiet machine before
 ## turning it on here); its TestOneProcess* tests run the one-process stack
 ## of `make run`, handlers included, under -race. The other packages run at
-## the same time, with emulators of their own.
+## the same time, with emulators of their own, then the load generator's
+## short form (make load-short: 30 s, processes killed under it).
 test: vet
 	$(MAKE) -j2 -Otarget --no-print-directory test-packages test-e2e
 
 test-packages:
 	$(GO) run ./emulator/cmd/withemulators -- sh -c '$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /test/e2e)'
+	$(MAKE) --no-print-directory load-short
 
 test-e2e:
 	WORKGATE_STACK=split $(GO) run ./emulator/cmd/withemulators -- $(GO) test -race -count=1 -parallel 6 -timeout 20m ./test/e2e
@@ -154,3 +156,17 @@ fuzz:
 		if [ "$$rc" != 0 ] && { [ "$$(found)" != "$$before" ] || [ "$$flake" = 0 ]; }; then exit 1; fi; \
 		if [ "$$rc" != 0 ]; then echo "== $$target: golang/go#75804 at the deadline, no failing input: ignored"; fi; \
 	done
+
+## load: the load generator (test/load) against a stack of its own (split,
+## emulators of its own unless FIRESTORE_EMULATOR_HOST/PUBSUB_EMULATOR_HOST
+## name some): 200 members for 5 minutes, every effect checked after.
+## Flags through LOAD_FLAGS, e.g. make load LOAD_FLAGS='-fault pubsub'
+## (faults: pubsub, pubsub-pause, kill, mail; -h lists every flag).
+## load-short: its short form as a Go test (30 s, the rooms and events
+## processes killed), for make test.
+.PHONY: load load-short
+load:
+	$(GO) run ./test/load $(LOAD_FLAGS)
+
+load-short:
+	WORKGATE_LOAD=short $(GO) test -count=1 -timeout 6m -run TestLoadShort ./test/load

@@ -327,6 +327,41 @@ func (e *Emulator) signalAndWait(sig syscall.Signal, timeout time.Duration) bool
 	return true
 }
 
+// Pause stops every process of the emulator (SIGSTOP to its group): it
+// keeps its port and all it holds, and answers nothing until Resume. An
+// outage that loses nothing, where Stop and a new Start lose everything
+// the emulator held.
+func (e *Emulator) Pause() error { return e.signal(syscall.SIGSTOP) }
+
+// Resume lets a paused emulator run again (SIGCONT to its group).
+func (e *Emulator) Resume() error { return e.signal(syscall.SIGCONT) }
+
+func (e *Emulator) signal(sig syscall.Signal) error {
+	select {
+	case <-e.exited:
+		return fmt.Errorf("gcloud: %s emulator on %s has exited", e.Kind, e.HostPort)
+	default:
+	}
+	if err := syscall.Kill(-e.pgid, sig); err != nil {
+		return fmt.Errorf("gcloud: signal %v to the %s emulator: %w", sig, e.Kind, err)
+	}
+	return nil
+}
+
+// RSS is the resident memory of the emulator's processes (gcloud and the
+// Java emulator), in bytes; 0 if it cannot be read.
+func (e *Emulator) RSS() int64 {
+	members, err := groupMembers(e.pgid)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, p := range members {
+		n += residentBytes(p.PID)
+	}
+	return n
+}
+
 func (e *Emulator) removeDataDir() error {
 	if e.dataDir == "" {
 		return nil

@@ -165,6 +165,36 @@ func TestPubSub(t *testing.T) {
 	}
 }
 
+// TestPause: a paused emulator answers nothing, keeps what it holds, and
+// answers again once resumed; its memory is read.
+func TestPause(t *testing.T) {
+	t.Parallel()
+	e := startT(t, PubSub)
+	topic := "http://" + e.HostPort + "/v1/projects/p/topics/kept"
+	if code, body := call(t, http.MethodPut, topic, "{}"); code != http.StatusOK {
+		t.Fatalf("create topic: %d %s", code, body)
+	}
+	if rss := e.RSS(); rss < 10<<20 {
+		t.Errorf("RSS() = %d, want the Java emulator's tens of MiB", rss)
+	}
+	if err := e.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, topic, nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Errorf("paused, the emulator answered %d", resp.StatusCode)
+	}
+	if err := e.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := call(t, http.MethodGet, topic, ""); code != http.StatusOK {
+		t.Errorf("resumed, the topic = %d %s, want it kept", code, body)
+	}
+}
+
 func TestStartPortTaken(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {

@@ -69,6 +69,9 @@ func (s *Sink) send(w http.ResponseWriter, r *http.Request) error {
 	if err := authorize(r); err != nil {
 		return err
 	}
+	if s.refusing() {
+		return newError(http.StatusInternalServerError, "internal error: mail is refused for now (mailsink.RefuseMail)")
+	}
 	body, err := readBody(w, r)
 	if err != nil {
 		return err

@@ -57,6 +57,10 @@ type Sink struct {
 	changed   chan struct{} // closed and replaced whenever msgs or pushes grow
 	onReceive func(Message)
 	onPush    func(Push)
+	// refuseUntil, while in the future, makes the SendGrid API answer 500
+	// (an outage of SendGrid, for load and fault tests).
+	refuseUntil time.Time
+	refused     int
 }
 
 // LinkPath returns what follows pathPrefix in the path of the first link
@@ -99,6 +103,33 @@ func (s *Sink) SetOnReceive(f func(Message)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.onReceive = f
+}
+
+// RefuseMail makes POST /v3/mail/send answer 500, as SendGrid does when
+// it fails on its side, until the time given (a time past ends it at
+// once): the senders must try again later. Refused mails are not stored.
+func (s *Sink) RefuseMail(until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseUntil = until
+}
+
+// Refused is how many send requests RefuseMail has refused.
+func (s *Sink) Refused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
+// refusing reports whether a send request is refused now, and counts it.
+func (s *Sink) refusing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if time.Now().Before(s.refuseUntil) {
+		s.refused++
+		return true
+	}
+	return false
 }
 
 // Messages returns the messages to the address to, compared

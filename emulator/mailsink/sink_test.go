@@ -159,3 +159,30 @@ func TestMessageLinkPath(t *testing.T) {
 		}
 	}
 }
+
+// TestRefuseMail: while refusing, the SendGrid API answers 500 and stores
+// nothing; once the time given has passed, mail is accepted again.
+func TestRefuseMail(t *testing.T) {
+	t.Parallel()
+	s, srv := newServer(t)
+	body := mail.GetRequestBody(simpleMail("refused@example.com", "r", "t", "<p>h</p>"))
+
+	s.RefuseMail(time.Now().Add(time.Hour))
+	if resp := post(t, srv.URL, nil, body); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("refusing: status %d, want 500", resp.StatusCode)
+	}
+	if got := len(s.Messages("")); got != 0 {
+		t.Errorf("refusing: %d messages stored, want 0", got)
+	}
+	if got := s.Refused(); got != 1 {
+		t.Errorf("Refused() = %d, want 1", got)
+	}
+
+	s.RefuseMail(time.Time{})
+	if resp := post(t, srv.URL, nil, body); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("after: status %d, want 202", resp.StatusCode)
+	}
+	if got := len(s.Messages("refused@example.com")); got != 1 {
+		t.Errorf("after: %d messages stored, want 1", got)
+	}
+}

@@ -32,6 +32,7 @@ import (
 	"github.com/workgate/workgate/infra/image"
 	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/server"
@@ -61,6 +62,7 @@ type split struct {
 	gateway string
 	env     map[string]string
 	client  *http.Client
+	log     *slog.Logger // the stack's
 
 	mu    sync.Mutex
 	procs map[string]*process
@@ -208,7 +210,9 @@ func (s *split) start(p *process) {
 	p.url = "http://" + hostPort
 	p.cmd = exec.Command(s.bin) //nolint:gosec // the workgate binary the stack built
 	p.cmd.Env = env
-	p.cmd.Stdout = io.MultiWriter(s.output, p.tail)
+	// Whole lines only, so that the processes' log lines, all written to
+	// one output, never interleave mid-line.
+	p.cmd.Stdout = io.MultiWriter(&lineWriter{to: s.output}, p.tail)
 	p.cmd.Stderr = p.cmd.Stdout
 	if err := p.cmd.Start(); err != nil {
 		close(p.exit)
@@ -317,8 +321,9 @@ func (s *split) gatewayHandler(top *infra.Topology) http.Handler {
 
 // proxy forwards a request to the function's process, starting it first
 // if needed; signed, a push or scheduled call, goes to the function's root
-// with the invoker's token. A process that cannot start is a 503, as Cloud
-// Run answers when no instance can start.
+// with the invoker's token. A process that cannot start, or that ends
+// before it answers (it crashed, or was killed), is a 503 with
+// Retry-After, as Cloud Run answers when no instance can serve.
 func (s *split) proxy(fn infra.Function, signed bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if signed {
@@ -330,8 +335,7 @@ func (s *split) proxy(fn infra.Function, signed bool) http.Handler {
 			return // the caller went
 		}
 		if err != nil {
-			w.Header().Set("Retry-After", "1")
-			web.Problem(w, r, fmt.Errorf("%w", err))
+			s.unavailable(w, r, err)
 			return
 		}
 		target, _ := url.Parse(p.url)
@@ -350,12 +354,12 @@ func (s *split) proxy(fn infra.Function, signed bool) http.Handler {
 				}
 			},
 			FlushInterval: -1, // live streams
+			ErrorLog:      slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 				if r.Context().Err() != nil {
 					return // the caller went
 				}
-				w.Header().Set("Retry-After", "1")
-				web.Problem(w, r, fmt.Errorf("stack: function %s: %w", fn.Name, err))
+				s.unavailable(w, r, fmt.Errorf("stack: function %s: %w", fn.Name, err))
 			},
 		}
 		if fn.Name == "devclock" && r.Method == http.MethodPost {
@@ -368,6 +372,14 @@ func (s *split) proxy(fn infra.Function, signed bool) http.Handler {
 		}
 		rp.ServeHTTP(w, r)
 	})
+}
+
+// unavailable answers 503 with Retry-After, as Cloud Run's front end
+// does when no instance can serve a request, in the API's problem shape;
+// the cause is logged, not shown.
+func (s *split) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Warn("function unavailable", "method", r.Method, "path", r.URL.Path, "error", err.Error())
+	web.Problem(w, r, &errs.Error{Kind: errs.Unavailable, Message: "the service is briefly unavailable; please try again", RetryAfter: time.Second})
 }
 
 // awaitClock waits until every running process has seen the dev clock
@@ -392,8 +404,16 @@ func (s *split) awaitClock(ctx context.Context, devclock *process) {
 
 // state asks a process for its ProcessState.
 func (s *split) state(ctx context.Context, p *process) (server.ProcessState, error) {
+	return s.stateOf(ctx, p, false)
+}
+
+func (s *split) stateOf(ctx context.Context, p *process, gc bool) (server.ProcessState, error) {
 	var st server.ProcessState
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+server.ProcessPath, nil)
+	path := server.ProcessPath
+	if gc {
+		path += "?gc=1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+path, nil)
 	if err != nil {
 		return st, err
 	}
@@ -406,6 +426,51 @@ func (s *split) state(ctx context.Context, p *process) (server.ProcessState, err
 		return st, fmt.Errorf("%s: %s", server.ProcessPath, res.Status)
 	}
 	return st, json.NewDecoder(res.Body).Decode(&st)
+}
+
+// kill kills a function's process at once (SIGKILL, as a crash or an
+// out-of-memory kill would end it) and waits for it to exit; the next
+// request that needs the function starts it again. It reports whether a
+// process was running.
+func (s *split) kill(function string) bool {
+	s.mu.Lock()
+	p, ok := s.procs[function]
+	s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	select {
+	case <-p.ready:
+	default:
+		return false // starting: not to be killed half-way
+	}
+	if p.err != nil || p.exited() {
+		return false
+	}
+	_ = p.cmd.Process.Kill()
+	<-p.exit
+	return true
+}
+
+// ProcessInfo is one running function process of a split stack.
+type ProcessInfo struct {
+	Function string
+	PID      int
+	State    server.ProcessState
+}
+
+// processes asks every running process for its state (gc: after a
+// garbage collection, see server.ProcessState).
+func (s *split) processes(ctx context.Context, gc bool) []ProcessInfo {
+	var out []ProcessInfo
+	for _, p := range s.running() {
+		st, err := s.stateOf(ctx, p, gc)
+		if err != nil {
+			continue // it has just exited
+		}
+		out = append(out, ProcessInfo{Function: p.fn.Name, PID: p.cmd.Process.Pid, State: st})
+	}
+	return out
 }
 
 // hashes sums the password hashes of the running processes.
@@ -454,6 +519,27 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	return r.ResponseWriter.Write(b)
+}
+
+// lineWriter passes on whole lines only: a process's output comes in
+// chunks that may end mid-line, and several processes write to one
+// output. A line is written with one Write. Each process has its own.
+type lineWriter struct {
+	to      io.Writer
+	partial []byte
+}
+
+func (l *lineWriter) Write(b []byte) (int, error) {
+	l.partial = append(l.partial, b...)
+	if i := bytes.LastIndexByte(l.partial, '\n'); i >= 0 {
+		_, _ = l.to.Write(l.partial[:i+1]) // the output is best effort
+		l.partial = append(l.partial[:0], l.partial[i+1:]...)
+	}
+	if len(l.partial) > 64<<10 { // a line that long is written as it is
+		_, _ = l.to.Write(l.partial)
+		l.partial = l.partial[:0]
+	}
+	return len(b), nil
 }
 
 // tailBuffer keeps the end of a process's output, for its failure.

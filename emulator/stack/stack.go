@@ -126,7 +126,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	s.URL = "http://" + routerLn.Addr().String()
 	s.MailURL = "http://" + mailLn.Addr().String()
-	s.serve(mailLn, s.Sink)
+	s.serve(mailLn, s.Sink, time.Minute)
 
 	// The stack's own addresses and dev mode win over the environment:
 	// mails and pushes go to the stack's sink.
@@ -159,7 +159,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	} else if router, err = server.Router(s.Deps); err != nil {
 		return nil, err
 	}
-	s.serve(routerLn, router)
+	// The router writes each answer for as long as its function may run
+	// (a live stream: an hour), as the load balancer does.
+	s.serve(routerLn, router, s.longestRequest())
 	served = true
 	if err := s.EnsureTopology(ctx); err != nil {
 		return nil, err
@@ -198,8 +200,9 @@ func (s *Stack) startSplit(cfg *config.Config, o Options) (http.Handler, error) 
 		return nil, fmt.Errorf("stack.Start: push gateway: %w", err)
 	}
 	sp.gateway = "http://" + gatewayLn.Addr().String()
+	sp.log = o.Log
 	s.split = sp
-	s.serve(gatewayLn, sp.gatewayHandler(s.Deps.Topology))
+	s.serve(gatewayLn, sp.gatewayHandler(s.Deps.Topology), s.longestRequest())
 	return sp.router(s.Deps.Topology, o.Log), nil
 }
 
@@ -214,6 +217,28 @@ func (s *Stack) Hashes() int64 {
 		return s.split.hashes()
 	}
 	return s.Deps.Hasher.Hashes()
+}
+
+// Kill kills the process of a function of a split stack at once (SIGKILL,
+// as a crash would end it) and waits for it to exit; the next request
+// that needs the function starts it again, as Cloud Run starts a new
+// instance. It reports whether the function's process was running (a
+// one-process stack has none).
+func (s *Stack) Kill(function string) bool {
+	if s.split == nil {
+		return false
+	}
+	return s.split.kill(function)
+}
+
+// Processes returns the state of each running function process of a
+// split stack (none in a one-process stack); gc asks each for its memory
+// after a garbage collection.
+func (s *Stack) Processes(ctx context.Context, gc bool) []ProcessInfo {
+	if s.split == nil {
+		return nil
+	}
+	return s.split.processes(ctx, gc)
 }
 
 // PushURL is where Pub/Sub pushes to a push function (or Cloud Scheduler
@@ -256,8 +281,19 @@ func (s *Stack) pushBase() string {
 	return s.URL
 }
 
-func (s *Stack) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+// longestRequest is the longest a request of any function may run (its
+// Cloud Run timeout), with room to write its end.
+func (s *Stack) longestRequest() time.Duration {
+	longest := time.Duration(0)
+	for _, fn := range s.Deps.Topology.Functions {
+		longest = max(longest, fn.Timeout())
+	}
+	return longest + 5*time.Second
+}
+
+// serve serves h on ln; an answer may take up to write to be written.
+func (s *Stack) serve(ln net.Listener, h http.Handler, write time.Duration) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: write}
 	s.servers = append(s.servers, srv)
 	go func() { _ = srv.Serve(ln) }()
 }

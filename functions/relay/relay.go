@@ -5,7 +5,9 @@ package relay
 
 import (
 	"net/http"
+	"strconv"
 
+	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/web"
 )
@@ -19,7 +21,14 @@ type relayResponse struct {
 	Published int `json:"published"`
 }
 
-// New builds the handler: any POST runs one relay pass.
+// retryAfter is when a failed pass asks to be called again: the next
+// scheduled one.
+const retryAfter = 60
+
+// New builds the handler: any POST runs one relay pass. A pass that
+// stops on a failure (Pub/Sub or Firestore unavailable: every event
+// stays in the outbox for the next pass) answers 503 with Retry-After
+// and logs a warning: an outage is expected, not a bug to report.
 func New(d *server.Deps) (http.Handler, error) {
 	return web.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		if r.Method != http.MethodPost {
@@ -29,7 +38,9 @@ func New(d *server.Deps) (http.Handler, error) {
 		}
 		n, err := d.Outbox.Relay(r.Context())
 		if err != nil {
-			return err
+			logging.From(r.Context()).Warn("relay pass stopped: the rest waits in the outbox", "published", n, "error", err.Error())
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+			return web.JSON(w, http.StatusServiceUnavailable, relayResponse{Published: n})
 		}
 		return web.JSON(w, http.StatusOK, relayResponse{Published: n})
 	}), nil

@@ -32,8 +32,11 @@ const (
 	PayloadTooLarge      Kind = "payload_too_large"
 	Locked               Kind = "locked"
 	RateLimited          Kind = "rate_limited"
-	NotImplemented       Kind = "not_implemented"
-	Internal             Kind = "internal"
+	// Unavailable is a failure of a dependency (Firestore, Pub/Sub) that
+	// may pass: answered 503 with Retry-After, so clients try again.
+	Unavailable    Kind = "unavailable"
+	NotImplemented Kind = "not_implemented"
+	Internal       Kind = "internal"
 )
 
 // Error is an error with a kind and a message that is safe to show to the

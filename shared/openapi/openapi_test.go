@@ -154,7 +154,7 @@ var problemCodes = []string{
 	"invalid_request", "invalid_code", "immutable", "cannot_block_workspace_member",
 	"same_workspace", "unauthenticated", "invalid_credentials", "forbidden",
 	"plan_required", "external_chat_disabled", "blocked", "not_found", "conflict",
-	"gone", "payload_too_large", "locked", "rate_limited",
+	"gone", "payload_too_large", "locked", "rate_limited", "unavailable",
 	"not_implemented", "method_not_allowed", "internal",
 }
 

@@ -7,7 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/workgate/workgate/infra"
@@ -28,11 +32,15 @@ const (
 
 // ProcessState is what the split local stack asks of each process in dev
 // mode: the passwords it has hashed (tests count what a request costs),
-// and where its dev clock stands (a move of the clock is answered once
-// every process has seen it).
+// where its dev clock stands (a move of the clock is answered once every
+// process has seen it), and its resident memory and goroutines (the load
+// generator watches them for leaks; with ?gc=1 they are read after a
+// garbage collection that returns what it freed to the OS).
 type ProcessState struct {
 	Hashes      int64         `json:"hashes"`
 	ClockOffset time.Duration `json:"clockOffsetNanos"`
+	RSS         int64         `json:"rssBytes"`
+	Goroutines  int           `json:"goroutines"`
 }
 
 // DrainTimeout is how long a function's server waits for in-flight
@@ -76,8 +84,13 @@ func Serve(ctx context.Context, name, port string, log *slog.Logger) (err error)
 	mux.HandleFunc("GET "+ReadyPath, probe)
 	mux.HandleFunc("GET "+LivePath, probe)
 	if cfg.Dev {
-		mux.HandleFunc("GET "+ProcessPath, func(w http.ResponseWriter, _ *http.Request) {
-			_ = web.JSON(w, http.StatusOK, ProcessState{Hashes: d.Hasher.Hashes(), ClockOffset: d.DevClock.Offset()})
+		mux.HandleFunc("GET "+ProcessPath, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("gc") == "1" {
+				debug.FreeOSMemory()
+			}
+			_ = web.JSON(w, http.StatusOK, ProcessState{
+				Hashes: d.Hasher.Hashes(), ClockOffset: d.DevClock.Offset(), RSS: residentBytes(), Goroutines: runtime.NumGoroutine(),
+			})
 		})
 	}
 	mux.Handle("/", h)
@@ -123,6 +136,21 @@ func Serve(ctx context.Context, name, port string, log *slog.Logger) (err error)
 	}
 	log.Info("function stopped", "function", name)
 	return nil
+}
+
+// residentBytes is the process's resident set size (Linux; 0 elsewhere).
+func residentBytes() int64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // timeoutSeconds is how long Cloud Run lets one of fn's requests run.

@@ -112,18 +112,40 @@ func (s *Store) LatestFeedEvent(ctx context.Context, workspaceID, accountID stri
 
 // FeedListener follows a member's feed: each Next returns the events
 // committed since, in feed order.
-type FeedListener struct {
-	it *firestore.QuerySnapshotIterator
+type FeedListener struct{ listener }
+
+// listener is a query's snapshot iterator under a context of its own: the
+// Firestore client keeps a goroutine of each iterator until its context
+// ends, Stop or not (measured: 100 listeners stopped, 100 goroutines
+// left), so Stop ends both.
+type listener struct {
+	it     *firestore.QuerySnapshotIterator
+	cancel context.CancelFunc
 }
 
-// ListenFeed starts following a member's feed after the event after (nil:
-// from its start). The first Next returns the events already there.
-func (s *Store) ListenFeed(ctx context.Context, workspaceID, accountID string, after *domain.FeedEvent) *FeedListener {
+func listen(ctx context.Context, q firestore.Query) listener {
+	ctx, cancel := context.WithCancel(ctx)
+	return listener{it: q.Snapshots(ctx), cancel: cancel}
+}
+
+// Stop ends the listening.
+func (l listener) Stop() {
+	l.it.Stop()
+	l.cancel()
+}
+
+// ListenFeed starts following a member's feed: with since set, from the
+// events committed at or after it; else after the event after (nil: from
+// the feed's start). The first Next returns the events already there.
+func (s *Store) ListenFeed(ctx context.Context, workspaceID, accountID string, after *domain.FeedEvent, since time.Time) *FeedListener {
 	q := s.feed(workspaceID, accountID).OrderBy("at", firestore.Asc).OrderBy(firestore.DocumentID, firestore.Asc)
-	if after != nil {
+	switch {
+	case !since.IsZero():
+		q = q.Where("at", ">=", since)
+	case after != nil:
 		q = q.StartAfter(after.At, after.ID)
 	}
-	return &FeedListener{it: q.Snapshots(ctx)}
+	return &FeedListener{listen(ctx, q)}
 }
 
 // Next waits for the next change of the feed and returns the events it
@@ -149,9 +171,6 @@ func (l *FeedListener) Next() ([]*domain.FeedEvent, error) {
 	sortFeed(out)
 	return out, nil
 }
-
-// Stop ends the listening.
-func (l *FeedListener) Stop() { l.it.Stop() }
 
 // sortFeed orders events by commit time, then ID.
 func sortFeed(es []*domain.FeedEvent) {
@@ -214,9 +233,7 @@ func (s *Store) LiveDevices(ctx context.Context, accountID string, now time.Time
 
 // IDListener follows a query: each Next returns the IDs of the documents
 // that entered or changed in its result since.
-type IDListener struct {
-	it *firestore.QuerySnapshotIterator
-}
+type IDListener struct{ listener }
 
 // Next waits for the next change.
 func (l *IDListener) Next() ([]string, error) {
@@ -233,16 +250,13 @@ func (l *IDListener) Next() ([]string, error) {
 	return ids, nil
 }
 
-// Stop ends the listening.
-func (l *IDListener) Stop() { l.it.Stop() }
-
 // ListenRevokedSessions follows the sessions revoked after since, of
 // every account: the streams of a process close theirs at once.
 func (s *Store) ListenRevokedSessions(ctx context.Context, since time.Time) *IDListener {
-	return &IDListener{it: s.fs.Collection(colSessions).Where("revokedAt", ">", since).Snapshots(ctx)}
+	return &IDListener{listen(ctx, s.fs.Collection(colSessions).Where("revokedAt", ">", since))}
 }
 
 // ListenWithdrawals follows the workspaces being withdrawn (F18).
 func (s *Store) ListenWithdrawals(ctx context.Context) *IDListener {
-	return &IDListener{it: s.fs.Collection(colWorkspaces).Where("status", "==", domain.WorkspaceDeleting).Snapshots(ctx)}
+	return &IDListener{listen(ctx, s.fs.Collection(colWorkspaces).Where("status", "==", domain.WorkspaceDeleting))}
 }

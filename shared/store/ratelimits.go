@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
 	"cloud.google.com/go/firestore"
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc/codes"
 )
 
 // Rate counters (ratelimit) count uses of a rule by a key in fixed
@@ -58,12 +60,17 @@ func (s *Store) CountUses(ctx context.Context, uses []RateUse) (int, error) {
 		return over, wrap("store.CountUses", err)
 	}
 	// Plain writes, at once, not a transaction: the emulator serialises
-	// transactions on one document, and an increment needs none.
+	// transactions on one document, and an increment needs none. A
+	// client's counter is a hot document when many count at once (a
+	// morning's logins behind one office address): a write refused for
+	// contention was not applied, and is tried again.
 	g, gctx := errgroup.WithContext(ctx)
 	for i, u := range uses {
 		g.Go(func() error {
-			_, err := refs[i].Set(gctx, map[string]any{"count": firestore.Increment(1), "key": emailKey(u.Key), "purgeAt": u.WindowEnd}, firestore.MergeAll)
-			return err
+			return retryContention(gctx, func() error {
+				_, err := refs[i].Set(gctx, map[string]any{"count": firestore.Increment(1), "key": emailKey(u.Key), "purgeAt": u.WindowEnd}, firestore.MergeAll)
+				return err
+			})
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -93,4 +100,23 @@ func (s *Store) overLimit(ctx context.Context, uses []RateUse, refs []*firestore
 		}
 	}
 	return -1, nil
+}
+
+// retryContention calls write until it is not refused for contention
+// (Aborted: nothing was written), at most 4 times, backing off with
+// jitter so the writers that collided do not collide again.
+func retryContention(ctx context.Context, write func() error) error {
+	var err error
+	for attempt := range 4 {
+		if err = write(); code(err) != codes.Aborted {
+			return err
+		}
+		wait := time.Duration(25<<attempt)*time.Millisecond + time.Duration(rand.Int64N(int64(25*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+	return err
 }

@@ -6,6 +6,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,8 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"google.golang.org/grpc/codes"
+	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/logging"
@@ -65,6 +68,7 @@ var status = map[errs.Kind]int{
 	errs.Locked:               http.StatusLocked,
 	errs.RateLimited:          http.StatusTooManyRequests,
 	errs.NotImplemented:       http.StatusNotImplemented,
+	errs.Unavailable:          http.StatusServiceUnavailable,
 	errs.Internal:             http.StatusInternalServerError,
 }
 
@@ -85,10 +89,17 @@ func SetRetryAfter(w http.ResponseWriter, d time.Duration) int {
 }
 
 // Problem writes err as an RFC 9457 problem+json response. Errors without a
-// kind are internal: logged with their text, answered with a generic 500.
+// kind are internal: logged with their text, answered with a generic 500;
+// but a failure of Firestore or Pub/Sub that may pass (contention,
+// unavailable, a deadline) is answered 503 with Retry-After, so that the
+// client tries again, and logged as a warning.
 func Problem(w http.ResponseWriter, r *http.Request, err error) {
 	e, ok := errs.As(err)
-	if !ok {
+	switch {
+	case !ok && Transient(err):
+		logging.From(r.Context()).Warn("dependency unavailable", "method", r.Method, "route", r.Pattern, "error", err.Error())
+		e = &errs.Error{Kind: errs.Unavailable, Message: "the service is briefly unavailable; please try again", RetryAfter: time.Second}
+	case !ok:
 		logging.Report(r.Context(), logging.From(r.Context()), "internal error", err, debug.Stack(), "method", r.Method, "route", r.Pattern)
 		e = errs.E(errs.Internal, "something went wrong on our side; please try again")
 	}
@@ -109,6 +120,19 @@ func Problem(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+// Transient reports whether err is a failure of a gRPC dependency
+// (Firestore, Pub/Sub) that may pass if the call is made again:
+// contention (Aborted: the Firestore emulator's lock timeout,
+// production's "too much contention"), Unavailable, ResourceExhausted, or
+// a deadline.
+func Transient(err error) bool {
+	switch grpcstatus.Code(err) {
+	case codes.Aborted, codes.Unavailable, codes.ResourceExhausted, codes.DeadlineExceeded:
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
 }
 
 // JSON writes v as a JSON response with the given status.

@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/grpc/codes"
+	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/workgate/workgate/shared/errs"
 )
@@ -105,6 +109,12 @@ func TestProblem(t *testing.T) {
 			map[string]any{"type": "urn:workgate:problem:conflict", "title": "Conflict", "status": float64(409), "code": "conflict", "detail": "taken"}, ""},
 		{"extra fields and Retry-After", &errs.Error{Kind: errs.RateLimited, Message: "slow down", RetryAfter: 1500 * time.Millisecond, Extra: map[string]any{"remainingAttempts": 0}}, 429,
 			map[string]any{"type": "urn:workgate:problem:rate_limited", "title": "Too Many Requests", "status": float64(429), "code": "rate_limited", "detail": "slow down", "remainingAttempts": float64(0), "retryAfterSeconds": float64(2)}, "2"},
+		{"contention is a moment's outage", fmt.Errorf("store.CountUses: %w", grpcstatus.Error(codes.Aborted, "Transaction lock timeout.")), 503,
+			map[string]any{"type": "urn:workgate:problem:unavailable", "title": "Service Unavailable", "status": float64(503), "code": "unavailable", "detail": "the service is briefly unavailable; please try again", "retryAfterSeconds": float64(1)}, "1"},
+		{"a deadline is a moment's outage", fmt.Errorf("bus.Publish: %w", context.DeadlineExceeded), 503,
+			map[string]any{"type": "urn:workgate:problem:unavailable", "title": "Service Unavailable", "status": float64(503), "code": "unavailable", "detail": "the service is briefly unavailable; please try again", "retryAfterSeconds": float64(1)}, "1"},
+		{"another gRPC failure is internal", fmt.Errorf("store.Get: %w", grpcstatus.Error(codes.InvalidArgument, "bad path")), 500,
+			map[string]any{"type": "urn:workgate:problem:internal", "title": "Internal Server Error", "status": float64(500), "code": "internal", "detail": "something went wrong on our side; please try again"}, ""},
 		{"internal hides its text", errors.New("db password is hunter2"), 500,
 			map[string]any{"type": "urn:workgate:problem:internal", "title": "Internal Server Error", "status": float64(500), "code": "internal", "detail": "something went wrong on our side; please try again"}, ""},
 	}

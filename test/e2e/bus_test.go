@@ -164,6 +164,16 @@ func TestOutboxSurvivesPubSubOutage(t *testing.T) {
 	if n := len(e.mails("outage@example.com")); n != 0 {
 		t.Fatalf("%d mails while Pub/Sub was down", n)
 	}
+	// A pass that cannot publish is an outage, answered as one: 503 with
+	// Retry-After, not a 500 (an internal error to report).
+	res, err := e.http.Post(e.s.PushURL("relay"), "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+		t.Errorf("a relay pass with Pub/Sub down = %d (Retry-After %q), want 503 with Retry-After", res.StatusCode, res.Header.Get("Retry-After"))
+	}
 
 	ps, err = gcloud.Start(ctx, gcloud.PubSub, host, nil) // a fresh emulator: no topics yet
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/workgate/workgate/emulator/stack"
 	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/live"
 )
 
 // The tests here check the live events of F19 (API.md "Live events") from
@@ -185,6 +186,37 @@ func TestF19ResumeMidBurst(t *testing.T) {
 		}
 	}
 	second.none("message", time.Second) // nothing twice, even late
+}
+
+// TestF19StreamOutlastsItsListener: a stream follows its member's feed
+// with a new listener every live.Relisten events (a listener holds every
+// event it has carried); across the change, nothing is lost and nothing
+// comes twice.
+func TestF19StreamOutlastsItsListener(t *testing.T) {
+	t.Parallel()
+	// More posts in a minute than one member may make.
+	e := start(t, func(o *stack.Options) { o.Configure = func(c *config.Config) { c.RateLimitFactor = 10 } })
+	a := e.ownerSession("acme", "owner@acme.example")
+	b := e.colleague(a, "b")
+	r := e.mustCreateRoom(a, directRoom, "", b.AccountID)
+	sb := e.openStream(b, "")
+	n := live.Relisten + 20 // the room event and the notifications come too
+	want := map[string]bool{}
+	for i := range n {
+		want[e.mustPost(a, r.RoomID, fmt.Sprintf("message %d", i)).MessageID] = true
+	}
+	seen := map[string]int{}
+	for len(seen) < n {
+		var m liveMessage
+		sb.nextOf("message").decode(t, &m)
+		if !want[m.MessageID] {
+			t.Fatalf("message %s on the stream was not posted", m.MessageID)
+		}
+		if seen[m.MessageID]++; seen[m.MessageID] > 1 {
+			t.Fatalf("message %s carried twice", m.MessageID)
+		}
+	}
+	sb.none("message", time.Second) // nothing twice, even late
 }
 
 func TestF19ResetOnUnknownOrOldLastEventID(t *testing.T) {

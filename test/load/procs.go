@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// memSample is the memory of every process at one moment: resident set
+// and goroutines (-1 where there are none to count, the emulators).
+type memSample struct {
+	Label string
+	At    time.Time
+	Procs map[string]procMem
+}
+
+type procMem struct {
+	RSS        int64
+	Goroutines int
+	PID        int
+}
+
+// generatorName is this process in the tables: in a split stack it holds
+// the router, the push gateway, the mail sink and the members' clients;
+// in a one-process stack every function too.
+func (e *env) generatorName() string {
+	if e.cfg.Split {
+		return "generator (router, gateway, sink, clients)"
+	}
+	return "stack and generator (one process)"
+}
+
+// sample reads every process's memory, each after a garbage collection
+// that returns what it freed to the OS (what is held, not garbage).
+func (e *env) sample(ctx context.Context, label string) memSample {
+	s := memSample{Label: label, At: time.Now(), Procs: map[string]procMem{}}
+	debug.FreeOSMemory()
+	s.Procs[e.generatorName()] = procMem{RSS: residentBytes(), Goroutines: runtime.NumGoroutine(), PID: os.Getpid()}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for _, p := range e.s.Processes(sctx, true) {
+		s.Procs[p.Function] = procMem{RSS: p.State.RSS, Goroutines: p.State.Goroutines, PID: p.PID}
+	}
+	for name, rss := range e.emulatorRSS() {
+		s.Procs[name] = procMem{RSS: rss, Goroutines: -1}
+	}
+	return s
+}
+
+// residentBytes is this process's resident set size.
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// loadAverage is the machine's load average over 1, 5 and 15 minutes.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
