@@ -94,6 +94,11 @@ type Outbox struct {
 	// Grace is how old an event must be before Relay takes it, so Relay
 	// does not race the Dispatch of the request that wrote it.
 	Grace time.Duration
+	// Redeliver is how long after a publish an event its consumer has not
+	// handled is published again: past Pub/Sub's own retries of a
+	// failing push (config.OutboxRedeliver), so that only a message
+	// Pub/Sub lost is published twice.
+	Redeliver time.Duration
 }
 
 // Dispatch publishes events that were just committed to the outbox, and
@@ -114,33 +119,45 @@ func (o *Outbox) Dispatch(ctx context.Context, evs ...events.Event) {
 	}
 }
 
+// publish publishes ev and makes it due again o.Redeliver later: its
+// consumer removes it from the outbox once it has handled it. If this
+// record fails, the relay publishes the event again sooner and the
+// consumer's dedupe absorbs it.
 func (o *Outbox) publish(ctx context.Context, ev events.Event) error {
 	if err := o.Publisher.Publish(ctx, ev); err != nil {
 		return err
 	}
-	// Published: if this delete fails, the relay publishes the event again
-	// and the consumer's dedupe absorbs it.
-	return o.Store.EventPublished(ctx, ev.ID)
+	return o.Store.EventPublished(ctx, ev.ID, o.Clock.Now().Add(o.Redeliver))
 }
+
+// MaxPublishes is how many times an event is published before the relay
+// leaves it in the outbox and reports it: an event its consumer keeps
+// refusing is in the dead-letter topic by then.
+const MaxPublishes = 5
 
 // relayBatch is how many events one Relay call reads at a time.
 const relayBatch = 100
 
-// Relay publishes every outbox event older than Grace and returns how many
-// it published. It stops at the first publish failure (Pub/Sub is likely
+// Relay publishes every outbox event due more than Grace ago (never
+// published, or published Redeliver ago and not handled since) and
+// returns how many it published. It stops at the first publish failure (Pub/Sub is likely
 // still down) and reports it. Each publish is bounded by Timeout: left
 // alone, the client's own retries back off for up to a minute, and a relay
 // pass stuck in them would sit out Pub/Sub's recovery.
 func (o *Outbox) Relay(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		evs, err := o.Store.UnpublishedEvents(ctx, o.Clock.Now().Add(-o.Grace), relayBatch)
+		evs, err := o.Store.DueEvents(ctx, o.Clock.Now().Add(-o.Grace), relayBatch)
 		if err != nil {
 			return n, fmt.Errorf("bus.Relay: %w", err)
 		}
 		for _, ev := range evs {
+			if ev.Publishes >= MaxPublishes {
+				o.abandon(ctx, ev)
+				continue
+			}
 			pctx, cancel := context.WithTimeout(ctx, o.Timeout)
-			err := o.publish(pctx, ev)
+			err := o.publish(pctx, ev.Event)
 			cancel()
 			if err != nil {
 				return n, fmt.Errorf("bus.Relay: %w", err)
@@ -153,5 +170,15 @@ func (o *Outbox) Relay(ctx context.Context) (int, error) {
 			}
 			return n, nil
 		}
+	}
+}
+
+// abandon reports an event published MaxPublishes times and never handled,
+// and stops publishing it (it stays in the outbox, a record of what its
+// consumer refused; the dead-letter topic holds its deliveries).
+func (o *Outbox) abandon(ctx context.Context, ev store.OutboxEvent) {
+	logging.From(ctx).Error("outbox event never handled: no longer published", "eventId", ev.ID, "topic", ev.Topic, "publishes", ev.Publishes)
+	if err := o.Store.EventPublished(ctx, ev.ID, o.Clock.Now().Add(100*365*24*time.Hour)); err != nil {
+		logging.From(ctx).Warn("abandoned event still due", "eventId", ev.ID, "error", err.Error())
 	}
 }

@@ -114,6 +114,10 @@ type Config struct {
 	// OutboxGrace is how old an outbox event must be before the relay
 	// republishes it, so it does not race the request that wrote it.
 	OutboxGrace time.Duration `env:"WORKGATE_OUTBOX_GRACE" default:"10s"`
+	// OutboxRedeliver is how long after a publish the relay publishes an
+	// event again that its consumer has not handled (Pub/Sub lost it):
+	// past Pub/Sub's own retries of a failing push.
+	OutboxRedeliver time.Duration `env:"WORKGATE_OUTBOX_REDELIVER" default:"10m"`
 	// FirestoreConnections is how many gRPC connections to Firestore a
 	// function spreads its calls over: each live stream holds one
 	// listener, and a connection carries about 100 at once (Terraform
@@ -219,8 +223,8 @@ func (c *Config) Validate() error {
 		c.StreamHeartbeat <= 0 || c.StreamHeartbeat > 4*time.Minute {
 		problems = append(problems, errors.New("WORKGATE_STREAM_KEEPALIVE must be in (0, 25s], WORKGATE_STREAM_MAX_AGE in (0, 59m], WORKGATE_STREAM_HEARTBEAT in (0, 4m]"))
 	}
-	if c.PublishTimeout <= 0 || c.OutboxGrace <= 0 {
-		problems = append(problems, errors.New("WORKGATE_PUBLISH_TIMEOUT and WORKGATE_OUTBOX_GRACE must be > 0"))
+	if c.PublishTimeout <= 0 || c.OutboxGrace <= 0 || c.OutboxRedeliver <= 0 {
+		problems = append(problems, errors.New("WORKGATE_PUBLISH_TIMEOUT, WORKGATE_OUTBOX_GRACE and WORKGATE_OUTBOX_REDELIVER must be > 0"))
 	}
 	if !c.Dev && (c.CrashWithdrawalAfter != 0 || c.PushCertsURL != "") {
 		problems = append(problems, errors.New("WORKGATE_DEV_* variables are for dev mode only"))

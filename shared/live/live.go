@@ -53,13 +53,15 @@ type Service struct {
 // Relisten is how many events a feed listener carries before the stream
 // follows its feed anew. A Firestore listener keeps every document it has
 // delivered: about 4.4 KiB of heap each with the Go client (measured with
-// 20 listeners of 100 message events). At 50, a busy stream holds some
-// 220 KiB at most, and an events instance at its 1,000 streams about
-// 215 MiB, under its 450 MiB Go memory limit (infra/terraform); at 1,000
-// (the first value) 100 busy streams would have filled it, and a load
-// run's events process grew without end. Each new listener costs one
-// query, which finds the events after the last one carried.
-const Relisten = 50
+// 20 listeners of 100 message events). At 20, a busy stream holds some
+// 90 KiB at most, and an events instance at its 1,000 streams about
+// 90 MiB, well under its 450 MiB Go memory limit (infra/terraform); at
+// 1,000 (the first value) 100 busy streams would have filled it, and a
+// load run's events process grew without end; at 50 its RSS rose and fell
+// by 12 MiB of 80 with how full its 112 streams' listeners were. Each new
+// listener costs one query, which finds the events since Overlap before
+// the last one carried.
+const Relisten = 20
 
 // Serve serves GET /v1/me/events: it authenticates the caller, places the
 // stream after the Last-Event-ID (header, or lastEventId in the query),

@@ -146,7 +146,7 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 		}
 		d.Clock = d.DevClock
 	}
-	d.Outbox = &bus.Outbox{Store: d.Store, Publisher: d.PubSub, Clock: d.Clock, Timeout: cfg.PublishTimeout, Grace: cfg.OutboxGrace}
+	d.Outbox = &bus.Outbox{Store: d.Store, Publisher: d.PubSub, Clock: d.Clock, Timeout: cfg.PublishTimeout, Grace: cfg.OutboxGrace, Redeliver: cfg.OutboxRedeliver}
 	d.Hasher = auth.NewHasher(cfg.HashConcurrency)
 	d.limiter = &ratelimit.Limiter{Store: d.Store, Clock: d.Clock, Factor: cfg.RateLimitFactor}
 	if err := d.loadKeys(); err != nil {

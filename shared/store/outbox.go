@@ -12,32 +12,54 @@ import (
 	"github.com/workgate/workgate/shared/events"
 )
 
-// UnpublishedEvents returns up to limit outbox events created before
-// `before`, oldest first: the ones the request that wrote them did not
-// manage to publish.
-func (s *Store) UnpublishedEvents(ctx context.Context, before time.Time, limit int) ([]events.Event, error) {
-	it := s.fs.Collection(colOutbox).Where("createdAt", "<", before).OrderBy("createdAt", firestore.Asc).Limit(limit).Documents(ctx)
+// OutboxEvent is an event in the outbox: written in the commit of the
+// change it tells of, and kept until its consumer has handled it
+// (FinishEvent), not merely until it is published: a message Pub/Sub
+// took and then lost (an emulator restarted empty; in production, a
+// subscription deleted and made again) is published again. Each topic
+// has one consumer (one subscription, infra/topology.yaml).
+type OutboxEvent struct {
+	events.Event
+	// DueAt is when the relay (re)publishes it: at its creation, then
+	// Redeliver after each publish.
+	DueAt time.Time `firestore:"dueAt"`
+	// Publishes counts its publishes.
+	Publishes int `firestore:"publishes"`
+}
+
+// DueEvents returns up to limit outbox events due before `before`, the
+// longest due first: those the request that wrote them did not manage to
+// publish, and those published long ago and not handled yet.
+func (s *Store) DueEvents(ctx context.Context, before time.Time, limit int) ([]OutboxEvent, error) {
+	it := s.fs.Collection(colOutbox).Where("dueAt", "<", before).OrderBy("dueAt", firestore.Asc).Limit(limit).Documents(ctx)
 	defer it.Stop()
-	var out []events.Event
+	var out []OutboxEvent
 	for {
 		snap, err := it.Next()
 		if errors.Is(err, iterator.Done) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, wrap("store.UnpublishedEvents", err)
+			return nil, wrap("store.DueEvents", err)
 		}
-		var ev events.Event
+		var ev OutboxEvent
 		if err := snap.DataTo(&ev); err != nil {
-			return nil, wrap("store.UnpublishedEvents", err)
+			return nil, wrap("store.DueEvents", err)
 		}
 		out = append(out, ev)
 	}
 }
 
-// EventPublished removes a published event from the outbox.
-func (s *Store) EventPublished(ctx context.Context, id string) error {
-	_, err := s.fs.Collection(colOutbox).Doc(id).Delete(ctx)
+// EventPublished records a publish of an outbox event: it is due again
+// at next, unless its consumer handles it first (and removes it, which
+// this leaves alone).
+func (s *Store) EventPublished(ctx context.Context, id string, next time.Time) error {
+	_, err := s.fs.Collection(colOutbox).Doc(id).Update(ctx, []firestore.Update{
+		{Path: "dueAt", Value: next}, {Path: "publishes", Value: firestore.Increment(1)},
+	})
+	if code(err) == codes.NotFound {
+		return nil // handled already
+	}
 	return wrap("store.EventPublished", err)
 }
 
@@ -106,9 +128,15 @@ func (s *Store) ClaimEvent(ctx context.Context, consumer, eventID string, now ti
 	return Claimed, nil
 }
 
-// FinishEvent marks a claimed event as handled for good.
+// FinishEvent marks a claimed event as handled for good and removes it
+// from the outbox, in one commit.
 func (s *Store) FinishEvent(ctx context.Context, consumer, eventID string) error {
-	_, err := s.processed(consumer, eventID).Update(ctx, []firestore.Update{{Path: "done", Value: true}})
+	err := s.fs.RunTransaction(ctx, func(_ context.Context, tx *firestore.Transaction) error {
+		if err := tx.Update(s.processed(consumer, eventID), []firestore.Update{{Path: "done", Value: true}}); err != nil {
+			return err
+		}
+		return tx.Delete(s.fs.Collection(colOutbox).Doc(eventID))
+	})
 	return wrap("store.FinishEvent", err)
 }
 

@@ -115,10 +115,11 @@ func emailKey(email string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// addEvents writes events to the outbox inside tx.
+// addEvents writes events to the outbox inside tx, due for the relay at
+// once (see OutboxEvent).
 func (s *Store) addEvents(tx *firestore.Transaction, evs []events.Event) error {
 	for _, ev := range evs {
-		if err := tx.Create(s.fs.Collection(colOutbox).Doc(ev.ID), ev); err != nil {
+		if err := tx.Create(s.fs.Collection(colOutbox).Doc(ev.ID), OutboxEvent{Event: ev, DueAt: ev.CreatedAt}); err != nil {
 			return err
 		}
 	}

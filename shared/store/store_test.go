@@ -111,7 +111,7 @@ func TestActivateOnce(t *testing.T) {
 	if ok != 1 || gone != n-1 {
 		t.Fatalf("ok=%d gone=%d, want 1 and %d", ok, gone, n-1)
 	}
-	evs, err := s.UnpublishedEvents(ctx, t0.Add(time.Second), 100)
+	evs, err := s.DueEvents(ctx, t0.Add(time.Second), 100)
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("outbox holds %d events (%v), want exactly the winner's 1", len(evs), err)
 	}
@@ -203,7 +203,7 @@ func TestMeterCounts(t *testing.T) {
 	if _, _, err := s.Workspace(ctx, "meter"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UnpublishedEvents(ctx, t0, 10); err != nil { // empty query: one read
+	if _, err := s.DueEvents(ctx, t0, 10); err != nil { // empty query: one read
 		t.Fatal(err)
 	}
 	if r, w := m.Reads()-r0, m.Writes()-w0; r != 2 || w != 2 {

@@ -8,11 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+
 	"github.com/workgate/workgate/emulator/gcloud"
 	"github.com/workgate/workgate/emulator/stack"
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/store"
 )
 
 // mailEvent returns a mail-requested event to an address.
@@ -153,7 +156,7 @@ func TestOutboxSurvivesPubSubOutage(t *testing.T) {
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("create with Pub/Sub down = %d %s", r.Status, r.Body)
 	}
-	pending, err := e.s.Deps.Store.UnpublishedEvents(ctx, time.Now().Add(time.Hour), 10)
+	pending, err := e.s.Deps.Store.DueEvents(ctx, time.Now().Add(time.Hour), 10)
 	if err != nil || len(pending) != 1 || pending[0].Topic != events.TopicMailRequested {
 		t.Fatalf("outbox = %v, %v; want the one mail event", pending, err)
 	}
@@ -189,4 +192,56 @@ func TestOutboxSurvivesPubSubOutage(t *testing.T) {
 		t.Fatalf("verify after the outage = %d %s", r.Status, r.Body)
 	}
 	e.settle()
+}
+
+// TestOutboxRepublishesWhatPubSubLost: an event stays in the outbox until
+// its consumer has handled it, not merely until Pub/Sub took it. A
+// message Pub/Sub took and lost (here: published while its subscription
+// was gone) is published again config.OutboxRedeliver later, and its mail arrives
+// once; a handled event leaves the outbox.
+func TestOutboxRepublishesWhatPubSubLost(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := start(t)
+	sub := "projects/" + e.s.Deps.Config.Project + "/subscriptions/" + events.TopicMailRequested
+	if err := e.s.Deps.PubSub.Client().SubscriptionAdminClient.DeleteSubscription(ctx, &pubsubpb.DeleteSubscriptionRequest{Subscription: sub}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.call("POST", "/v1/workspaces", newWorkspace("lost", "lost@example.com")); r.Status != http.StatusAccepted {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	// Published (the request did it), and lost: it stays in the outbox.
+	var held []store.OutboxEvent
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var err error
+		held, err = e.s.Deps.Store.DueEvents(ctx, time.Now().Add(24*time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(held) == 1 && held[0].Publishes == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(held) != 1 || held[0].Publishes != 1 || held[0].Topic != events.TopicMailRequested {
+		t.Fatalf("outbox = %+v; want the mail event, published once", held)
+	}
+	time.Sleep(time.Second)
+	if n := len(e.mails("lost@example.com")); n != 0 {
+		t.Fatalf("%d mails with no subscription", n)
+	}
+
+	if err := e.s.EnsureTopology(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(int((e.s.Deps.Config.OutboxRedeliver + time.Minute) / time.Second))
+	m := e.waitMails("lost@example.com", 1)[0]
+	e.settle()
+	if n := len(e.mails("lost@example.com")); n != 1 {
+		t.Errorf("%d mails, want the one", n)
+	}
+	linkToken(t, m, "/verify-email/")
+	if held, err := e.s.Deps.Store.DueEvents(ctx, time.Now().Add(24*time.Hour), 10); err != nil || len(held) != 0 {
+		t.Errorf("outbox after the mail = %+v, %v; want it empty", held, err)
+	}
 }

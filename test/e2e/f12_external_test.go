@@ -277,12 +277,12 @@ func TestExternalMemberNotification(t *testing.T) {
 			name string
 			lose bool // the claim is lost first (a crash after the effect)
 			// writes of the push: none for a duplicate acknowledged as
-			// done; a run writes its claim and its mark as done, and no
-			// notification.
+			// done; a run writes its claim, its mark as done and the
+			// outbox event's removal, and no notification.
 			writes int64
 		}{
 			{"published again", false, 0},
-			{"published again after the claim was lost", true, 2},
+			{"published again after the claim was lost", true, 3},
 		}
 		for _, tc := range cases {
 			e.step(t, tc.name, func(t *testing.T) {

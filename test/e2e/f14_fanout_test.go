@@ -573,19 +573,20 @@ func TestF14FanoutRedelivery(t *testing.T) {
 		name    string
 		deliver func() // publishes or pushes
 		pushes  int    // pushes to wait for
-		// runs are the writes of each push that ran the job: its claim and
-		// its mark as done, the notifications it created, and the room's
+		// runs are the writes of each push that ran the job: its claim,
+		// its mark as done with the outbox event's removal, the
+		// notifications it created, and the room's
 		// activity in the entries of the 3 members (a maximum transform:
 		// written again, moved back never).
 		runs []int64
 	}{
 		{"the same event published again", func() { e.publish(ev) }, 1, nil},
-		{"published again after its claim was lost", func() { e.dropClaim(f14Fanout, ev.ID); e.publish(ev) }, 1, []int64{2 + 3}},
+		{"published again after its claim was lost", func() { e.dropClaim(f14Fanout, ev.ID); e.publish(ev) }, 1, []int64{3 + 3}},
 		{"under a new event ID", func() {
 			again := ev
 			again.ID = events.NewID()
 			e.publish(again)
-		}, 1, []int64{2 + 3}},
+		}, 1, []int64{3 + 3}},
 		{"a new event ID pushed 4 times at once", func() {
 			again := ev
 			again.ID = events.NewID()
@@ -595,7 +596,7 @@ func TestF14FanoutRedelivery(t *testing.T) {
 					t.Errorf("push answered %d", s)
 				}
 			}
-		}, 4, []int64{2 + 3}},
+		}, 4, []int64{3 + 3}},
 	}
 	for _, tc := range cases {
 		e.step(t, tc.name, func(t *testing.T) {
@@ -626,8 +627,8 @@ func TestF14FanoutRedelivery(t *testing.T) {
 		mark := log.mark()
 		e.publish(ev)
 		lines := e.f14Pushes(&log, mark, 1)
-		if runs := f14Runs(lines); len(runs) != 1 || runs[0].writes != 3+3 {
-			t.Errorf("runs %+v, want one writing its claim, c's notification, its mark as done and the 3 members' entries", runs)
+		if runs := f14Runs(lines); len(runs) != 1 || runs[0].writes != 4+3 {
+			t.Errorf("runs %+v, want one writing its claim, c's notification, its mark as done, the outbox event's removal and the 3 members' entries", runs)
 		}
 		e.f14RequireNotified(t, m, b, c)
 		if diff := cmp.Diff(notes[b.AccountID], e.doc(noteDoc(b, f14NoteID(m.MessageID)))); diff != "" {
@@ -695,18 +696,18 @@ func TestF14FanoutBigRoom(t *testing.T) {
 	}
 	var total int64
 	for i, run := range runs {
-		// Its claim and mark as done, at most a batch of notifications
+		// Its claim, mark as done and outbox removal, at most a batch of notifications
 		// with their live events, of message events and of the room's
 		// activity in the members' entries (the root: the sender's
 		// message event and entry too), and (the root) the batch events
 		// through the outbox.
-		if run.writes > 2+4*f14FanoutBatch+2+2*3 {
+		if run.writes > 3+4*f14FanoutBatch+2+2*3 {
 			t.Errorf("run %d wrote %d documents: more than a batch of %d", i, run.writes, f14FanoutBatch)
 		}
 		if run.reads > 2*f14FanoutBatch+20 {
 			t.Errorf("run %d read %d documents: more than a batch of %d asks", i, run.reads, f14FanoutBatch)
 		}
-		total += run.writes - 2
+		total += run.writes - 3
 	}
 	if total < 2*999+2*1000 {
 		t.Errorf("the runs wrote %d documents besides their claims, fewer than the 999 notifications and their events, and 1,000 entries and message events", total)

@@ -171,11 +171,11 @@ type jobCost struct{ Reads, Writes int64 }
 //	reads:  1 approval + n presence (one per member online)
 //	        + n member docs (GetAll)                        = 1 + 2n
 //	writes: 1 claim (Create) + created notifications
-//	        + 1 claim marked done                           = 2 + created
+//	        + 1 claim marked done + 1 outbox event removed  = 3 + created
 //
 // A run that finds every notification there already creates none (a
 // Create that fails is not a write).
-func askCost(n, created int64) jobCost { return jobCost{Reads: 1 + 2*n, Writes: 2 + 2*created} }
+func askCost(n, created int64) jobCost { return jobCost{Reads: 1 + 2*n, Writes: 3 + 2*created} }
 
 // jobRuns returns the cost of the push requests since mark that ran the
 // job (answered 204 having claimed the event: at least its claim and its

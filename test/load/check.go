@@ -26,10 +26,10 @@ type effect struct {
 	// Caused is how many the generator's calls should have caused; Seen
 	// how many were found exactly once.
 	Caused, Seen int
-	// Lost were not found; LostAtFault is the part of Lost caused before
-	// a Pub/Sub emulator was stopped (it held them in memory only);
-	// Doubled were found more than once.
-	Lost, LostAtFault, Doubled int
+	// Lost were not found (an event the Pub/Sub emulator lost when it
+	// was stopped counts: the outbox publishes it again); Doubled were
+	// found more than once.
+	Lost, Doubled int
 	// Strict effects fail the run when lost or doubled; the others are
 	// reported (a mail sent twice: SendGrid has no idempotency key).
 	Strict bool
@@ -41,12 +41,7 @@ func (e *effect) note(format string, args ...any) {
 }
 
 // lost counts one effect not found, caused at t.
-func (e *effect) lose(t time.Time, w *window) {
-	e.Lost++
-	if w != nil && w.Fault == "pubsub" && !w.Start.IsZero() && t.Before(w.Start) {
-		e.LostAtFault++
-	}
-}
+func (e *effect) lose() { e.Lost++ }
 
 // delivered is a post whose message exists (acknowledged, or found in
 // its room's history after a call that got no answer).
@@ -76,25 +71,25 @@ func (w *world) pending(ctx context.Context, e *env) pendingState {
 		}
 	}
 	var p pendingState
-	p.mails = w.checkMails(nil).Lost
-	p.pushes = w.checkPushes(ds, nil).Lost
-	p.live = w.checkLive(ds, nil).Lost
+	p.mails = w.checkMails().Lost
+	p.pushes = w.checkPushes(ds).Lost
+	p.live = w.checkLive(ds).Lost
 	p.outbox, _ = outboxCount(ctx, e)
 	return p
 }
 
 // check checks every effect, after the run has settled.
 func (r *report) check(ctx context.Context) error {
-	w, e, win := r.w, r.e, r.window
-	ds, history, err := w.checkHistory(ctx, win)
+	w, e := r.w, r.e
+	ds, history, err := w.checkHistory(ctx)
 	if err != nil {
 		return err
 	}
-	notes, err := w.checkNotifications(ctx, e, ds, win)
+	notes, err := w.checkNotifications(ctx, e, ds)
 	if err != nil {
 		return err
 	}
-	r.effects = []effect{history, notes, w.checkPushes(ds, win), w.checkLive(ds, win), w.checkLiveNotes(), w.checkMails(win)}
+	r.effects = []effect{history, notes, w.checkPushes(ds), w.checkLive(ds), w.checkLiveNotes(), w.checkMails()}
 	r.outbox, err = outboxCount(ctx, e)
 	if err != nil {
 		return err
@@ -116,7 +111,7 @@ type historyMessage struct {
 // every acknowledged message must be there once, with the seq the API
 // answered, the seqs increasing, and no client message ID twice. It
 // returns the posts whose message exists.
-func (w *world) checkHistory(ctx context.Context, win *window) ([]delivered, effect, error) {
+func (w *world) checkHistory(ctx context.Context) ([]delivered, effect, error) {
 	ef := effect{Name: "messages in their room's history", Strict: true}
 	byRoom := map[*room][]*post{}
 	for _, p := range w.ledger.allPosts() {
@@ -154,7 +149,7 @@ func (w *world) checkHistory(ctx context.Context, win *window) ([]delivered, eff
 			ef.Caused++
 			switch {
 			case len(found) == 0:
-				ef.lose(p.start, win)
+				ef.lose()
 			case found[0].MessageID != p.messageID || found[0].Seq != p.seq:
 				ef.Lost++
 				ef.note("%s: history has message %s seq %d, the API answered %s seq %d", p.cmid, found[0].MessageID, found[0].Seq, p.messageID, p.seq)
@@ -220,7 +215,7 @@ func (w *world) readHistory(ctx context.Context, r *room) ([]historyMessage, err
 // checkNotifications: every other member of a message's room has its
 // notification (their IDs derive from the message, so two cannot exist;
 // the live streams show whether one was delivered twice).
-func (w *world) checkNotifications(ctx context.Context, e *env, ds []delivered, win *window) (effect, error) {
+func (w *world) checkNotifications(ctx context.Context, e *env, ds []delivered) (effect, error) {
 	ef := effect{Name: "message notifications", Strict: true}
 	fs := e.s.Deps.Store.Firestore()
 	type want struct {
@@ -247,12 +242,12 @@ func (w *world) checkNotifications(ctx context.Context, e *env, ds []delivered, 
 		if err != nil {
 			return ef, fmt.Errorf("reading notifications: %w", err)
 		}
-		for j, s := range snaps {
+		for _, s := range snaps {
 			ef.Caused++
 			if s.Exists() {
 				ef.Seen++
 			} else {
-				ef.lose(batch[j].at, win)
+				ef.lose()
 			}
 		}
 	}
@@ -262,7 +257,7 @@ func (w *world) checkNotifications(ctx context.Context, e *env, ds []delivered, 
 // checkPushes: each message notification of a mobile member (posted
 // after they registered their push token) is pushed to their token
 // once; no push of any kind comes twice.
-func (w *world) checkPushes(ds []delivered, win *window) effect {
+func (w *world) checkPushes(ds []delivered) effect {
 	ef := effect{Name: "pushes of message notifications (mobile members)", Strict: true}
 	for _, d := range ds {
 		for _, m := range d.p.room.members {
@@ -275,7 +270,7 @@ func (w *world) checkPushes(ds []delivered, win *window) effect {
 			ef.Caused++
 			switch n := w.inbox.pushCount(m.pushToken, domain.NotificationID(domain.NotifyMessage, d.messageID)); n {
 			case 0:
-				ef.lose(d.p.start, win)
+				ef.lose()
 			default:
 				ef.Seen++
 			}
@@ -293,7 +288,7 @@ const liveMargin = time.Second
 // checkLive: each message of a streaming member's rooms, posted after the
 // stream first opened, came on the stream exactly once, across its
 // reconnections.
-func (w *world) checkLive(ds []delivered, win *window) effect {
+func (w *world) checkLive(ds []delivered) effect {
 	ef := effect{Name: "live message events (streaming members)", Strict: true}
 	for _, d := range ds {
 		for _, m := range d.p.room.members {
@@ -307,7 +302,7 @@ func (w *world) checkLive(ds []delivered, win *window) effect {
 			ef.Caused++
 			switch {
 			case n == 0:
-				ef.lose(d.p.start, win)
+				ef.lose()
 			case n > 1:
 				ef.Doubled += n - 1
 				ef.Seen++
@@ -356,7 +351,7 @@ func (w *world) checkLiveNotes() effect {
 // each kind to each address as surely caused, at most as many as maybe
 // caused; copies of one mail are counted (SendGrid has no idempotency
 // key: a mail sent again after a lost answer arrives twice).
-func (w *world) checkMails(win *window) effect {
+func (w *world) checkMails() effect {
 	ef := effect{Name: "mails", Strict: true}
 	got := map[mailKey]int{}
 	w.inbox.mu.Lock()
@@ -373,7 +368,7 @@ func (w *world) checkMails(win *window) effect {
 		delete(got, k)
 		if n < e.Sure {
 			for range e.Sure - n {
-				ef.lose(e.Last, win)
+				ef.lose()
 			}
 		}
 		ef.Seen += min(n, e.Sure)

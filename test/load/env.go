@@ -94,6 +94,9 @@ func startEnv(ctx context.Context, cfg config, logs *serverLog) (_ *env, err err
 		Configure: func(c *stackconfig.Config) {
 			c.KeyDir = e.keyDir
 			c.RateLimitFactor = rateLimitFactor
+			// What the Pub/Sub fault loses (the emulator restarts
+			// empty) is published again within the settling time.
+			c.OutboxRedeliver = time.Minute
 		},
 		Split: cfg.Split, Output: logs,
 	})
