@@ -12,6 +12,7 @@ import (
 
 	"github.com/workgate/workgate/emulator/gcloud"
 	"github.com/workgate/workgate/emulator/stack"
+	"github.com/workgate/workgate/functions/mailer"
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/mail"
@@ -203,7 +204,7 @@ func TestOutboxRepublishesWhatPubSubLost(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := start(t)
-	sub := "projects/" + e.s.Deps.Config.Project + "/subscriptions/" + events.TopicMailRequested
+	sub := "projects/" + e.s.Deps.Config.Project + "/subscriptions/" + mailer.Name // the mail-requested topic's
 	if err := e.s.Deps.PubSub.Client().SubscriptionAdminClient.DeleteSubscription(ctx, &pubsubpb.DeleteSubscriptionRequest{Subscription: sub}); err != nil {
 		t.Fatal(err)
 	}
