@@ -28,17 +28,17 @@ run-split:
 ## processes with it too: slower, measure it on a quiet machine before
 ## turning it on here); its TestOneProcess* tests run the one-process stack
 ## of `make run`, handlers included, under -race. The other packages run at
-## the same time, with emulators of their own, then the load generator's
-## short form (make load-short: 30 s, processes killed under it).
+## the same time, with emulators of their own; then the load generator's
+## short form (make load-short: 30 s, processes killed under it), alone.
 test: vet
 	$(MAKE) -j2 -Otarget --no-print-directory test-packages test-e2e
+	$(MAKE) --no-print-directory load-short
 
 test-packages:
 	$(GO) run ./emulator/cmd/withemulators -- sh -c '$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /test/e2e)'
-	$(MAKE) --no-print-directory load-short
 
 test-e2e:
-	WORKGATE_STACK=split $(GO) run ./emulator/cmd/withemulators -- $(GO) test -race -count=1 -parallel 6 -timeout 20m ./test/e2e
+	WORKGATE_STACK=split $(GO) run ./emulator/cmd/withemulators -- $(GO) test -race -count=1 -parallel 6 -timeout 30m ./test/e2e
 
 vet:
 	$(GO) vet ./...

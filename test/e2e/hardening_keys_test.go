@@ -18,6 +18,7 @@ import (
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/mail"
+	"github.com/workgate/workgate/shared/store"
 )
 
 // The tests here are issue 15's item 6 on keys and IDs: a path value
@@ -279,7 +280,7 @@ func TestHardeningKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := before.fs().Collection("outbox").Doc(ev.ID).Create(context.Background(), ev); err != nil {
+	if _, err := before.fs().Collection("outbox").Doc(ev.ID).Create(context.Background(), store.OutboxEvent{Event: ev, DueAt: ev.CreatedAt}); err != nil {
 		t.Fatal(err)
 	}
 	project, publicURL := before.s.Deps.Config.Project, before.s.URL
