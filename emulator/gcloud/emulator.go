@@ -357,7 +357,7 @@ func (e *Emulator) RSS() int64 {
 	}
 	var n int64
 	for _, p := range members {
-		n += residentBytes(p.PID)
+		n += ResidentBytes(p.PID)
 	}
 	return n
 }

@@ -66,8 +66,8 @@ func groupAlive(pgid int) bool {
 	return false
 }
 
-// residentBytes is a process's resident set size (VmRSS), 0 if unknown.
-func residentBytes(pid int) int64 {
+// ResidentBytes is a process's resident set size (VmRSS), 0 if unknown.
+func ResidentBytes(pid int) int64 {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0

@@ -5,9 +5,10 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/workgate/workgate/emulator/gcloud"
 )
 
 // memSample is the memory of every process at one moment: resident set
@@ -39,7 +40,7 @@ func (e *env) generatorName() string {
 func (e *env) sample(ctx context.Context, label string) memSample {
 	s := memSample{Label: label, At: time.Now(), Procs: map[string]procMem{}}
 	debug.FreeOSMemory()
-	s.Procs[e.generatorName()] = procMem{RSS: residentBytes(), Goroutines: runtime.NumGoroutine(), PID: os.Getpid()}
+	s.Procs[e.generatorName()] = procMem{RSS: gcloud.ResidentBytes(os.Getpid()), Goroutines: runtime.NumGoroutine(), PID: os.Getpid()}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for _, p := range e.s.Processes(sctx, true) {
@@ -49,21 +50,6 @@ func (e *env) sample(ctx context.Context, label string) memSample {
 		s.Procs[name] = procMem{RSS: rss, Goroutines: -1}
 	}
 	return s
-}
-
-// residentBytes is this process's resident set size.
-func residentBytes() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // loadAverage is the machine's load average over 1, 5 and 15 minutes.
