@@ -127,8 +127,10 @@ func run() error {
 		return b.app(ctx)
 	}
 
-	if err := b.coldstart(ctx); err != nil {
-		return err
+	if *only == "" {
+		if err := b.coldstart(ctx); err != nil {
+			return err
+		}
 	}
 	report.section("F1: create a workspace, verify the owner's e-mail")
 	if err := b.f1(); err != nil {

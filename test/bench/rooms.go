@@ -263,12 +263,7 @@ func (b *bench) rooms(ctx context.Context, pushFloor time.Duration) error {
 	}
 
 	fmt.Printf("\n  %d concurrent posters, %d posts into one room (all by one member, one process):\n", nPosters, nThroughput)
-	fmt.Printf("%-44s %5s %10s %10s %10s %10s\n", "", "n", "p50", "p99", "per s", "wall")
-	rate := func(name string, r rateResult) {
-		p50, p99, perS, wall := percentile(r.lat, 50), percentile(r.lat, 99), fmt.Sprintf("%.0f", float64(len(r.lat))/r.wall.Seconds()), fmt.Sprintf("%.2fs", r.wall.Seconds())
-		report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10s %10s", name, len(r.lat), ms(p50), ms(p99), perS, wall),
-			results.Row{Name: name, N: len(r.lat), P50Ms: msOf(p50), P99Ms: msOf(p99), Other: map[string]string{"per s": perS, "wall": wall}})
-	}
+	rateHeader()
 	rate("floor: Firestore Create, one a post (raw)", floorCreate)
 	rate("floor: commit 3 Creates, publish, Delete", floorPost)
 	rate(fmt.Sprintf("floor: store.LatestSeq, %d messages (raw)", nRoomPosts+len(tp.messageIDs)), floorSeq)
@@ -443,6 +438,20 @@ func (b *bench) roomList(ctx context.Context, workspace string, owner benchSessi
 		"  two counts), whatever the member's number of rooms\n", roomPageSize+1)
 	return nil
 }
+
+// rateHeader heads the columns of rate.
+func rateHeader() {
+	fmt.Printf("%-44s %5s %10s %10s %10s %10s\n", "", "n", "p50", "p99", "per s", "wall")
+}
+
+// rate prints and records a throughput: calls per second of wall time.
+func rate(name string, r rateResult) {
+	p50, p99, perS, wall := percentile(r.lat, 50), percentile(r.lat, 99), fmt.Sprintf("%.0f", r.perSecond()), fmt.Sprintf("%.2fs", r.wall.Seconds())
+	report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10s %10s", name, len(r.lat), ms(p50), ms(p99), perS, wall),
+		results.Row{Name: name, N: len(r.lat), P50Ms: msOf(p50), P99Ms: msOf(p99), Other: map[string]string{"per s": perS, "wall": wall}})
+}
+
+func (r rateResult) perSecond() float64 { return float64(len(r.lat)) / r.wall.Seconds() }
 
 // concurrentlyN runs f(0…n-1) on nPosters goroutines.
 func concurrentlyN(n int, f func(i int) error) (rateResult, error) {
