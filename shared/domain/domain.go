@@ -60,7 +60,10 @@ type Account struct {
 	// FirstDeviceAt is when the account trusted its first device; until
 	// then the next login's device is trusted without approval (F9).
 	FirstDeviceAt time.Time `firestore:"firstDeviceAt"`
-	LastLoginAt   time.Time `firestore:"lastLoginAt"`
+	// LastDeviceTrustedAt is when the account last trusted a device: the
+	// write that makes a login racing a password change fail (one of the
+	// two fails on the other's change of the account).
+	LastDeviceTrustedAt time.Time `firestore:"lastDeviceTrustedAt"`
 	// PasswordResetHash is the hash of the newest reset link's token: a
 	// newer request voids older links (F8).
 	PasswordResetHash string    `firestore:"passwordResetHash"`

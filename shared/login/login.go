@@ -292,11 +292,31 @@ func (s *Service) Password(ctx context.Context, in PasswordLogin) (*Result, erro
 	if !t.Live(now) || t.Email != email {
 		return nil, errTicket
 	}
-	acc, accSeen, err := s.checkPassword(ctx, email, t.AccountID, in.Password, in.Locale)
+	return s.passwordLogin(ctx, email, t.AccountID, in, ticketHash, ticketSeen)
+}
+
+// passwordLogin judges a login's password for an address (of the account
+// accountID, "" if it has none: the same reads, writes and hash) under the
+// lockout, and starts a session (start). Its reads after counting the
+// attempt are one round trip (store.CountLogin), and a right password
+// commits in one more.
+func (s *Service) passwordLogin(ctx context.Context, email, accountID string, in PasswordLogin, ticketHash string, ticketSeen time.Time) (*Result, error) {
+	if accountID == "" {
+		accountID = noAccount
+	}
+	keys := store.LoginKeys{Email: email, AccountID: accountID, WorkspaceID: in.WorkspaceID}
+	if id, _, ok := auth.SplitKeyedToken(in.DeviceToken); ok {
+		keys.DeviceID = id
+	}
+	now := s.Clock.Now()
+	st, err := s.Store.CountLogin(ctx, keys, now)
 	if err != nil {
 		return nil, err
 	}
-	return s.start(ctx, acc, accSeen, in, ticketHash, ticketSeen)
+	if err := s.judge(ctx, email, st.Account, st.Attempt, in.Password, in.Locale, now); err != nil {
+		return nil, err
+	}
+	return s.start(ctx, keys, st, in, ticketHash, ticketSeen)
 }
 
 func checkLoginInput(workspaceID, password string, d domain.Device) error {
@@ -366,36 +386,48 @@ func (s *Service) checkPassword(ctx context.Context, email, accountID, password 
 // judgePassword judges a password for an address under the lockout, that
 // of the account acc (read at seen; nil if the address has none): the
 // attempt is counted first, then the password hashed, the same work for
-// no account as for one.
+// no account as for one. A right one resets the counter.
 func (s *Service) judgePassword(ctx context.Context, email string, acc *domain.Account, seen time.Time, password string, locale i18n.Locale) (*domain.Account, time.Time, error) {
 	now := s.Clock.Now()
 	a, err := s.Store.CountAttempt(ctx, store.CounterPassword, email, now)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
-	if err := s.checkLock(ctx, store.CounterPassword, email, acc, a, PasswordAttempts, PasswordLock, locale, now); err != nil {
+	if err := s.judge(ctx, email, acc, a, password, locale, now); err != nil {
 		return nil, time.Time{}, err
+	}
+	if err := s.Store.ResetAttempts(ctx, store.CounterPassword, email); err != nil {
+		return nil, time.Time{}, err
+	}
+	return acc, seen, nil
+}
+
+// judge judges a password for an address, counted as attempt a, against
+// the account acc (nil if the address has none: a dummy hash then, the
+// same work): nil if it is right; a lock, or the wrong password, with the
+// attempts left (the one that reaches the limit locks, with its mail).
+func (s *Service) judge(ctx context.Context, email string, acc *domain.Account, a store.Attempt, password string, locale i18n.Locale, now time.Time) error {
+	if err := s.checkLock(ctx, store.CounterPassword, email, acc, a, PasswordAttempts, PasswordLock, locale, now); err != nil {
+		return err
 	}
 	ok := false
 	if acc != nil && acc.HasPassword() {
+		var err error
 		if ok, err = s.Hasher.Verify(ctx, acc.PasswordHash, password); err != nil {
-			return nil, time.Time{}, err
+			return err
 		}
 	} else {
 		s.Hasher.VerifyDummy(ctx, password)
 	}
 	if ok {
-		if err := s.Store.ResetAttempts(ctx, store.CounterPassword, email); err != nil {
-			return nil, time.Time{}, err
-		}
-		return acc, seen, nil
+		return nil
 	}
 	if a.N >= PasswordAttempts {
 		if err := s.lock(ctx, store.CounterPassword, email, acc, now.Add(PasswordLock), locale, now); err != nil {
-			return nil, time.Time{}, err
+			return err
 		}
 	}
-	return nil, time.Time{}, errCredentials.With("remainingAttempts", max(PasswordAttempts-a.N, 0))
+	return errCredentials.With("remainingAttempts", max(PasswordAttempts-a.N, 0))
 }
 
 // lock locks a counter; a password lock of an account is mailed to it.
@@ -419,65 +451,59 @@ func (s *Service) lock(ctx context.Context, kind, email string, acc *domain.Acco
 	return nil
 }
 
-// start issues a session to an account whose password was right, in a
-// workspace it is an active member of, on a trusted device; any other
-// device gets a pending approval.
-func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.Time, in PasswordLogin, ticketHash string, ticketSeen time.Time) (*Result, error) {
-	m, err := s.Store.Membership(ctx, in.WorkspaceID, acc.ID)
-	if err != nil {
-		return nil, err
-	}
-	if m.Member == nil || m.Member.Status != domain.MemberActive || m.Workspace == nil {
-		return nil, errs.E(errs.Forbidden, "This account is not a member of the workspace.")
-	}
-	if m.Workspace.Status != domain.WorkspaceActive {
-		return nil, errs.E(errs.Forbidden, "This workspace is not active.")
-	}
+// start issues a session to the account of a login whose password was
+// right (st, as its count read it), in a workspace it is an active member
+// of, on a trusted device; any other device gets a pending approval. The
+// commit resets the lockout counter on condition that it is as counted, so
+// a password changed since fails it; it is then read again, and a new
+// password voids the login.
+func (s *Service) start(ctx context.Context, keys store.LoginKeys, st *store.LoginState, in PasswordLogin, ticketHash string, ticketSeen time.Time) (*Result, error) {
+	acc := st.Account
 	for range 3 {
-		now := s.Clock.Now()
-		deviceID, deviceSeen, err := s.trustedDevice(ctx, acc.ID, in.DeviceToken)
-		if err != nil {
+		if err := activeMember(&st.Membership); err != nil {
 			return nil, err
 		}
-		trusted := deviceID != ""
+		now := s.Clock.Now()
+		trusted := trusts(st.Device, in.DeviceToken)
 		first := !trusted && acc.FirstDeviceAt.IsZero()
 		if !trusted && !first {
+			// The password was right: the count restarts.
+			if err := s.Store.ResetAttempts(ctx, store.CounterPassword, keys.Email); err != nil {
+				return nil, err
+			}
 			ap, err := s.requestApproval(ctx, acc, in, now)
 			if err != nil {
 				return nil, err
 			}
 			return &Result{Approval: ap}, nil
 		}
-		var (
-			dev         *domain.TrustedDevice
-			deviceToken string
-		)
+		n := store.NewSession{
+			Counter: &st.Attempt, Email: keys.Email, TicketHash: ticketHash, TicketSeen: ticketSeen, Now: now,
+		}
+		var deviceID, deviceToken string
 		if first {
-			dev, deviceToken = NewTrustedDevice(acc.ID, domain.NewID(), in.Device, now)
-			deviceID = dev.ID
+			n.Device, deviceToken = NewTrustedDevice(acc.ID, domain.NewID(), in.Device, now)
+			n.FirstDevice, n.AccountSeen, deviceID = true, st.AccountSeen, n.Device.ID
+		} else {
+			n.DeviceSeen, deviceID = st.DeviceSeen, st.Device.ID
 		}
 		sess, refresh := s.Sessions.New(acc.ID, in.WorkspaceID, deviceID)
-		err = s.Store.CreateSession(ctx, store.NewSession{
-			Session: sess, Device: dev, AccountSeen: accSeen, FirstDevice: first, DeviceSeen: deviceSeen,
-			TicketHash: ticketHash, TicketSeen: ticketSeen, Now: now,
-		})
+		n.Session = sess
+		err := s.Store.CreateSession(ctx, n)
 		if errors.Is(err, store.ErrRaced) {
-			// The account, the ticket or the device changed since they
-			// were read: a new password or a used ticket voids this
-			// login; anything else (a concurrent login's lastLoginAt, a
-			// revoked device), try again.
-			fresh, seen, err := s.reread(ctx, acc)
-			if err != nil {
+			// Something read changed since: a new password or a used
+			// ticket voids this login; anything else (a concurrent
+			// attempt's count, a revoked device, a concurrent first
+			// login), try again.
+			if st, err = s.reread(ctx, keys, acc); err != nil {
 				return nil, err
 			}
 			if ticketHash != "" {
-				t, tSeen, err := s.Store.LoginTicket(ctx, ticketHash)
-				if err != nil || !t.Live(s.Clock.Now()) {
-					return nil, errTicket
+				if ticketSeen, err = s.liveTicket(ctx, ticketHash); err != nil {
+					return nil, err
 				}
-				ticketSeen = tSeen
 			}
-			acc, accSeen = fresh, seen
+			acc = st.Account
 			continue
 		}
 		if err != nil {
@@ -492,6 +518,28 @@ func (s *Service) start(ctx context.Context, acc *domain.Account, accSeen time.T
 	return nil, store.ErrRaced
 }
 
+// activeMember refuses a login into a workspace the account is not an
+// active member of, or that is not active.
+func activeMember(m *store.Membership) error {
+	if m.Member == nil || m.Member.Status != domain.MemberActive || m.Workspace == nil {
+		return errs.E(errs.Forbidden, "This account is not a member of the workspace.")
+	}
+	if m.Workspace.Status != domain.WorkspaceActive {
+		return errs.E(errs.Forbidden, "This workspace is not active.")
+	}
+	return nil
+}
+
+// liveTicket reads a login ticket again after a commit raced: it returns
+// the update time it was read at, or errTicket if it was used or expired.
+func (s *Service) liveTicket(ctx context.Context, hash string) (time.Time, error) {
+	t, seen, err := s.Store.LoginTicket(ctx, hash)
+	if err != nil || !t.Live(s.Clock.Now()) {
+		return time.Time{}, errTicket
+	}
+	return seen, nil
+}
+
 // respond returns the session response of a login; deviceToken is set when
 // the login made the device trusted.
 func (s *Service) respond(sess *domain.Session, refresh, deviceToken string) (*session.Response, error) {
@@ -503,17 +551,20 @@ func (s *Service) respond(sess *domain.Session, refresh, deviceToken string) (*s
 	return res, nil
 }
 
-// reread reads an account again after a login's commit raced: a password
-// changed since voids the login.
-func (s *Service) reread(ctx context.Context, acc *domain.Account) (*domain.Account, time.Time, error) {
-	fresh, seen, err := s.Store.Account(ctx, acc.ID)
+// reread reads a login's state again after its commit raced: a password
+// changed since voids the login, and a lock taken since holds.
+func (s *Service) reread(ctx context.Context, keys store.LoginKeys, acc *domain.Account) (*store.LoginState, error) {
+	st, err := s.Store.ReadLogin(ctx, keys)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, err
 	}
-	if fresh.PasswordHash != acc.PasswordHash {
-		return nil, time.Time{}, errCredentials
+	if st.Account == nil || st.Account.PasswordHash != acc.PasswordHash {
+		return nil, errCredentials
 	}
-	return fresh, seen, nil
+	if now := s.Clock.Now(); now.Before(st.LockedUntil) {
+		return nil, locked(st.LockedUntil, now)
+	}
+	return st, nil
 }
 
 // NewTrustedDevice returns a device to trust, with its ID, and its device
@@ -529,25 +580,12 @@ func NewTrustedDevice(accountID, deviceID string, d domain.Device, now time.Time
 	return dev, token
 }
 
-// trustedDevice checks a device token: "<deviceId>.<secret>" of a device
-// the account trusts and has not revoked. It returns the device's ID and
-// the update time it was read at, or "" if the token is not one.
-func (s *Service) trustedDevice(ctx context.Context, accountID, token string) (string, time.Time, error) {
+// trusts reports whether a device token, "<deviceId>.<secret>", is that of
+// the device d (read under the token's ID; nil if none), trusted and not
+// revoked.
+func trusts(d *domain.TrustedDevice, token string) bool {
 	id, hash, ok := auth.SplitKeyedToken(token)
-	if !ok {
-		return "", time.Time{}, nil
-	}
-	d, seen, err := s.Store.TrustedDevice(ctx, accountID, id)
-	if errs.Is(err, errs.NotFound) {
-		return "", time.Time{}, nil
-	}
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	if !d.RevokedAt.IsZero() || !auth.EqualSecret(hash, d.TokenHash) {
-		return "", time.Time{}, nil
-	}
-	return d.ID, seen, nil
+	return ok && d != nil && d.ID == id && d.RevokedAt.IsZero() && auth.EqualSecret(hash, d.TokenHash)
 }
 
 // The cap on pending approval requests (F9). A login ticket and the

@@ -142,11 +142,7 @@ func (s *Service) OrgLogin(ctx context.Context, in OrgLogin) (*Result, error) {
 			key, accountID = ms[0].Email, ms[0].AccountID
 		}
 	}
-	acc, accSeen, err := s.checkPassword(ctx, key, accountID, in.Password, in.Locale)
-	if err != nil {
-		return nil, err
-	}
-	return s.start(ctx, acc, accSeen, PasswordLogin{
-		WorkspaceID: org.WorkspaceID, Device: in.Device, DeviceToken: in.DeviceToken, Locale: in.Locale,
+	return s.passwordLogin(ctx, key, accountID, PasswordLogin{
+		WorkspaceID: org.WorkspaceID, Password: in.Password, Device: in.Device, DeviceToken: in.DeviceToken, Locale: in.Locale,
 	}, "", time.Time{})
 }

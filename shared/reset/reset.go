@@ -214,9 +214,14 @@ func (s *Service) Confirm(ctx context.Context, token, password string, locale i1
 	for range tries {
 		now := s.Clock.Now()
 		// Sessions are revoked before the commit, so that no failure after
-		// it can leave one alive. None can be started in between with the
-		// old password: a login's commit changes the account, which fails
-		// this commit (store.CreateSession), and the loop revokes again.
+		// it can leave one from before alive, and again after it. A login
+		// with the old password counted before the commit and committed
+		// after it fails (the commit resets the lockout counter the
+		// login's commit is conditioned on: store.CreateSession); one
+		// committed before it is revoked by the second revocation; one
+		// counted after it reads the new password. A login that trusts a
+		// device changes the account, which fails this commit, and the
+		// loop revokes again.
 		if err := s.Store.RevokeSessions(ctx, l.Account.ID, "", "", domain.RevokedPasswordSet, now); err != nil {
 			return err
 		}
@@ -226,7 +231,7 @@ func (s *Service) Confirm(ctx context.Context, token, password string, locale i1
 		}
 		err = s.Store.ChangePassword(ctx, store.PasswordChange{
 			LinkHash: hash, LinkSeen: l.ResetSeen, AccountID: l.Account.ID, AccountSeen: l.AccountSeen,
-			PasswordHash: passwordHash, Events: []events.Event{ev}, Now: now,
+			PasswordHash: passwordHash, Email: l.Account.Email, Events: []events.Event{ev}, Now: now,
 		})
 		if errors.Is(err, store.ErrRaced) {
 			// The link or the account changed: used, voided by a newer
@@ -241,7 +246,7 @@ func (s *Service) Confirm(ctx context.Context, token, password string, locale i1
 			return err
 		}
 		s.Outbox.Dispatch(ctx, ev)
-		return s.Store.ResetAttempts(ctx, store.CounterPassword, l.Account.Email)
+		return s.Store.RevokeSessions(ctx, l.Account.ID, "", "", domain.RevokedPasswordSet, s.Clock.Now())
 	}
 	return store.ErrRaced
 }

@@ -217,13 +217,12 @@ func (s *Service) setUp(ctx context.Context, tokenHash string, v *domain.Verific
 	}
 	s.Outbox.Dispatch(ctx, j.Events...)
 	if reset {
-		// After the commit: a login racing it fails on the account's
-		// changed update time, so no session made with the old password
-		// outlives this.
+		// After the commit: a login counted before it and committed after
+		// fails on the lockout counter the commit reset (one that trusts a
+		// device, on the account's changed update time), and one counted
+		// after it reads the new password, so no session made with the
+		// old password outlives this.
 		if err := s.Store.RevokeSessions(ctx, acc.ID, "", "", domain.RevokedPasswordSet, now); err != nil {
-			return Verified{}, err
-		}
-		if err := s.Store.ResetAttempts(ctx, store.CounterPassword, acc.Email); err != nil {
 			return Verified{}, err
 		}
 	}

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/workgate/workgate/shared/domain"
 )
 
 // TestCountAttemptParallel: of 30 concurrent attempts, at most 10 read a
@@ -90,5 +93,54 @@ func TestLockLifecycle(t *testing.T) {
 	}
 	if a := count(CounterPassword, t0.Add(time.Hour)); a.N != 1 || !a.LockedUntil.IsZero() {
 		t.Fatalf("after a reset: %+v", a)
+	}
+}
+
+// TestLoginCommitOnCount: a login's commit resets the counter only as its
+// count read it. Anything counted or reset since — a concurrent attempt,
+// or a password change, which resets the counter in its own commit —
+// fails it (ErrRaced), and leaves no session; read again, it commits.
+func TestLoginCommitOnCount(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	keys := LoginKeys{Email: "kim@example.com", AccountID: "a1", WorkspaceID: "acme"}
+	login := func(st *LoginState) error {
+		id := domain.NewID()
+		err := s.CreateSession(ctx, NewSession{
+			Session: &domain.Session{ID: id, AccountID: keys.AccountID, WorkspaceID: keys.WorkspaceID, DeviceID: "d1", CreatedAt: t0},
+			Counter: &st.Attempt, Email: keys.Email, Now: t0,
+		})
+		if ok, xerr := exists(ctx, s.session(id)); xerr != nil || ok != (err == nil) {
+			t.Fatalf("session %s exists %v after the commit's %v (%v)", id, ok, err, xerr)
+		}
+		return err
+	}
+	for _, between := range []struct {
+		name string
+		do   func() error
+	}{
+		{"another attempt", func() error { _, err := s.CountAttempt(ctx, CounterPassword, keys.Email, t0); return err }},
+		{"a password change", func() error { return s.ResetAttempts(ctx, CounterPassword, keys.Email) }},
+	} {
+		st, err := s.CountLogin(ctx, keys, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := between.do(); err != nil {
+			t.Fatal(err)
+		}
+		if err := login(st); !errors.Is(err, ErrRaced) {
+			t.Fatalf("after %s: the login's commit = %v, want ErrRaced", between.name, err)
+		}
+		if st, err = s.ReadLogin(ctx, keys); err != nil {
+			t.Fatal(err)
+		}
+		if err := login(st); err != nil {
+			t.Fatalf("read again after %s: %v", between.name, err)
+		}
+		if st, err = s.ReadLogin(ctx, keys); err != nil || st.N != 0 {
+			t.Fatalf("after the login the count is %d (%v), want 0", st.N, err)
+		}
 	}
 }

@@ -125,3 +125,90 @@ func (s *Store) Workspaces(ctx context.Context, accountID string) ([]*domain.Wor
 	}
 	return slices.DeleteFunc(all, func(ws *domain.Workspace) bool { return ws.Status != domain.WorkspaceActive }), nil
 }
+
+// LoginKeys name what a password login reads besides its lockout counter:
+// the account (an ID no account has, for an address without one, so that
+// it costs the same), the workspace and the membership, and the device a
+// device token names ("" if none).
+type LoginKeys struct {
+	Email       string
+	AccountID   string
+	WorkspaceID string
+	DeviceID    string
+}
+
+// LoginState is what a password login is judged and committed on, read in
+// one round trip, each document with the update time it was read at.
+type LoginState struct {
+	Attempt
+	Account     *domain.Account // nil if it does not exist
+	AccountSeen time.Time
+	Membership
+	Device     *domain.TrustedDevice // nil if none was named, or it does not exist
+	DeviceSeen time.Time
+}
+
+// CountLogin counts a password attempt of an address (CountAttempt) and
+// reads, in the round trip after the count, the rest of the login's state.
+// Read after the count, the account is one whose password changed before
+// it; a change after it resets the counter, which fails the login's commit
+// (CreateSession).
+func (s *Store) CountLogin(ctx context.Context, k LoginKeys, now time.Time) (*LoginState, error) {
+	a, snaps, err := s.countAttempt(ctx, CounterPassword, k.Email, now, s.loginRefs(k))
+	if err != nil {
+		return nil, wrap("store.CountLogin", err)
+	}
+	st, err := loginState(a, snaps)
+	return st, wrap("store.CountLogin", err)
+}
+
+// ReadLogin reads a login's state again, without counting: after its
+// commit raced.
+func (s *Store) ReadLogin(ctx context.Context, k LoginKeys) (*LoginState, error) {
+	cRef, _ := s.counterRefs(CounterPassword, k.Email)
+	snaps, err := s.fs.GetAll(ctx, append([]*firestore.DocumentRef{cRef}, s.loginRefs(k)...))
+	if err != nil {
+		return nil, wrap("store.ReadLogin", err)
+	}
+	a, err := attempt(snaps[0])
+	if err != nil {
+		return nil, wrap("store.ReadLogin", err)
+	}
+	st, err := loginState(a, snaps[1:])
+	return st, wrap("store.ReadLogin", err)
+}
+
+// loginRefs are the account, the membership, the workspace and, if one is
+// named, the device.
+func (s *Store) loginRefs(k LoginKeys) []*firestore.DocumentRef {
+	refs := []*firestore.DocumentRef{
+		s.fs.Collection(colAccounts).Doc(docID(k.AccountID)),
+		s.member(k.WorkspaceID, k.AccountID),
+		s.fs.Collection(colWorkspaces).Doc(docID(k.WorkspaceID)),
+	}
+	if k.DeviceID != "" {
+		refs = append(refs, s.device(k.AccountID, k.DeviceID))
+	}
+	return refs
+}
+
+func loginState(a Attempt, snaps []*firestore.DocumentSnapshot) (*LoginState, error) {
+	st := &LoginState{Attempt: a}
+	var err error
+	if st.Account, err = decoded[domain.Account](snaps[0]); err != nil {
+		return nil, err
+	}
+	st.AccountSeen = snaps[0].UpdateTime
+	m, err := membership(snaps[1], snaps[2])
+	if err != nil {
+		return nil, err
+	}
+	st.Membership = *m
+	if len(snaps) > 3 {
+		if st.Device, err = decoded[domain.TrustedDevice](snaps[3]); err != nil {
+			return nil, err
+		}
+		st.DeviceSeen = snaps[3].UpdateTime
+	}
+	return st, nil
+}

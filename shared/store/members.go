@@ -152,6 +152,11 @@ func (s *Store) Join(ctx context.Context, j Joining) error {
 			}, firestore.LastUpdateTime(j.AccountSeen)); err != nil {
 				return err
 			}
+			// The lockout is lifted, and a login counted before fails
+			// its commit (CreateSession).
+			if err := s.resetAttempts(tx, CounterPassword, j.Account.Email); err != nil {
+				return err
+			}
 		}
 		if j.Member != nil {
 			if err := s.putMember(tx, j.Member, j.MemberSeen); err != nil {

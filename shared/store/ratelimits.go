@@ -111,7 +111,7 @@ func retryContention(ctx context.Context, write func() error) error {
 		if err = write(); code(err) != codes.Aborted {
 			return err
 		}
-		wait := time.Duration(25<<attempt)*time.Millisecond + time.Duration(rand.Int64N(int64(25*time.Millisecond)))
+		wait := time.Duration(25<<attempt)*time.Millisecond + time.Duration(rand.Int64N(int64(25*time.Millisecond))) //nolint:gosec // G404: a retry's jitter, not a secret
 		select {
 		case <-ctx.Done():
 			return err

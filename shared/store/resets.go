@@ -192,14 +192,17 @@ type PasswordChange struct {
 	AccountID    string
 	AccountSeen  time.Time
 	PasswordHash string
+	// Email is the account's address: its password lockout is lifted.
+	Email string
 	// Events announce the change (the password-changed mail).
 	Events []events.Event
 	Now    time.Time
 }
 
 // ChangePassword consumes a reset link and, in the same commit, sets the
-// account's new password, clears its passwordResetHash and records when
-// the password changed. Both writes are conditioned on the update times
+// account's new password, clears its passwordResetHash, records when the
+// password changed and resets the address's password lockout (which fails
+// the commit of a login counted before it: CreateSession). Both writes are conditioned on the update times
 // read, so of concurrent uses of one link at most one commits, and a newer
 // request or a login in between makes it fail: ErrRaced, and the caller
 // reads both again to tell which.
@@ -214,6 +217,9 @@ func (s *Store) ChangePassword(ctx context.Context, c PasswordChange) error {
 			{Path: "passwordResetHash", Value: ""},
 			{Path: "passwordChangedAt", Value: c.Now},
 		}, firestore.LastUpdateTime(c.AccountSeen)); err != nil {
+			return err
+		}
+		if err := s.resetAttempts(tx, CounterPassword, c.Email); err != nil {
 			return err
 		}
 		return s.addEvents(tx, c.Events)

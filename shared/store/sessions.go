@@ -98,15 +98,21 @@ func (s *Store) Caller(ctx context.Context, sessionID, workspaceID, accountID st
 // it creates, committed together.
 type NewSession struct {
 	Session *domain.Session
-	// Device, when set, is a device this login makes trusted.
-	Device *domain.TrustedDevice
-	// AccountSeen is the update time of the account as the login read it:
-	// the commit fails (ErrRaced) if the account changed since, so a
-	// password reset racing a login cannot leave a session behind, and of
-	// two first logins only one trusts its device.
+	// Device, when set, is a device this login makes trusted. Trusting a
+	// device changes the account (lastDeviceTrustedAt, and firstDeviceAt
+	// for its first), on condition that it is as read at AccountSeen: a
+	// password change in between fails the commit (ErrRaced), and of two
+	// first logins only one trusts its device.
+	Device      *domain.TrustedDevice
 	AccountSeen time.Time
 	// FirstDevice marks the account as having trusted its first device.
 	FirstDevice bool
+	// Counter, for a login whose password was judged, resets the
+	// address's lockout counter on condition that it is as counted
+	// (Attempt.Seen): a password change resets it too, so one committed
+	// since the count fails the commit.
+	Counter *Attempt
+	Email   string
 	// TicketHash and TicketSeen name a login ticket to consume, if any.
 	TicketHash string
 	TicketSeen time.Time
@@ -125,56 +131,53 @@ type NewSession struct {
 	Now             time.Time
 }
 
-// CreateSession commits a login. ErrRaced if the account, the login
-// ticket, the device, the approval or the recovery key changed since they
-// were read.
+// CreateSession commits a login, in one round trip. ErrRaced if the
+// account, the counter, the login ticket, the device, the approval or the
+// recovery key changed since they were read.
 func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err := s.commit(ctx, func(w writer) error {
 		if n.TicketHash != "" {
 			ref := s.fs.Collection(colLoginTickets).Doc(n.TicketHash)
-			if err := tx.Update(ref, []firestore.Update{{Path: "usedAt", Value: n.Now}}, firestore.LastUpdateTime(n.TicketSeen)); err != nil {
+			if err := w.Update(ref, []firestore.Update{{Path: "usedAt", Value: n.Now}}, firestore.LastUpdateTime(n.TicketSeen)); err != nil {
 				return err
 			}
 		}
-		acc := []firestore.Update{{Path: "lastLoginAt", Value: n.Now}}
-		if n.FirstDevice {
-			acc = append(acc, firestore.Update{Path: "firstDeviceAt", Value: n.Now})
+		if n.Counter != nil {
+			cRef, _ := s.counterRefs(CounterPassword, n.Email)
+			if err := w.Update(cRef, []firestore.Update{{Path: "count", Value: 0}}, firestore.LastUpdateTime(n.Counter.Seen)); err != nil {
+				return err
+			}
 		}
-		if err := tx.Update(s.fs.Collection(colAccounts).Doc(n.Session.AccountID), acc, firestore.LastUpdateTime(n.AccountSeen)); err != nil {
+		if err := s.trustDevice(w, n); err != nil {
 			return err
-		}
-		if n.Device != nil {
-			if err := tx.Create(s.device(n.Device.AccountID, n.Device.ID), n.Device); err != nil {
-				return err
-			}
 		}
 		if !n.DeviceSeen.IsZero() {
 			ref := s.device(n.Session.AccountID, n.Session.DeviceID)
-			if err := tx.Update(ref, []firestore.Update{{Path: "lastSeenAt", Value: n.Now}}, firestore.LastUpdateTime(n.DeviceSeen)); err != nil {
+			if err := w.Update(ref, []firestore.Update{{Path: "lastSeenAt", Value: n.Now}}, firestore.LastUpdateTime(n.DeviceSeen)); err != nil {
 				return err
 			}
 		}
 		if n.Approval != "" {
-			if err := tx.Update(s.approval(n.Approval), []firestore.Update{{Path: "sessionIssued", Value: true}}, firestore.LastUpdateTime(n.ApprovalSeen)); err != nil {
+			if err := w.Update(s.approval(n.Approval), []firestore.Update{{Path: "sessionIssued", Value: true}}, firestore.LastUpdateTime(n.ApprovalSeen)); err != nil {
 				return err
 			}
 		}
 		if !n.RecoveryKeySeen.IsZero() {
 			ref := s.fs.Collection(colRecoveryKeys).Doc(n.Session.WorkspaceID)
 			used := []firestore.Update{{Path: "keyMac", Value: ""}, {Path: "usedAt", Value: n.Now}}
-			if err := tx.Update(ref, used, firestore.LastUpdateTime(n.RecoveryKeySeen)); err != nil {
+			if err := w.Update(ref, used, firestore.LastUpdateTime(n.RecoveryKeySeen)); err != nil {
 				return err
 			}
 		}
 		// A login is a sign of life: the member is online (F9).
-		if err := tx.Set(s.presence(n.Session.WorkspaceID, n.Session.AccountID), domain.Presence{AccountID: n.Session.AccountID, LastSeenAt: n.Now}); err != nil {
+		if err := w.Set(s.presence(n.Session.WorkspaceID, n.Session.AccountID), domain.Presence{AccountID: n.Session.AccountID, LastSeenAt: n.Now}); err != nil {
 			return err
 		}
-		if err := tx.Create(s.session(n.Session.ID), n.Session); err != nil {
+		if err := w.Create(s.session(n.Session.ID), n.Session); err != nil {
 			return err
 		}
-		return s.addEvents(tx, n.Events)
-	}, firestore.MaxAttempts(1))
+		return s.addEvents(w, n.Events)
+	})
 	switch code(err) {
 	case codes.OK:
 		return nil
@@ -182,11 +185,26 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 		// Something consumed changed (the error does not say what): the
 		// caller reads again. Of concurrent commits that consume the same
 		// documents, a loser may be told first that the new device the
-		// winner created exists, or (the emulator, under contention) that
-		// its transaction was aborted.
+		// winner created exists.
 		return ErrRaced
 	}
 	return wrap("store.CreateSession", err)
+}
+
+// trustDevice creates the device a login trusts, if any, and marks the
+// account as having trusted it.
+func (s *Store) trustDevice(w writer, n NewSession) error {
+	if n.Device == nil {
+		return nil
+	}
+	acc := []firestore.Update{{Path: "lastDeviceTrustedAt", Value: n.Now}}
+	if n.FirstDevice {
+		acc = append(acc, firestore.Update{Path: "firstDeviceAt", Value: n.Now})
+	}
+	if err := w.Update(s.fs.Collection(colAccounts).Doc(n.Session.AccountID), acc, firestore.LastUpdateTime(n.AccountSeen)); err != nil {
+		return err
+	}
+	return w.Create(s.device(n.Device.AccountID, n.Device.ID), n.Device)
 }
 
 // Session returns a session and the update time it was read at.

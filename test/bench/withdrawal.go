@@ -242,7 +242,7 @@ func (b *bench) seedWithdrawal(ctx context.Context, workspace, owner string, wsD
 			Role: domain.RoleMember, Permissions: []string{}, Status: domain.MemberActive, JoinedAt: now,
 		}
 		domain.MemberIndex(m)
-		a := &domain.Account{ID: id, Email: email, Name: m.Name, PasswordHash: passwordHash, CreatedAt: now, FirstDeviceAt: now, LastLoginAt: now}
+		a := &domain.Account{ID: id, Email: email, Name: m.Name, PasswordHash: passwordHash, CreatedAt: now, FirstDeviceAt: now, LastDeviceTrustedAt: now}
 		errsSeen = append(errsSeen,
 			create(wsRef.Collection("members").Doc(id), m),
 			create(fs.Collection("accounts").Doc(id), a),

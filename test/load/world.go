@@ -271,17 +271,6 @@ func (w *world) roomFrom(ws *workspace, id, typ string, memberIDs []string) *roo
 	return r
 }
 
-// allRooms returns every room.
-func (w *world) allRooms() []*room {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := make([]*room, 0, len(w.rooms))
-	for _, r := range w.rooms {
-		out = append(out, r)
-	}
-	return out
-}
-
 // waitMail waits (up to 5 minutes: a fault delays mail) for a mail of a
 // template to an address, from its after-th mail on.
 func (w *world) waitMail(ctx context.Context, to string, after int, template string) (mailsink.Message, error) {

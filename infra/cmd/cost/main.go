@@ -42,7 +42,7 @@ func realMain(in, out string) error {
 		return err
 	}
 	doc := render(f, m, u)
-	return os.WriteFile(out, []byte(doc), 0o644)
+	return os.WriteFile(out, []byte(doc), 0o600)
 }
 
 // usage is issue 22's usage model with the events function's settings
