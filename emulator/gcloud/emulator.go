@@ -22,6 +22,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/workgate/workgate/shared/proc"
 )
 
 // Kind names an emulator.
@@ -357,7 +359,7 @@ func (e *Emulator) RSS() int64 {
 	}
 	var n int64
 	for _, p := range members {
-		n += ResidentBytes(p.PID)
+		n += proc.ResidentBytes(p.PID)
 	}
 	return n
 }

@@ -10,13 +10,12 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/workgate/workgate/infra"
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/proc"
 	"github.com/workgate/workgate/shared/web"
 )
 
@@ -89,7 +88,7 @@ func Serve(ctx context.Context, name, port string, log *slog.Logger) (err error)
 				debug.FreeOSMemory()
 			}
 			_ = web.JSON(w, http.StatusOK, ProcessState{
-				Hashes: d.Hasher.Hashes(), ClockOffset: d.DevClock.Offset(), RSS: residentBytes(), Goroutines: runtime.NumGoroutine(),
+				Hashes: d.Hasher.Hashes(), ClockOffset: d.DevClock.Offset(), RSS: proc.ResidentBytes(os.Getpid()), Goroutines: runtime.NumGoroutine(),
 			})
 		})
 	}
@@ -136,21 +135,6 @@ func Serve(ctx context.Context, name, port string, log *slog.Logger) (err error)
 	}
 	log.Info("function stopped", "function", name)
 	return nil
-}
-
-// residentBytes is the process's resident set size (Linux; 0 elsewhere).
-func residentBytes() int64 {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.SplitSeq(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // timeoutSeconds is how long Cloud Run lets one of fn's requests run.

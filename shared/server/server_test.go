@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -173,17 +172,5 @@ func TestLoadKeysRotation(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "WORKGATE_"+name+"_KEY_PREVIOUS") || strings.Contains(err.Error(), junk) {
 			t.Errorf("a malformed %s previous key: %v, want an error naming it without quoting it", name, err)
 		}
-	}
-}
-
-// TestResidentBytes: the resident set the dev process state reports is
-// read, not left at zero, where /proc exists.
-func TestResidentBytes(t *testing.T) {
-	t.Parallel()
-	if _, err := os.Stat("/proc/self/status"); err != nil {
-		t.Skip("no /proc here")
-	}
-	if got := residentBytes(); got < 1<<20 {
-		t.Errorf("residentBytes() = %d, want at least 1 MiB for a Go test binary", got)
 	}
 }

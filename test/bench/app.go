@@ -92,7 +92,7 @@ func (b *bench) app(ctx context.Context) error {
 		return err
 	}
 	fmt.Printf("  %s, headless; %d cold loads each, a new profile (empty cache) each; load average (1, 5, 15 min): %s on %d CPUs\n",
-		version, nAppLoads, loadAverage(), runtime.NumCPU())
+		version, nAppLoads, testenv.LoadAverage(), runtime.NumCPU())
 	var floor, loads []pageLoad
 	for range nAppLoads {
 		f, err := coldLoad(ctx, chromium, b.s.URL+"/healthz", floorReady)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/workgate/workgate/emulator/mailsink"
 	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/test/testenv"
 )
 
 // Sizes of F19's figures.
@@ -54,7 +55,7 @@ const routeEvents = "GET /v1/me/events"
 // latency drifts within a run).
 func (b *bench) live(ctx context.Context) error {
 	const workspace = "bench-live"
-	fmt.Printf("  load average at the start (1, 5, 15 min): %s on %d CPUs\n", loadAverage(), runtime.NumCPU())
+	fmt.Printf("  load average at the start (1, 5, 15 min): %s on %d CPUs\n", testenv.LoadAverage(), runtime.NumCPU())
 	owner, err := b.firstLogin(ctx, workspace, "owner@live.bench.example")
 	if err != nil {
 		return err
@@ -257,7 +258,7 @@ func (b *bench) liveIdle(ctx context.Context, sessions []benchSession, group ben
 	if err != nil {
 		return err
 	}
-	load := loadAverage()
+	load := testenv.LoadAverage()
 	opened := int64(len(streams.streams))
 	fanoutCost := b.costs.since(routeFanout)
 	var m benchMessage

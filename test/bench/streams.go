@@ -410,20 +410,6 @@ func cpuTime() (time.Duration, error) {
 	return time.Duration(ticks) * time.Second / userHZ, nil
 }
 
-// loadAverage is the machine's load average (1, 5, 15 minutes): the
-// machine is shared, and the figures move with it.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
 // within counts the durations of at most d.
 func within(lat []time.Duration, d time.Duration) int {
 	n := 0

@@ -58,35 +58,50 @@ func Open(ctx context.Context, hc *http.Client, base, token, lastEventID string,
 	return s, nil
 }
 
-// read parses the stream as API.md frames it: blank-line separated
-// blocks of "field: value" lines; a line starting with ':' is a comment.
+// read reads the stream until it ends.
 func (s *Stream) read(body io.ReadCloser, on func(Event)) {
 	defer close(s.done)
 	defer body.Close()
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 0, 4<<10), 1<<20)
+	s.err = ReadEvents(body, on, nil)
+}
+
+// ReadEvents parses server-sent events as API.md frames them: blank-line
+// separated blocks of "field: value" lines, a line starting with ':' a
+// comment (handed to comment, if not nil). Data lines of one event are
+// joined with "\n", as the standard has it. It returns when r ends.
+func ReadEvents(r io.Reader, on func(Event), comment func(string)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	var ev Event
 	for sc.Scan() {
 		line := sc.Text()
-		if line == "" {
+		switch {
+		case line == "":
 			if ev.Name != "" || ev.Data != "" {
 				on(ev)
 			}
 			ev = Event{}
-			continue
-		}
-		field, value, _ := strings.Cut(line, ":")
-		value = strings.TrimPrefix(value, " ")
-		switch field {
-		case "id":
-			ev.ID = value
-		case "event":
-			ev.Name = value
-		case "data":
-			ev.Data = value
+		case strings.HasPrefix(line, ":"):
+			if comment != nil {
+				comment(strings.TrimSpace(line[1:]))
+			}
+		default:
+			field, value, _ := strings.Cut(line, ":")
+			value = strings.TrimPrefix(value, " ")
+			switch field {
+			case "id":
+				ev.ID = value
+			case "event":
+				ev.Name = value
+			case "data":
+				if ev.Data != "" {
+					value = ev.Data + "\n" + value
+				}
+				ev.Data = value
+			}
 		}
 	}
-	s.err = sc.Err()
+	return sc.Err()
 }
 
 // Done is closed when the stream has ended (the server ended it, the

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/test/client"
 )
 
 // Helpers of the live events tests (PRODUCT.md F19, API.md "Live
@@ -21,14 +21,10 @@ import (
 // API.md frames it.
 
 // liveEvent is one server-sent event.
-type liveEvent struct {
-	ID   string
-	Name string
-	Data string
-}
+type liveEvent = client.Event
 
 // decode decodes the event's data, which must be one JSON value.
-func (ev liveEvent) decode(t testing.TB, v any) {
+func decodeEvent(t testing.TB, ev liveEvent, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(ev.Data), v); err != nil {
 		t.Fatalf("%s event data %q: %v", ev.Name, ev.Data, err)
@@ -97,46 +93,25 @@ func (e *env) streamRequest(token, query, header, value string) (*http.Response,
 	return res, cancel
 }
 
-// read parses the stream: blank-line separated blocks of "field: value"
-// lines; a line starting with ':' is a comment.
+// read parses the stream (client.ReadEvents), checking each event against
+// the contract.
 func (ls *liveStream) read(res *http.Response) {
 	defer close(ls.ended)
 	defer res.Body.Close()
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	var ev liveEvent
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "":
-			if ev.Name != "" || ev.Data != "" {
-				if err := checkLiveEvent(ev); err != nil {
-					ls.t.Errorf("the stream breaks the OpenAPI contract: %v", err)
-				}
-				ls.events <- ev
-			}
-			ev = liveEvent{}
-		case strings.HasPrefix(line, ":"):
-			select {
-			case ls.comments <- strings.TrimSpace(line[1:]):
-			default:
-			}
-		default:
-			field, value, _ := strings.Cut(line, ":")
-			value = strings.TrimPrefix(value, " ")
-			switch field {
-			case "id":
-				ev.ID = value
-			case "event":
-				ev.Name = value
-			case "data":
-				if ev.Data != "" {
-					ls.t.Errorf("an event with more than one data line: %q", line)
-				}
-				ev.Data = value
-			}
+	_ = client.ReadEvents(res.Body, func(ev liveEvent) {
+		if strings.Contains(ev.Data, "\n") {
+			ls.t.Errorf("a %s event with more than one data line: %q", ev.Name, ev.Data)
 		}
-	}
+		if err := checkLiveEvent(ev); err != nil {
+			ls.t.Errorf("the stream breaks the OpenAPI contract: %v", err)
+		}
+		ls.events <- ev
+	}, func(comment string) {
+		select {
+		case ls.comments <- comment:
+		default:
+		}
+	})
 }
 
 // close ends the stream from the client's side.
@@ -185,7 +160,7 @@ func (ls *liveStream) untilMessage(messageID, refused string) {
 		}
 		var m liveMessage
 		if ev.Name == "message" {
-			ev.decode(ls.t, &m)
+			decodeEvent(ls.t, ev, &m)
 			if m.MessageID == messageID {
 				return
 			}

@@ -27,7 +27,7 @@ func TestF19MessageReachesTheOtherStream(t *testing.T) {
 	for name, s := range map[string]*liveStream{"receiver": sb, "sender": sa} {
 		ev := s.nextOf("message")
 		var got liveMessage
-		ev.decode(t, &got)
+		decodeEvent(t, ev, &got)
 		if got.MessageID != m.MessageID || got.Text != "hello, live" || got.SenderID != a.AccountID || got.Seq != m.Seq || got.RoomID != r.RoomID {
 			t.Errorf("%s: message event %+v, want message %+v", name, got, m)
 		}
@@ -47,7 +47,7 @@ func TestF19MutingDoesNotHoldMessagesBack(t *testing.T) {
 	sb := e.openStream(b, "")
 	m := e.mustPost(a, r.RoomID, "while you were muted")
 	var got liveMessage
-	sb.nextOf("message").decode(t, &got)
+	decodeEvent(t, sb.nextOf("message"), &got)
 	if got.MessageID != m.MessageID || got.Text != m.Text {
 		t.Fatalf("muted member's stream got %+v, want %+v", got, m)
 	}
@@ -72,7 +72,7 @@ func TestF19NotificationOfAMessage(t *testing.T) {
 		RoomID         string `json:"roomId"`
 		SenderName     string `json:"senderName"`
 	}
-	sb.nextOf("notification").decode(t, &n)
+	decodeEvent(t, sb.nextOf("notification"), &n)
 	if n.Kind != "message" || n.MessageID != m.MessageID || n.RoomID != r.RoomID || n.NotificationID == "" {
 		t.Fatalf("notification event %+v, want the message %s", n, m.MessageID)
 	}
@@ -97,7 +97,7 @@ func TestF19ReadReachesTheOtherDevice(t *testing.T) {
 		RoomID string `json:"roomId"`
 		Seq    int64  `json:"seq"`
 	}
-	so.nextOf("read").decode(t, &got)
+	decodeEvent(t, so.nextOf("read"), &got)
 	if got.RoomID != r.RoomID || got.Seq != m.Seq {
 		t.Fatalf("read event %+v, want room %s seq %d", got, r.RoomID, m.Seq)
 	}
@@ -117,7 +117,7 @@ func TestF19RoomEvent(t *testing.T) {
 	var got struct {
 		RoomID string `json:"roomId"`
 	}
-	sb.nextOf("room").decode(t, &got)
+	decodeEvent(t, sb.nextOf("room"), &got)
 	if got.RoomID != r.RoomID {
 		t.Fatalf("room event %+v, want %s", got, r.RoomID)
 	}
@@ -155,7 +155,7 @@ func TestF19ResumeMidBurst(t *testing.T) {
 		lastID = ev.ID
 		if ev.Name == "message" {
 			var m liveMessage
-			ev.decode(t, &m)
+			decodeEvent(t, ev, &m)
 			seen[m.MessageID]++
 		}
 	}
@@ -208,7 +208,7 @@ func TestF19StreamOutlastsItsListener(t *testing.T) {
 	seen := map[string]int{}
 	for len(seen) < n {
 		var m liveMessage
-		sb.nextOf("message").decode(t, &m)
+		decodeEvent(t, sb.nextOf("message"), &m)
 		if !want[m.MessageID] {
 			t.Fatalf("message %s on the stream was not posted", m.MessageID)
 		}
@@ -338,7 +338,7 @@ func TestF19ApprovalRequestReachesOnlineStreams(t *testing.T) {
 	}
 	for name, s := range map[string]*liveStream{"online colleague": sb, "the member's other device": sa} {
 		var n approvalNote
-		s.nextOf("notification").decode(t, &n)
+		decodeEvent(t, s.nextOf("notification"), &n)
 		if n.Kind != "device_approval" || n.ApprovalID != req.ApprovalID || n.Account.AccountID != a.AccountID {
 			t.Errorf("%s: notification %+v, want the approval request %s", name, n, req.ApprovalID)
 		}
@@ -423,7 +423,7 @@ func TestF19OpenStreamKeepsTheMemberOnline(t *testing.T) {
 	var n struct {
 		ApprovalID string `json:"approvalId"`
 	}
-	sb.nextOf("notification").decode(t, &n)
+	decodeEvent(t, sb.nextOf("notification"), &n)
 	if n.ApprovalID != req.ApprovalID {
 		t.Fatalf("notification of approval %s, want %s", n.ApprovalID, req.ApprovalID)
 	}

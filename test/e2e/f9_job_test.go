@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/events"
 	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/test/client"
 )
 
 // The tests here check the approval job (functions/approvals, consumer
@@ -66,16 +66,10 @@ func (l *jobLog) Write(b []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		var e struct {
-			Message, Function, Route string
-			Status                   int64
-			FirestoreReads           int64
-			FirestoreWrites          int64
-			Severity                 string
-		}
 		line := l.rest[:i]
-		if json.Unmarshal(line, &e) == nil && e.Message == "request" {
-			l.lines = append(l.lines, jobLine{function: e.Function, route: e.Route, status: e.Status, reads: e.FirestoreReads, writes: e.FirestoreWrites})
+		e, _ := client.ParseLogLine(line)
+		if e.Request() {
+			l.lines = append(l.lines, jobLine{function: e.Function, route: e.Route, status: e.Status, reads: e.Reads, writes: e.Writes})
 		} else if e.Severity == "WARNING" || e.Severity == "ERROR" {
 			_, _ = l.out.Write(append(line, '\n'))
 		}
@@ -114,45 +108,25 @@ func (l *jobLog) matching(mark int, match func(jobLine) bool) []jobLine {
 }
 
 type jobLogHandler struct {
-	log      *jobLog
-	base     slog.Handler
-	function string // from the attributes the function's logger carries
+	log   *jobLog
+	base  slog.Handler
+	attrs []slog.Attr // the function's logger's (its name among them)
 }
 
 func (h *jobLogHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h *jobLogHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	function := h.function
-	for _, a := range as {
-		if a.Key == "function" {
-			function = a.Value.String()
-		}
-	}
-	return &jobLogHandler{log: h.log, base: h.base.WithAttrs(as), function: function}
+	return &jobLogHandler{log: h.log, base: h.base.WithAttrs(as), attrs: append(slices.Clip(h.attrs), as...)}
 }
 
 func (h *jobLogHandler) WithGroup(name string) slog.Handler {
-	return &jobLogHandler{log: h.log, base: h.base.WithGroup(name), function: h.function}
+	return &jobLogHandler{log: h.log, base: h.base.WithGroup(name), attrs: h.attrs}
 }
 
 func (h *jobLogHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Message == "request" {
-		c := jobLine{function: h.function}
-		r.Attrs(func(a slog.Attr) bool {
-			switch a.Key {
-			case "route":
-				c.route = a.Value.String()
-			case "status":
-				c.status = a.Value.Int64()
-			case "firestoreReads":
-				c.reads = a.Value.Int64()
-			case "firestoreWrites":
-				c.writes = a.Value.Int64()
-			}
-			return true
-		})
+	if e := client.RecordLine(r, h.attrs); e.Request() {
 		h.log.mu.Lock()
-		h.log.lines = append(h.log.lines, c)
+		h.log.lines = append(h.log.lines, jobLine{function: e.Function, route: e.Route, status: e.Status, reads: e.Reads, writes: e.Writes})
 		h.log.mu.Unlock()
 	}
 	if h.base.Enabled(ctx, r.Level) {

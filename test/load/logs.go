@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"sort"
 	"sync"
+
+	"github.com/workgate/workgate/test/client"
 )
 
 // serverLog reads the functions' logs: each request line's route, status
@@ -35,18 +36,6 @@ func newServerLog(verbose bool) *serverLog {
 	return &serverLog{verbose: verbose, routes: map[string]*serverRoute{}, messages: map[string]int{}, samples: map[string]string{}}
 }
 
-// line is the part of a log line the generator reads.
-type line struct {
-	Severity string `json:"severity"`
-	Message  string `json:"message"`
-	Function string `json:"function"`
-	Route    string `json:"route"`
-	Status   int    `json:"status"`
-	Reads    int64  `json:"firestoreReads"`
-	Writes   int64  `json:"firestoreWrites"`
-	Error    string `json:"error"`
-}
-
 // Write takes whole JSON lines (the split stack passes each process's
 // output on line by line).
 func (l *serverLog) Write(b []byte) (int, error) {
@@ -54,8 +43,8 @@ func (l *serverLog) Write(b []byte) (int, error) {
 		if len(bytes.TrimSpace(raw)) == 0 {
 			continue
 		}
-		var ln line
-		if err := json.Unmarshal(raw, &ln); err != nil || ln.Message == "" {
+		ln, ok := client.ParseLogLine(raw)
+		if !ok {
 			l.mu.Lock()
 			l.unparsed++
 			l.mu.Unlock()
@@ -66,10 +55,10 @@ func (l *serverLog) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func (l *serverLog) record(ln line) {
+func (l *serverLog) record(ln client.LogLine) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if ln.Message == "request" {
+	if ln.Request() {
 		key := ln.Function + "\t" + ln.Route
 		r := l.routes[key]
 		if r == nil {
@@ -79,7 +68,7 @@ func (l *serverLog) record(ln line) {
 		r.n++
 		r.reads += ln.Reads
 		r.writes += ln.Writes
-		r.status[ln.Status]++
+		r.status[int(ln.Status)]++
 		return
 	}
 	if ln.Severity == "WARNING" || ln.Severity == "ERROR" {
@@ -209,34 +198,6 @@ func (h *logHandler) WithAttrs(as []slog.Attr) slog.Handler {
 func (h *logHandler) WithGroup(string) slog.Handler { return h }
 
 func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
-	ln := line{Message: r.Message, Severity: "INFO"}
-	switch {
-	case r.Level >= slog.LevelError:
-		ln.Severity = "ERROR"
-	case r.Level >= slog.LevelWarn:
-		ln.Severity = "WARNING"
-	}
-	set := func(a slog.Attr) bool {
-		switch a.Key {
-		case "function":
-			ln.Function = a.Value.String()
-		case "route":
-			ln.Route = a.Value.String()
-		case "status":
-			ln.Status = int(a.Value.Int64())
-		case "firestoreReads":
-			ln.Reads = a.Value.Int64()
-		case "firestoreWrites":
-			ln.Writes = a.Value.Int64()
-		case "error":
-			ln.Error = a.Value.String()
-		}
-		return true
-	}
-	for _, a := range h.attrs {
-		set(a)
-	}
-	r.Attrs(set)
-	h.log.record(ln)
+	h.log.record(client.RecordLine(r, h.attrs))
 	return nil
 }

@@ -5,10 +5,9 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"time"
 
-	"github.com/workgate/workgate/emulator/gcloud"
+	"github.com/workgate/workgate/shared/proc"
 )
 
 // memSample is the memory of every process at one moment: resident set
@@ -40,7 +39,7 @@ func (e *env) generatorName() string {
 func (e *env) sample(ctx context.Context, label string) memSample {
 	s := memSample{Label: label, At: time.Now(), Procs: map[string]procMem{}}
 	debug.FreeOSMemory()
-	s.Procs[e.generatorName()] = procMem{RSS: gcloud.ResidentBytes(os.Getpid()), Goroutines: runtime.NumGoroutine(), PID: os.Getpid()}
+	s.Procs[e.generatorName()] = procMem{RSS: proc.ResidentBytes(os.Getpid()), Goroutines: runtime.NumGoroutine(), PID: os.Getpid()}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for _, p := range e.s.Processes(sctx, true) {
@@ -50,17 +49,4 @@ func (e *env) sample(ctx context.Context, label string) memSample {
 		s.Procs[name] = procMem{RSS: rss, Goroutines: -1}
 	}
 	return s
-}
-
-// loadAverage is the machine's load average over 1, 5 and 15 minutes.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

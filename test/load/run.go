@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/workgate/workgate/test/client"
+	"github.com/workgate/workgate/test/testenv"
 )
 
 // run starts the stack, sets the world up, runs the mix (with the fault)
 // for cfg.Duration, lets the effects settle and checks them. progress
 // gets a line every cfg.Progress.
 func run(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
-	rep := &report{cfg: cfg, began: time.Now(), loadBefore: loadAverage()}
+	rep := &report{cfg: cfg, began: time.Now(), loadBefore: testenv.LoadAverage()}
 	logs := newServerLog(cfg.Verbose)
 	say := func(format string, args ...any) {
 		fmt.Fprintf(progress, "load %6s  "+format+"\n", append([]any{time.Since(rep.began).Round(time.Second)}, args...)...)
@@ -194,7 +195,7 @@ func run(ctx context.Context, cfg config, progress io.Writer) (*report, error) {
 	if err := rep.check(ctx); err != nil {
 		return rep, err
 	}
-	rep.loadAfter = loadAverage()
+	rep.loadAfter = testenv.LoadAverage()
 	rep.ended = time.Now()
 	return rep, nil
 }
