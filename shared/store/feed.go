@@ -184,7 +184,10 @@ func sortFeed(es []*domain.FeedEvent) {
 
 // liveDevice marks a device with a live stream.
 type liveDevice struct {
-	DeviceID    string    `firestore:"deviceId"`
+	DeviceID string `firestore:"deviceId"`
+	// AccountID is the account's: a withdrawal finds an account's marks
+	// by it.
+	AccountID   string    `firestore:"accountId"`
 	WorkspaceID string    `firestore:"workspaceId"`
 	LiveUntil   time.Time `firestore:"liveUntil"`
 }
@@ -197,7 +200,7 @@ func (s *Store) liveDevice(accountID, deviceID string) *firestore.DocumentRef {
 // workspace, until until (the stream renews it while it is open), and
 // returns the mark's update time.
 func (s *Store) MarkDeviceLive(ctx context.Context, accountID, deviceID, workspaceID string, until time.Time) (time.Time, error) {
-	res, err := s.liveDevice(accountID, deviceID).Set(ctx, liveDevice{DeviceID: deviceID, WorkspaceID: workspaceID, LiveUntil: until})
+	res, err := s.liveDevice(accountID, deviceID).Set(ctx, liveDevice{DeviceID: deviceID, AccountID: accountID, WorkspaceID: workspaceID, LiveUntil: until})
 	if err != nil {
 		return time.Time{}, wrap("store.MarkDeviceLive", err)
 	}

@@ -32,6 +32,7 @@ func (s *Store) pushToken(accountID, deviceID string) *firestore.DocumentRef {
 // PutPushToken stores the push token of one of an account's devices,
 // replacing the one it had.
 func (s *Store) PutPushToken(ctx context.Context, accountID string, t *domain.PushToken) error {
+	t.AccountID = accountID
 	_, err := s.pushToken(accountID, t.DeviceID).Set(ctx, t)
 	return wrap("store.PutPushToken", err)
 }

@@ -150,7 +150,7 @@ func (s *Service) Run(ctx context.Context, ev events.Event) error {
 		return fmt.Errorf("withdrawal.Run: %w", err)
 	}
 	deadline := time.Now().Add(RunBudget)
-	res, err := s.Store.DeleteWithdrawn(ctx, store.Deletion{
+	res, err := Delete(ctx, s.Store, Deletion{
 		WorkspaceID: w.WorkspaceID, WithdrawalID: w.WithdrawalID, Run: w.Run, Now: s.Clock.Now(),
 		AfterCommit: s.afterCommit,
 		Spent:       func() bool { return time.Now().After(deadline) },
