@@ -22,7 +22,10 @@ const MaxPushToken = 4096
 // accounts/{accountId}/pushTokens/{deviceId}, apart from the device's own
 // document (logins change that one with preconditions).
 type PushToken struct {
-	DeviceID    string    `firestore:"deviceId"`
+	DeviceID string `firestore:"deviceId"`
+	// AccountID is the account's, set by the store: a withdrawal finds an
+	// account's tokens by it.
+	AccountID   string    `firestore:"accountId"`
 	WorkspaceID string    `firestore:"workspaceId"`
 	Provider    string    `firestore:"provider"`
 	Token       string    `firestore:"token"`
