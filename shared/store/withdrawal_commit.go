@@ -72,18 +72,21 @@ func (s *Store) CommitDeletion(ctx context.Context, withdrawalID string, run int
 			deleted++
 		}
 	}
-	err := s.fs.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	// One commit, not a transaction: it reads nothing, its preconditions
+	// guard it, and the commits in flight at once all update the record,
+	// which transactions would hold locked in turn (EMULATORS.md).
+	err := s.commit(ctx, func(w writer) error {
 		for _, o := range ops {
-			if err := o.write(tx); err != nil {
+			if err := o.write(w); err != nil {
 				return err
 			}
 		}
-		return tx.Update(s.withdrawal(withdrawalID), []firestore.Update{
+		return w.Update(s.withdrawal(withdrawalID), []firestore.Update{
 			{Path: "deleted", Value: firestore.Increment(deleted)},
 			{Path: "updated", Value: firestore.Increment(updated)},
 			{Path: "runs", Value: firestore.FieldTransformMaximum(run + 1)},
 		})
-	}, firestore.MaxAttempts(1))
+	})
 	switch code(err) {
 	case codes.NotFound, codes.FailedPrecondition, codes.Aborted:
 		return ErrRaced
@@ -91,9 +94,9 @@ func (s *Store) CommitDeletion(ctx context.Context, withdrawalID string, run int
 	return wrap("store.CommitDeletion", err)
 }
 
-func (o Op) write(tx *firestore.Transaction) error {
+func (o Op) write(w writer) error {
 	if o.update == nil {
-		return tx.Delete(o.ref, firestore.Exists)
+		return w.Delete(o.ref, firestore.Exists)
 	}
-	return tx.Update(o.ref, o.update, firestore.LastUpdateTime(o.seen))
+	return w.Update(o.ref, o.update, firestore.LastUpdateTime(o.seen))
 }
