@@ -43,10 +43,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("GET /v1/me", h.me)
 	h.resetRoutes(mux)
 	// Any other path of the subtree: 404, or 405 for a documented path.
-	api, err := openapi.NewRouter()
-	if err != nil {
-		return nil, err
-	}
+	api := openapi.NewRouter()
 	mux.Handle("/", api.Fallback)
 	return mux, nil
 }

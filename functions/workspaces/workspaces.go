@@ -45,10 +45,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	api, err := openapi.NewRouter()
-	if err != nil {
-		return nil, err
-	}
+	api := openapi.NewRouter()
 	h := &handler{
 		sessions:  d.Sessions(),
 		login:     d.Login(),

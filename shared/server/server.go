@@ -29,7 +29,6 @@ import (
 	"github.com/workgate/workgate/shared/live"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
-	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/store"
 	"github.com/workgate/workgate/shared/web"
@@ -444,8 +443,11 @@ func SchedulePath(function string) string { return "/_schedule/" + function }
 // the load balancer does in production: each HTTP route goes to the
 // function that owns it. Pub/Sub-triggered functions are served at
 // PushPath, scheduled ones at SchedulePath. Dev-only functions are served
-// only in dev mode.
-func Router(d *Deps) (http.Handler, error) {
+// only in dev mode. If check is not nil, each function's handler goes
+// through it, inside the request's logger: the dev stack checks the
+// OpenAPI contract so (contract.DevCheck), which the image's binary does
+// not link.
+func Router(d *Deps, check func(http.Handler) http.Handler) (http.Handler, error) {
 	mux := http.NewServeMux()
 	for _, f := range d.Topology.Functions {
 		c, ok := registry[f.Name]
@@ -462,7 +464,9 @@ func Router(d *Deps) (http.Handler, error) {
 		if err != nil {
 			return nil, fmt.Errorf("server.Router: %s: %w", f.Name, err)
 		}
-		h = openapi.DevCheck(d.Config.Dev, h) // dev mode logs contract breaks (inside Middleware: the request's logger)
+		if check != nil {
+			h = check(h) // inside Middleware: the request's logger
+		}
 		h = web.Middleware(d.Log, d.Config.Project, f.Name, h)
 		for _, route := range f.HTTP {
 			mux.Handle(route, h)
