@@ -24,14 +24,21 @@ import (
 )
 
 func main() {
-	if err := run("openapi.yaml", "routes_gen.go"); err != nil {
+	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "routesgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out string) error {
-	spec, err := os.ReadFile(in)
+// run reads openapi.yaml and writes routes_gen.go, in the package's folder.
+func run() error {
+	const in, out = "openapi.yaml", "routes_gen.go"
+	dir, err := os.OpenRoot(".")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = dir.Close() }()
+	spec, err := dir.ReadFile(in)
 	if err != nil {
 		return err
 	}
@@ -63,5 +70,5 @@ func run(in, out string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, src, 0o644)
+	return dir.WriteFile(out, src, 0o644)
 }
