@@ -104,6 +104,22 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 	if d.Log == nil {
 		d.Log = logging.New(os.Stderr, slog.LevelInfo)
 	}
+	// The store first: in dev mode the clock's offset is read at once, and
+	// the rest is built while the read is under way.
+	if opts.Meter == nil {
+		opts.Meter = &store.Meter{}
+	}
+	if d.Store, err = store.Open(ctx, cfg.Project, opts.Meter, cfg.FirestoreConnections); err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, d.Store.Close)
+	d.Clock = clock.System{}
+	if cfg.Dev {
+		watch, stop := context.WithCancel(context.WithoutCancel(ctx))
+		d.closers = append(d.closers, func() error { stop(); return nil })
+		d.DevClock = clock.StartDev(watch, d.Store)
+		d.Clock = d.DevClock
+	}
 	if d.Topology, err = infra.Load(); err != nil {
 		return nil, err
 	}
@@ -124,27 +140,11 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 			return nil, fmt.Errorf("server.Open: %w", err)
 		}
 	}
-	if opts.Meter == nil {
-		opts.Meter = &store.Meter{}
-	}
-	if d.Store, err = store.Open(ctx, cfg.Project, opts.Meter, cfg.FirestoreConnections); err != nil {
-		return nil, err
-	}
-	d.closers = append(d.closers, d.Store.Close)
 	if d.PubSub, err = bus.NewPubSub(ctx, cfg.Project, opts.PubSubHost); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.PubSub.Close)
 
-	d.Clock = clock.System{}
-	if cfg.Dev {
-		watch, stop := context.WithCancel(context.WithoutCancel(ctx))
-		d.closers = append(d.closers, func() error { stop(); return nil })
-		if d.DevClock, err = clock.NewDev(watch, d.Store); err != nil {
-			return nil, err
-		}
-		d.Clock = d.DevClock
-	}
 	d.Outbox = &bus.Outbox{Store: d.Store, Publisher: d.PubSub, Clock: d.Clock, Timeout: cfg.PublishTimeout, Grace: cfg.OutboxGrace, Redeliver: cfg.OutboxRedeliver}
 	d.Hasher = auth.NewHasher(cfg.HashConcurrency)
 	d.limiter = &ratelimit.Limiter{Store: d.Store, Clock: d.Clock, Factor: cfg.RateLimitFactor}
@@ -152,6 +152,12 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 		return nil, fmt.Errorf("server.Open: %w", err)
 	}
 	d.Mailer = mail.NewSendGrid(cfg.SendGridKey, cfg.SendGridURL, cfg.MailFrom, cfg.MailFromName)
+	if d.DevClock != nil {
+		// Nothing may tell the time, nor serve, with the offset unknown.
+		if err := d.DevClock.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("server.Open: %w", err)
+		}
+	}
 	return d, nil
 }
 
