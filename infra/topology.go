@@ -3,6 +3,8 @@
 // Terraform are all derived from it.
 package infra
 
+//go:generate go run ./internal/topogen
+
 import (
 	_ "embed"
 	"fmt"
@@ -149,9 +151,11 @@ type IndexField struct {
 	ArrayConfig string `yaml:"arrayConfig,omitempty"`
 }
 
-// Load parses and validates the embedded topology.
+// Load returns the embedded topology, parsed and validated. It is parsed
+// by go generate (topology_gen.go), not as a function starts:
+// TestCompiledTopology checks that the two agree.
 func Load() (*Topology, error) {
-	return Parse(topologyYAML)
+	return compiled(), nil
 }
 
 // Parse parses and validates a topology document.

@@ -18,6 +18,18 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestCompiledTopology: what Load returns (topology_gen.go) is what Parse
+// makes of topology.yaml. When it fails, run go generate ./infra.
+func TestCompiledTopology(t *testing.T) {
+	parsed, err := Parse(topologyYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(parsed, compiled()); diff != "" {
+		t.Errorf("topology_gen.go is not topology.yaml (-yaml +generated): run go generate ./infra\n%s", diff)
+	}
+}
+
 func TestValidateRefuses(t *testing.T) {
 	base := `
 functions:
