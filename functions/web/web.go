@@ -20,6 +20,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -54,13 +55,16 @@ var gzipped embed.FS
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
 	"img-src 'self' data: https:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// asset is one embedded file, read once.
+// asset is one embedded file. Its bytes stay in the binary's embedded
+// data and are copied to each answer: reading them all out at start
+// copied half a megabyte (and its garbage set off a collection).
 type asset struct {
-	body        []byte
-	contentType string
-	etag        string
-	// gzipped is body gzipped, or nil when that saves nothing (images).
-	gzipped []byte
+	// name is the file's path in files; gzName, if set, its gzipped
+	// form's in gzipped.
+	name, gzName string
+	size, gzSize int64
+	contentType  string
+	etag         string
 }
 
 // New builds the handler.
@@ -72,39 +76,47 @@ func New(_ *server.Deps) (http.Handler, error) {
 	return &app{assets: assets}, nil
 }
 
-// load reads every embedded file with its type, ETag and gzipped form.
+// load reads every embedded file's type, size and ETag, and finds its
+// gzipped form.
 func load() (map[string]asset, error) {
-	root, err := fs.Sub(files, "app")
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]asset{}
-	err = fs.WalkDir(root, ".", func(name string, d fs.DirEntry, err error) error {
+	buf := make([]byte, 32<<10)
+	err := fs.WalkDir(files, "app", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		body, err := fs.ReadFile(root, name)
-		if err != nil {
+		rel := strings.TrimPrefix(name, "app/")
+		a := asset{name: name, contentType: assets.ContentType(rel)}
+		sum := sha256.New()
+		if a.size, err = copyFile(sum, files, name, buf); err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
-		a := asset{
-			body:        body,
-			contentType: assets.ContentType(name),
-			etag:        `"` + hex.EncodeToString(sum[:8]) + `"`,
-		}
+		a.etag = `"` + hex.EncodeToString(sum.Sum(nil)[:8]) + `"`
 		if assets.Compressible(a.contentType) {
-			if a.gzipped, err = fs.ReadFile(gzipped, path.Join(assets.GzipDir, name+".gz")); err != nil {
-				return fmt.Errorf("web: %s is not gzipped (go generate ./functions/web): %w", name, err)
+			a.gzName = path.Join(assets.GzipDir, rel+".gz")
+			st, err := fs.Stat(gzipped, a.gzName)
+			if err != nil {
+				return fmt.Errorf("web: %s is not gzipped (go generate ./functions/web): %w", rel, err)
 			}
+			a.gzSize = st.Size()
 		}
-		out[name] = a
+		out[rel] = a
 		return nil
 	})
 	if _, ok := out["index.html"]; err == nil && !ok {
 		err = errs.E(errs.Internal, "web: the app has no index.html")
 	}
 	return out, err
+}
+
+// copyFile copies the file name of fsys to w through buf.
+func copyFile(w io.Writer, fsys fs.FS, name string, buf []byte) (int64, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = f.Close() }()
+	return io.CopyBuffer(w, f, buf)
 }
 
 // acceptsGzip says whether the request's Accept-Encoding lists gzip (not
@@ -156,12 +168,12 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, errs.E(errs.NotFound, "no such file"))
 		return
 	}
-	body, etag := f.body, f.etag
-	if f.gzipped != nil {
+	fsys, file, size, etag := fs.FS(files), f.name, f.size, f.etag
+	if f.gzName != "" {
 		h.Set("Vary", "Accept-Encoding")
 		if acceptsGzip(r) {
 			// Another representation, so another ETag.
-			body, etag = f.gzipped, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+			fsys, file, size, etag = gzipped, f.gzName, f.gzSize, strings.TrimSuffix(f.etag, `"`)+`-gz"`
 			h.Set("Content-Encoding", "gzip")
 		}
 	}
@@ -172,9 +184,9 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	if r.Method == http.MethodHead {
 		return
 	}
-	_, _ = w.Write(body)
+	_, _ = copyFile(w, fsys, file, nil)
 }

@@ -108,7 +108,11 @@ func TestNoInlineCode(t *testing.T) {
 		if !strings.HasSuffix(name, ".html") {
 			continue
 		}
-		body := string(a.body)
+		b, err := fs.ReadFile(files, a.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := string(b)
 		for _, bad := range []string{"<style", " style=", " onclick=", " onload=", "<script>"} {
 			if strings.Contains(body, bad) {
 				t.Errorf("%s contains %q, which the CSP blocks", name, bad)
@@ -164,6 +168,21 @@ func TestGzip(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusNotModified {
 		t.Fatalf("revalidating the gzipped file = %d, want 304", w.Code)
+	}
+}
+
+// TestContentTypes: every file of the app has a type in assets' table
+// (package mime is not asked: see assets.ContentType).
+func TestContentTypes(t *testing.T) {
+	t.Parallel()
+	assets, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, a := range assets {
+		if a.contentType == "application/octet-stream" {
+			t.Errorf("%s: no content type for its extension in internal/assets", name)
+		}
 	}
 }
 

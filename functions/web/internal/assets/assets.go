@@ -6,7 +6,6 @@ package assets
 import (
 	"bytes"
 	"compress/gzip"
-	"mime"
 	"path"
 	"strings"
 )
@@ -15,15 +14,30 @@ import (
 // GzipDir/<name>.gz for every file Compressible names.
 const GzipDir = "appgz"
 
-// ContentType is the file's type by extension, with a charset for text.
+// types are the content types of the files the app may hold, by
+// extension: a table, not package mime, whose first lookup reads the
+// system's type files (a few ms of the function's start) and whose
+// answers differ from one machine to the next (the image has none).
+var types = map[string]string{
+	".html":        "text/html; charset=utf-8",
+	".css":         "text/css; charset=utf-8",
+	".js":          "text/javascript; charset=utf-8",
+	".json":        "application/json; charset=utf-8",
+	".webmanifest": "application/manifest+json",
+	".txt":         "text/plain; charset=utf-8",
+	".svg":         "image/svg+xml",
+	".png":         "image/png",
+	".jpg":         "image/jpeg",
+	".webp":        "image/webp",
+	".ico":         "image/x-icon",
+	".woff2":       "font/woff2",
+}
+
+// ContentType is the file's type by extension, with a charset for text;
+// application/octet-stream for an extension the table lacks (the web
+// function's tests refuse such a file).
 func ContentType(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".json":
-		return "application/json; charset=utf-8"
-	}
-	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
+	if t, ok := types[path.Ext(name)]; ok {
 		return t
 	}
 	return "application/octet-stream"
