@@ -113,3 +113,18 @@ functions:
 		t.Errorf("settings (-want +got):\n%s", diff)
 	}
 }
+
+func TestIsName(t *testing.T) {
+	cases := []struct {
+		s  string
+		ok bool
+	}{
+		{"web", true}, {"mail-requested", true}, {"a1b", true}, {"a" + strings.Repeat("b", 26), true},
+		{"ab", false}, {"a" + strings.Repeat("b", 27), false}, {"1ab", false}, {"-ab", false}, {"ab-", false}, {"Web", false}, {"a_b", false},
+	}
+	for _, tc := range cases {
+		if got := isName(tc.s); got != tc.ok {
+			t.Errorf("isName(%q) = %v, want %v", tc.s, got, tc.ok)
+		}
+	}
+}
