@@ -45,6 +45,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
+	pages.Parse() // before the first page, not on it
 	api := openapi.NewRouter()
 	h := &handler{
 		sessions:  d.Sessions(),
