@@ -3,10 +3,11 @@
 // Terraform are all derived from it.
 package infra
 
+//go:generate go run ./internal/topogen
+
 import (
 	_ "embed"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -149,9 +150,11 @@ type IndexField struct {
 	ArrayConfig string `yaml:"arrayConfig,omitempty"`
 }
 
-// Load parses and validates the embedded topology.
+// Load returns the embedded topology, parsed and validated. It is parsed
+// by go generate (topology_gen.go), not as a function starts:
+// TestCompiledTopology checks that the two agree.
 func Load() (*Topology, error) {
-	return Parse(topologyYAML)
+	return compiled(), nil
 }
 
 // Parse parses and validates a topology document.
@@ -168,9 +171,21 @@ func Parse(b []byte) (*Topology, error) {
 	return &t, nil
 }
 
-// namePattern bounds names so that derived IDs fit Google's limits (a
-// function's service account "fn-<name>" must be at most 30 characters).
-var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,25}[a-z0-9]$`)
+// isName bounds names so that derived IDs fit Google's limits (a
+// function's service account "fn-<name>" must be at most 30 characters):
+// 3-27 of a-z, 0-9 and "-", starting with a letter and not ending with
+// "-". A loop, not a regexp compiled in every function's init.
+func isName(s string) bool {
+	if len(s) < 3 || len(s) > 27 || s[0] < 'a' || s[0] > 'z' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks that names are unique and well formed, that every function
 // has exactly one trigger, that no two functions own the same route and that
@@ -179,7 +194,7 @@ func (t *Topology) Validate() error {
 	fns := map[string]Function{}
 	routes := map[string]string{}
 	for _, f := range t.Functions {
-		if !namePattern.MatchString(f.Name) {
+		if !isName(f.Name) {
 			return fmt.Errorf("function %q: bad name", f.Name)
 		}
 		if _, dup := fns[f.Name]; dup {
@@ -213,7 +228,7 @@ func (t *Topology) Validate() error {
 	}
 	topics := map[string]bool{}
 	for _, tp := range t.Topics {
-		if !namePattern.MatchString(tp.Name) || topics[tp.Name] {
+		if !isName(tp.Name) || topics[tp.Name] {
 			return fmt.Errorf("topic %q: bad or duplicate name", tp.Name)
 		}
 		topics[tp.Name] = true
@@ -235,7 +250,7 @@ func (t *Topology) Validate() error {
 	}
 	subs := map[string]bool{}
 	for _, s := range t.Subscriptions {
-		if !namePattern.MatchString(s.Name) || subs[s.Name] {
+		if !isName(s.Name) || subs[s.Name] {
 			return fmt.Errorf("subscription %q: bad or duplicate name", s.Name)
 		}
 		subs[s.Name] = true

@@ -18,6 +18,18 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestCompiledTopology: what Load returns (topology_gen.go) is what Parse
+// makes of topology.yaml. When it fails, run go generate ./infra.
+func TestCompiledTopology(t *testing.T) {
+	parsed, err := Parse(topologyYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(parsed, compiled()); diff != "" {
+		t.Errorf("topology_gen.go is not topology.yaml (-yaml +generated): run go generate ./infra\n%s", diff)
+	}
+}
+
 func TestValidateRefuses(t *testing.T) {
 	base := `
 functions:
@@ -99,5 +111,20 @@ functions:
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("settings (-want +got):\n%s", diff)
+	}
+}
+
+func TestIsName(t *testing.T) {
+	cases := []struct {
+		s  string
+		ok bool
+	}{
+		{"web", true}, {"mail-requested", true}, {"a1b", true}, {"a" + strings.Repeat("b", 26), true},
+		{"ab", false}, {"a" + strings.Repeat("b", 27), false}, {"1ab", false}, {"-ab", false}, {"ab-", false}, {"Web", false}, {"a_b", false},
+	}
+	for _, tc := range cases {
+		if got := isName(tc.s); got != tc.ok {
+			t.Errorf("isName(%q) = %v, want %v", tc.s, got, tc.ok)
+		}
 	}
 }

@@ -34,7 +34,7 @@ import (
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/logging"
-	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/openapi/contract"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/web"
 )
@@ -296,7 +296,7 @@ func (s *split) router(top *infra.Topology, log *slog.Logger) http.Handler {
 			mux.Handle(route, proxy)
 		}
 	}
-	checked := openapi.DevCheck(s.cfg.Dev, mux)
+	checked := contract.DevCheck(s.cfg.Dev, mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		checked.ServeHTTP(w, r.WithContext(logging.With(r.Context(), log.With("function", "router"))))
 	})

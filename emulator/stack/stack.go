@@ -29,6 +29,7 @@ import (
 	_ "github.com/workgate/workgate/functions/all" // registers every function
 	"github.com/workgate/workgate/shared/bus"
 	"github.com/workgate/workgate/shared/config"
+	"github.com/workgate/workgate/shared/openapi/contract"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/store"
 )
@@ -156,7 +157,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		if router, err = s.startSplit(cfg, o); err != nil {
 			return nil, err
 		}
-	} else if router, err = server.Router(s.Deps); err != nil {
+	} else if router, err = server.Router(s.Deps, func(h http.Handler) http.Handler { return contract.DevCheck(cfg.Dev, h) }); err != nil {
 		return nil, err
 	}
 	// The router writes each answer for as long as its function may run

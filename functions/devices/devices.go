@@ -37,10 +37,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	api, err := openapi.NewRouter()
-	if err != nil {
-		return nil, err
-	}
+	api := openapi.NewRouter()
 	h := &handler{sessions: d.Sessions(), login: d.Login(), devices: d.Devices(), tokens: d.PushTokens(), clientIP: d.ClientIP}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/device-approvals/{id}", h.poll)

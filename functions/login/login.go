@@ -12,6 +12,7 @@ import (
 	"github.com/workgate/workgate/shared/i18n"
 	"github.com/workgate/workgate/shared/login"
 	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/pages"
 	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/shared/session"
 	"github.com/workgate/workgate/shared/web"
@@ -30,6 +31,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
+	pages.Parse() // before the first page, not on it
 	h := &handler{d: d, sessions: d.Sessions(), login: d.Login()}
 	mux := web.NewMux()
 	mux.Handle("POST /v1/login/email-code", h.requestCode)
@@ -43,10 +45,7 @@ func New(d *server.Deps) (http.Handler, error) {
 	mux.Handle("GET /v1/me", h.me)
 	h.resetRoutes(mux)
 	// Any other path of the subtree: 404, or 405 for a documented path.
-	api, err := openapi.NewRouter()
-	if err != nil {
-		return nil, err
-	}
+	api := openapi.NewRouter()
 	mux.Handle("/", api.Fallback)
 	return mux, nil
 }

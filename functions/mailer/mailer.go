@@ -30,8 +30,9 @@ func init() { server.Register(Name, New) }
 // lease outlasts one SendGrid call (10 s timeout) with room to spare.
 const lease = time.Minute
 
-// New builds the push endpoint.
+// New builds the push endpoint, with the mail templates parsed.
 func New(d *server.Deps) (http.Handler, error) {
+	mail.Parse()
 	m := &mailer{
 		sealer: d.Sealer, send: d.Mailer, store: d.Store,
 		urls: mail.URLs{Public: d.Config.PublicURL, App: d.Config.AppURL},

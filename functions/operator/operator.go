@@ -29,10 +29,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	api, err := openapi.NewRouter()
-	if err != nil {
-		return nil, err
-	}
+	api := openapi.NewRouter()
 	h := &handler{key: newOperatorKey(d.Config.OperatorKey), orgLinks: d.OrgLinks()}
 	mux := web.NewMux()
 	mux.Handle("PUT /v1/operator/workspaces/{ws}/plan", h.operator(h.setPlan))

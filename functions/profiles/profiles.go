@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/workgate/workgate/shared/domain"
+	"github.com/workgate/workgate/shared/pages"
 	"github.com/workgate/workgate/shared/profile"
 	"github.com/workgate/workgate/shared/qr"
 	"github.com/workgate/workgate/shared/rooms"
@@ -32,6 +33,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
+	pages.Parse() // before the first page, not on it
 	h := &handler{sessions: d.Sessions(), profiles: d.Profiles(), rooms: d.Rooms(), appURL: d.Config.AppURL}
 	mux := web.NewMux()
 	mux.Handle("GET /v1/me/profile", h.ownProfile)

@@ -26,10 +26,7 @@ type healthResponse struct {
 
 // New builds the handler.
 func New(d *server.Deps) (http.Handler, error) {
-	api, err := openapi.NewRouter()
-	if err != nil {
-		return nil, err
-	}
+	api := openapi.NewRouter()
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", web.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		return web.JSON(w, http.StatusOK, healthResponse{Status: "ok"})

@@ -32,6 +32,7 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
+	pages.Parse() // before the first page, not on it
 	h := &handler{svc: d.Signup(), clientIP: d.ClientIP, appURL: d.Config.AppURL}
 	mux := web.NewMux()
 	mux.Handle("POST /v1/workspaces", h.createWorkspace)

@@ -8,23 +8,26 @@
 // "Cache-Control: no-cache" and a content-hash ETag: a browser revalidates
 // on each load and gets 304s while nothing changed, and a deploy is seen at
 // once without versioned file names (no build step to rename them). Text
-// files are gzipped once at start and sent so to browsers that accept it:
-// the first load is about a third of the raw bytes.
+// files are sent gzipped to browsers that accept it (the first load is
+// about a third of the raw bytes); they are gzipped by go generate
+// (internal/gzipgen, into appgz), not at each start, which took 40-50 ms.
 package web
 
+//go:generate go run ./internal/gzipgen
+
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
 
+	"github.com/workgate/workgate/functions/web/internal/assets"
 	"github.com/workgate/workgate/shared/errs"
 	"github.com/workgate/workgate/shared/server"
 	api "github.com/workgate/workgate/shared/web"
@@ -38,6 +41,13 @@ func init() { server.Register(Name, New) }
 //go:embed app
 var files embed.FS
 
+// gzipped holds appgz/<name>.gz, app/<name> gzipped at the best
+// compression, for each text file (assets.Compressible). TestGzipped
+// checks that it is app's.
+//
+//go:embed appgz
+var gzipped embed.FS
+
 // csp allows only this origin's scripts, styles and API; images from this
 // origin, data: (the style sheet's icons) and https (members' profile
 // photos are URLs of their choosing, as on the link pages); no inline code,
@@ -45,13 +55,16 @@ var files embed.FS
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
 	"img-src 'self' data: https:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// asset is one embedded file, read once.
+// asset is one embedded file. Its bytes stay in the binary's embedded
+// data and are copied to each answer: reading them all out at start
+// copied half a megabyte (and its garbage set off a collection).
 type asset struct {
-	body        []byte
-	contentType string
-	etag        string
-	// gzipped is body gzipped, or nil when that saves nothing (images).
-	gzipped []byte
+	// name is the file's path in files; gzName, if set, its gzipped
+	// form's in gzipped.
+	name, gzName string
+	size, gzSize int64
+	contentType  string
+	etag         string
 }
 
 // New builds the handler.
@@ -63,33 +76,31 @@ func New(_ *server.Deps) (http.Handler, error) {
 	return &app{assets: assets}, nil
 }
 
-// load reads every embedded file with its type and ETag.
+// load reads every embedded file's type, size and ETag, and finds its
+// gzipped form.
 func load() (map[string]asset, error) {
-	root, err := fs.Sub(files, "app")
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]asset{}
-	err = fs.WalkDir(root, ".", func(name string, d fs.DirEntry, err error) error {
+	buf := make([]byte, 32<<10)
+	err := fs.WalkDir(files, "app", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		body, err := fs.ReadFile(root, name)
-		if err != nil {
+		rel := strings.TrimPrefix(name, "app/")
+		a := asset{name: name, contentType: assets.ContentType(rel)}
+		sum := sha256.New()
+		if a.size, err = copyFile(sum, files, name, buf); err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
-		a := asset{
-			body:        body,
-			contentType: contentType(name),
-			etag:        `"` + hex.EncodeToString(sum[:8]) + `"`,
-		}
-		if strings.HasPrefix(a.contentType, "text/") || strings.HasPrefix(a.contentType, "image/svg") || strings.HasPrefix(a.contentType, "application/json") {
-			if a.gzipped, err = compress(body); err != nil {
-				return err
+		a.etag = `"` + hex.EncodeToString(sum.Sum(nil)[:8]) + `"`
+		if assets.Compressible(a.contentType) {
+			a.gzName = path.Join(assets.GzipDir, rel+".gz")
+			st, err := fs.Stat(gzipped, a.gzName)
+			if err != nil {
+				return fmt.Errorf("web: %s is not gzipped (go generate ./functions/web): %w", rel, err)
 			}
+			a.gzSize = st.Size()
 		}
-		out[name] = a
+		out[rel] = a
 		return nil
 	})
 	if _, ok := out["index.html"]; err == nil && !ok {
@@ -98,20 +109,14 @@ func load() (map[string]asset, error) {
 	return out, err
 }
 
-// compress gzips body at the best compression (done once, at start).
-func compress(body []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+// copyFile copies the file name of fsys to w through buf.
+func copyFile(w io.Writer, fsys fs.FS, name string, buf []byte) (int64, error) {
+	f, err := fsys.Open(name)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	if _, err := zw.Write(body); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	defer func() { _ = f.Close() }()
+	return io.CopyBuffer(w, f, buf)
 }
 
 // acceptsGzip says whether the request's Accept-Encoding lists gzip (not
@@ -125,20 +130,6 @@ func acceptsGzip(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// contentType is the file's type by extension, with a charset for text.
-func contentType(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".json":
-		return "application/json; charset=utf-8"
-	}
-	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
-		return t
-	}
-	return "application/octet-stream"
 }
 
 // app serves the embedded files.
@@ -177,12 +168,12 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		api.Problem(w, r, errs.E(errs.NotFound, "no such file"))
 		return
 	}
-	body, etag := f.body, f.etag
-	if f.gzipped != nil {
+	fsys, file, size, etag := fs.FS(files), f.name, f.size, f.etag
+	if f.gzName != "" {
 		h.Set("Vary", "Accept-Encoding")
 		if acceptsGzip(r) {
 			// Another representation, so another ETag.
-			body, etag = f.gzipped, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+			fsys, file, size, etag = gzipped, f.gzName, f.gzSize, strings.TrimSuffix(f.etag, `"`)+`-gz"`
 			h.Set("Content-Encoding", "gzip")
 		}
 	}
@@ -193,9 +184,9 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	if r.Method == http.MethodHead {
 		return
 	}
-	_, _ = w.Write(body)
+	_, _ = copyFile(w, fsys, file, nil)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"io/fs"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/workgate/workgate/functions/web/internal/assets"
 )
 
 // TestServe: the app's files, its client-side routes, the redirect of
@@ -105,7 +108,11 @@ func TestNoInlineCode(t *testing.T) {
 		if !strings.HasSuffix(name, ".html") {
 			continue
 		}
-		body := string(a.body)
+		b, err := fs.ReadFile(files, a.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := string(b)
 		for _, bad := range []string{"<style", " style=", " onclick=", " onload=", "<script>"} {
 			if strings.Contains(body, bad) {
 				t.Errorf("%s contains %q, which the CSP blocks", name, bad)
@@ -161,6 +168,66 @@ func TestGzip(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusNotModified {
 		t.Fatalf("revalidating the gzipped file = %d, want 304", w.Code)
+	}
+}
+
+// TestContentTypes: every file of the app has a type in assets' table
+// (package mime is not asked: see assets.ContentType).
+func TestContentTypes(t *testing.T) {
+	t.Parallel()
+	assets, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, a := range assets {
+		if a.contentType == "application/octet-stream" {
+			t.Errorf("%s: no content type for its extension in internal/assets", name)
+		}
+	}
+}
+
+// TestGzipped: appgz holds every text file of app, gzipped, and nothing
+// else. It fails after a change under app until go generate
+// ./functions/web is run.
+func TestGzipped(t *testing.T) {
+	t.Parallel()
+	want := map[string]bool{}
+	err := fs.WalkDir(files, "app", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !assets.Compressible(assets.ContentType(name)) {
+			return err
+		}
+		gz := path.Join(assets.GzipDir, strings.TrimPrefix(name, "app/")+".gz")
+		want[gz] = true
+		body, err := fs.ReadFile(files, name)
+		if err != nil {
+			return err
+		}
+		zipped, err := fs.ReadFile(gzipped, gz)
+		if err != nil {
+			t.Errorf("%s is not gzipped: run go generate ./functions/web", name)
+			return nil
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(zipped))
+		if err != nil {
+			t.Errorf("%s: %v", gz, err)
+			return nil
+		}
+		if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, body) {
+			t.Errorf("%s is not %s (%v): run go generate ./functions/web", gz, name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = fs.WalkDir(gzipped, assets.GzipDir, func(name string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !want[name] {
+			t.Errorf("%s has no text file in app: run go generate ./functions/web", name)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

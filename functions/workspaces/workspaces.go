@@ -45,10 +45,8 @@ type handler struct {
 
 // New builds the function's handler.
 func New(d *server.Deps) (http.Handler, error) {
-	api, err := openapi.NewRouter()
-	if err != nil {
-		return nil, err
-	}
+	pages.Parse() // before the first page, not on it
+	api := openapi.NewRouter()
 	h := &handler{
 		sessions:  d.Sessions(),
 		login:     d.Login(),

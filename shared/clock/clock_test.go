@@ -2,6 +2,7 @@ package clock
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,14 @@ type fakeStore struct {
 	mu       sync.Mutex
 	offset   time.Duration
 	watchers []func(time.Duration)
+	// readErr, if set, fails ClockOffset.
+	readErr error
+}
+
+func (f *fakeStore) ClockOffset(context.Context) (time.Duration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.offset, f.readErr
 }
 
 func (f *fakeStore) AddClockOffset(_ context.Context, d time.Duration) (time.Duration, error) {
@@ -63,5 +72,37 @@ func TestDevClock(t *testing.T) {
 	b.raise(time.Minute)
 	if d := time.Until(b.Now()); d < 3*time.Hour-time.Second {
 		t.Fatalf("a stale offset moved the clock back: %v", d)
+	}
+}
+
+// TestStartDev: the clock knows the stored offset once Wait returns, and
+// follows the moves made after it was read; a failed read fails Wait.
+func TestStartDev(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := &fakeStore{offset: time.Hour}
+	d := StartDev(ctx, st)
+	if err := d.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Offset(); got != time.Hour {
+		t.Fatalf("offset after Wait = %v, want 1h", got)
+	}
+	if _, err := st.AddClockOffset(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); d.Offset() != time.Hour+time.Minute; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the clock did not follow a move: %v", d.Offset())
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	failing := &fakeStore{readErr: errors.New("unavailable")}
+	if err := StartDev(ctx, failing).Wait(ctx); err == nil {
+		t.Fatal("Wait = nil after a failed read")
+	}
+	if _, err := NewDev(ctx, failing); err == nil {
+		t.Fatal("NewDev = nil error after a failed read")
 	}
 }

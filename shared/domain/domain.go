@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/mail"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -212,11 +211,9 @@ func (v *Verification) Live(now time.Time) bool {
 	return v.UsedAt.IsZero() && now.Before(v.ExpiresAt)
 }
 
-var workspaceIDPattern = regexp.MustCompile(`^[a-z0-9-]{3,40}$`)
-
 // CheckWorkspaceID enforces the workspace ID slug: 3–40 of a-z, 0-9 and "-".
 func CheckWorkspaceID(id string) error {
-	if !workspaceIDPattern.MatchString(id) {
+	if !isSlug(id) {
 		return errs.E(errs.Invalid, "workspaceId must be 3 to 40 characters of a-z, 0-9 and -")
 	}
 	return nil
@@ -252,12 +249,34 @@ func CheckName(field, s string, maxLen int) (string, error) {
 
 func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
 
-var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
 // IsID reports whether s has the form of an ID that NewID makes (an
-// account, a link): anything else names nothing, and never reaches
-// Firestore as part of a document path.
-func IsID(s string) bool { return idPattern.MatchString(s) }
+// account, a link): 32 of 0-9 and a-f. Anything else names nothing, and
+// never reaches Firestore as part of a document path.
+func IsID(s string) bool {
+	return allBytes(s, 32, 32, func(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' })
+}
+
+// isSlug reports whether s is 3–40 of a-z, 0-9 and "-" (a workspace's or
+// an organisation's ID).
+func isSlug(s string) bool {
+	return allBytes(s, 3, 40, func(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' })
+}
+
+// allBytes reports whether s has min to max bytes, each of which ok
+// takes. The checks above are loops, not regular expressions: each
+// regexp with a counted repetition ({3,40}) is compiled in every
+// function's init, the repetition unrolled.
+func allBytes(s string, minLen, maxLen int, ok func(byte) bool) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := range len(s) {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // NewID returns a random 128-bit identifier (hex) for accounts and other
 // documents whose IDs must not be guessable.

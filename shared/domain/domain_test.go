@@ -21,6 +21,22 @@ func TestCheckWorkspaceID(t *testing.T) {
 	}
 }
 
+func TestIsID(t *testing.T) {
+	cases := []struct {
+		id string
+		ok bool
+	}{
+		{NewID(), true}, {strings.Repeat("0", 32), true}, {"0123456789abcdef0123456789abcdef", true},
+		{strings.Repeat("a", 31), false}, {strings.Repeat("a", 33), false}, {strings.Repeat("A", 32), false},
+		{strings.Repeat("g", 32), false}, {"0123456789abcdef/123456789abcdef", false}, {"", false},
+	}
+	for _, tc := range cases {
+		if got := IsID(tc.id); got != tc.ok {
+			t.Errorf("IsID(%q) = %v, want %v", tc.id, got, tc.ok)
+		}
+	}
+}
+
 func TestNormalizeEmail(t *testing.T) {
 	cases := []struct {
 		in, want string

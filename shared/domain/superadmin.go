@@ -58,7 +58,7 @@ type OrgLink struct {
 
 // CheckOrgID checks an organisation ID: 3–40 of a-z, 0-9 and -.
 func CheckOrgID(id string) error {
-	if !workspaceIDPattern.MatchString(id) { // the same form as a workspace ID
+	if !isSlug(id) { // the same form as a workspace ID
 		return errs.E(errs.Invalid, "orgId must be 3 to 40 characters of a-z, 0-9 and -")
 	}
 	return nil

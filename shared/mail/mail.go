@@ -26,6 +26,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	ttemplate "text/template"
 	"time"
 
@@ -145,7 +146,7 @@ type Message struct {
 func Render(name string, locale i18n.Locale, to string, data Data, urls URLs) (Message, error) {
 	const op = "mail.Render"
 	locale = i18n.Parse(string(locale))
-	set, ok := registry[key{name, locale}]
+	set, ok := registry()[key{name, locale}]
 	if !ok {
 		return Message{}, fmt.Errorf("%s: unknown template %q", op, name)
 	}
@@ -287,9 +288,17 @@ type set struct {
 	html *htemplate.Template
 }
 
-// registry holds every template in every locale, parsed once. The files are
-// embedded, so a parse error is a build defect: mustParse panics.
-var registry = mustParse()
+// registry returns every template in every locale, parsed once per
+// process: not in init, since every function links this package and only
+// the mailer renders (parsing took some 5 ms of each function's start, and
+// its garbage a collection). The files are embedded, so a parse error is a
+// build defect: mustParse panics.
+var registry = sync.OnceValue(mustParse)
+
+// Parse parses the templates, once per process; Render does it if it was
+// not done. The mailer calls it as it starts, so that its first mail does
+// not wait for it.
+func Parse() { registry() }
 
 func mustParse() map[key]set {
 	reg := make(map[key]set)

@@ -259,3 +259,18 @@ func assertSafeError(tb testing.TB, err error) {
 		}
 	}
 }
+
+func TestIsFieldName(t *testing.T) {
+	cases := []struct {
+		s  string
+		ok bool
+	}{
+		{"personalizations.0.to.0.email", true}, {"content[1].value", true}, {"from_name", true}, {strings.Repeat("a", 100), true},
+		{"", false}, {strings.Repeat("a", 101), false}, {"kim@example.com", false}, {"a b", false}, {"필드", false},
+	}
+	for _, tc := range cases {
+		if got := isFieldName(tc.s); got != tc.ok {
+			t.Errorf("isFieldName(%q) = %v, want %v", tc.s, got, tc.ok)
+		}
+	}
+}

@@ -2,23 +2,28 @@
 // form of the public HTTP contract in API.md, and matches requests against
 // its operations.
 //
-// The service function serves Spec at /openapi.yaml and uses a Router to tell
-// a documented operation that is not built yet (501) from a known path with
-// another method (405) and an unknown path (404).
+// The service function serves Spec at /openapi.yaml, and functions use a
+// Router to tell a documented operation that is not built yet (501) from a
+// known path with another method (405) and an unknown path (404).
+//
+// Every function links this package, so it does no work at start: the
+// Router matches against a table of the document's operations generated
+// from it (routes_gen.go, by go generate; the tests fail when the two
+// differ), not the parsed document. Checking traffic against the whole
+// document is package contract's, which tests and the dev stack use and
+// the image's binary does not link (its JSON Schema engine alone costs
+// every process some 15 ms at start).
 package openapi
 
+//go:generate go run ./internal/routesgen
+
 import (
-	"context"
 	_ "embed" // for Spec
-	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/workgate/workgate/shared/errs"
 )
@@ -28,18 +33,11 @@ import (
 //go:embed openapi.yaml
 var Spec []byte
 
-// Load parses Spec and validates it as an OpenAPI 3 document.
-func Load() (*openapi3.T, error) {
-	ctx := context.Background()
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(Spec)
-	if err != nil {
-		return nil, fmt.Errorf("openapi.Load: %w", err)
-	}
-	if err := doc.Validate(ctx); err != nil {
-		return nil, fmt.Errorf("openapi.Load: %w", err)
-	}
-	return doc, nil
+// operation is one path template of the document with the methods of its
+// operations, upper case.
+type operation struct {
+	template string
+	methods  []string
 }
 
 // Router matches requests against the document's operations by path only:
@@ -50,15 +48,13 @@ func Load() (*openapi3.T, error) {
 // match (a /v1/rooms/self would win over a /v1/rooms/{roomId}), like
 // net/http.ServeMux.
 type Router struct {
-	doc      *openapi3.T
 	patterns []pattern // most specific first
 }
 
 // pattern is one path template of the document, split into segments.
 type pattern struct {
-	template string
+	operation
 	segments []segment
-	item     *openapi3.PathItem
 }
 
 // segment is a literal path segment, or a parameter when param is set.
@@ -67,22 +63,15 @@ type segment struct {
 	param   string
 }
 
-var _ routers.Router = (*Router)(nil)
+// NewRouter returns the Router over the document's operations; every
+// function that asks shares the one immutable Router.
+var NewRouter = sync.OnceValue(newRouter)
 
-// NewRouter returns the Router over the document's paths. It loads and
-// validates the document once per process (some 40 ms); every function
-// that asks shares the one immutable Router.
-var NewRouter = sync.OnceValues(newRouter)
-
-func newRouter() (*Router, error) {
-	doc, err := Load()
-	if err != nil {
-		return nil, fmt.Errorf("openapi.NewRouter: %w", err)
-	}
-	r := &Router{doc: doc}
-	for template, item := range doc.Paths.Map() {
-		p := pattern{template: template, item: item}
-		for _, s := range strings.Split(strings.TrimPrefix(template, "/"), "/") {
+func newRouter() *Router {
+	r := &Router{}
+	for _, op := range operations {
+		p := pattern{operation: op}
+		for _, s := range strings.Split(strings.TrimPrefix(op.template, "/"), "/") {
 			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
 				p.segments = append(p.segments, segment{param: s[1 : len(s)-1]})
 				continue
@@ -94,7 +83,7 @@ func newRouter() (*Router, error) {
 	sort.Slice(r.patterns, func(i, j int) bool {
 		return morePrecise(r.patterns[i], r.patterns[j])
 	})
-	return r, nil
+	return r
 }
 
 // morePrecise is a strict total order on patterns: by number of segments
@@ -123,53 +112,42 @@ func (r *Router) Documented(method, path string) (operation bool, pathExists boo
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
 	}
-	matches := r.match(path)
+	matches := r.Match(path)
 	for _, m := range matches {
-		if m.pattern.item.GetOperation(strings.ToUpper(method)) != nil {
+		if m.Has(method) {
 			return true, true
 		}
 	}
 	return false, len(matches) > 0
 }
 
-// FindRoute returns the operation that req resolves to and its path
-// parameters, matching by req.URL's path only. It fails with
-// routers.ErrMethodNotAllowed when the path exists with other methods only,
-// and with routers.ErrPathNotFound when no path matches. It makes Router a
-// routers.Router for openapi3filter's request and response validation.
-func (r *Router) FindRoute(req *http.Request) (*routers.Route, map[string]string, error) {
-	method := strings.ToUpper(req.Method)
-	matches := r.match(req.URL.EscapedPath())
-	for _, m := range matches {
-		op := m.pattern.item.GetOperation(method)
-		if op == nil {
-			continue
-		}
-		route := &routers.Route{
-			Spec:      r.doc,
-			Path:      m.pattern.template,
-			PathItem:  m.pattern.item,
-			Method:    method,
-			Operation: op,
-		}
-		return route, m.params, nil
-	}
-	if len(matches) > 0 {
-		return nil, nil, fmt.Errorf("openapi.FindRoute: %s %s: %w", method, req.URL.Path, routers.ErrMethodNotAllowed)
-	}
-	return nil, nil, fmt.Errorf("openapi.FindRoute: %s %s: %w", method, req.URL.Path, routers.ErrPathNotFound)
+// Match is one path template of the document that a path matched, with
+// the parameters' values.
+type Match struct {
+	// Template is the path as the document writes it, such as
+	// /v1/rooms/{roomId}.
+	Template string
+	Params   map[string]string
+	methods  []string
 }
 
-// match is one pattern that matched a path, with its parameter values.
-type match struct {
-	pattern *pattern
-	params  map[string]string
+// Has reports whether the template has an operation for method (in any
+// case).
+func (m Match) Has(method string) bool {
+	method = strings.ToUpper(method)
+	for _, x := range m.methods {
+		if x == method {
+			return true
+		}
+	}
+	return false
 }
 
-// match returns every pattern that matches the escaped path, most specific
-// first. Segments are compared unescaped, so an encoded "/" inside a token
-// stays inside its parameter. A parameter never matches an empty segment.
-func (r *Router) match(escapedPath string) []match {
+// Match returns every template of the document that the escaped path
+// matches, most specific first. Segments are compared unescaped, so an
+// encoded "/" inside a token stays inside its parameter. A parameter never
+// matches an empty segment.
+func (r *Router) Match(escapedPath string) []Match {
 	if !strings.HasPrefix(escapedPath, "/") {
 		return nil
 	}
@@ -182,7 +160,7 @@ func (r *Router) match(escapedPath string) []match {
 		}
 		parts[i] = u
 	}
-	var out []match
+	var out []Match
 	for i := range r.patterns {
 		p := &r.patterns[i]
 		if len(p.segments) != len(parts) {
@@ -204,7 +182,7 @@ func (r *Router) match(escapedPath string) []match {
 			}
 		}
 		if ok {
-			out = append(out, match{pattern: p, params: params})
+			out = append(out, Match{Template: p.template, Params: params, methods: p.methods})
 		}
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/domain"
@@ -23,9 +24,23 @@ import (
 //go:embed templates/*.html
 var files embed.FS
 
-var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-	"t": func(l i18n.Locale, key string) string { return text(l, key) },
-}).ParseFS(files, "templates/*.html"))
+// tmpl returns the pages' templates, parsed once per process: not in
+// init, since every function's binary links this package and only four
+// render pages (signup, login, workspaces, profiles), which call Parse as
+// they start. The files are embedded, so a parse error is a build defect.
+var tmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"t": func(l i18n.Locale, key string) string { return text(l, key) },
+	}).ParseFS(files, "templates/*.html"))
+})
+
+// Parse parses the templates and merges the message catalogue, once per
+// process; Render does it if it was not done. A function that renders
+// pages calls it as it starts, so that its first page does not wait.
+func Parse() {
+	catalogue()
+	tmpl()
+}
 
 // Page is what one page shows.
 type Page struct {
@@ -131,7 +146,7 @@ func Render(w http.ResponseWriter, status int, p Page) error {
 		p.Card.Photo = ""
 	}
 	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, p.Name+".html", p); err != nil {
+	if err := tmpl().ExecuteTemplate(&buf, p.Name+".html", p); err != nil {
 		return fmt.Errorf("pages.Render %s: %w", p.Name, err)
 	}
 	protect(w.Header())
@@ -206,10 +221,10 @@ func Failure(w http.ResponseWriter, locale i18n.Locale, err error, dead Dead) er
 // text looks a key up in the catalogue; a missing key shows itself, and a
 // test checks that none is missing.
 func text(l i18n.Locale, key string) string {
-	if s, ok := catalogue[l][key]; ok {
+	if s, ok := catalogue()[l][key]; ok {
 		return s
 	}
-	if s, ok := catalogue[i18n.Korean][key]; ok {
+	if s, ok := catalogue()[i18n.Korean][key]; ok {
 		return s
 	}
 	return key
@@ -217,7 +232,10 @@ func text(l i18n.Locale, key string) string {
 
 // catalogue holds every string the pages show: the common ones here, each
 // flow's in its own file.
-var catalogue = merge(commonText, signupText, resetText, cardText, delegationText)
+// (merged once per process, as tmpl is parsed).
+var catalogue = sync.OnceValue(func() map[i18n.Locale]map[string]string {
+	return merge(commonText, signupText, resetText, cardText, delegationText)
+})
 
 func merge(parts ...map[i18n.Locale]map[string]string) map[i18n.Locale]map[string]string {
 	out := map[i18n.Locale]map[string]string{}

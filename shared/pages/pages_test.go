@@ -12,13 +12,13 @@ import (
 )
 
 func TestCatalogueComplete(t *testing.T) {
-	for key := range catalogue[i18n.Korean] {
-		if _, ok := catalogue[i18n.English][key]; !ok {
+	for key := range catalogue()[i18n.Korean] {
+		if _, ok := catalogue()[i18n.English][key]; !ok {
 			t.Errorf("English lacks %q", key)
 		}
 	}
-	for key := range catalogue[i18n.English] {
-		if _, ok := catalogue[i18n.Korean][key]; !ok {
+	for key := range catalogue()[i18n.English] {
+		if _, ok := catalogue()[i18n.Korean][key]; !ok {
 			t.Errorf("Korean lacks %q", key)
 		}
 	}

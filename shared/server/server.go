@@ -29,7 +29,6 @@ import (
 	"github.com/workgate/workgate/shared/live"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/mail"
-	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/ratelimit"
 	"github.com/workgate/workgate/shared/store"
 	"github.com/workgate/workgate/shared/web"
@@ -105,6 +104,22 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 	if d.Log == nil {
 		d.Log = logging.New(os.Stderr, slog.LevelInfo)
 	}
+	// The store first: in dev mode the clock's offset is read at once, and
+	// the rest is built while the read is under way.
+	if opts.Meter == nil {
+		opts.Meter = &store.Meter{}
+	}
+	if d.Store, err = store.Open(ctx, cfg.Project, opts.Meter, cfg.FirestoreConnections); err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, d.Store.Close)
+	d.Clock = clock.System{}
+	if cfg.Dev {
+		watch, stop := context.WithCancel(context.WithoutCancel(ctx))
+		d.closers = append(d.closers, func() error { stop(); return nil })
+		d.DevClock = clock.StartDev(watch, d.Store)
+		d.Clock = d.DevClock
+	}
 	if d.Topology, err = infra.Load(); err != nil {
 		return nil, err
 	}
@@ -125,27 +140,11 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 			return nil, fmt.Errorf("server.Open: %w", err)
 		}
 	}
-	if opts.Meter == nil {
-		opts.Meter = &store.Meter{}
-	}
-	if d.Store, err = store.Open(ctx, cfg.Project, opts.Meter, cfg.FirestoreConnections); err != nil {
-		return nil, err
-	}
-	d.closers = append(d.closers, d.Store.Close)
 	if d.PubSub, err = bus.NewPubSub(ctx, cfg.Project, opts.PubSubHost); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.PubSub.Close)
 
-	d.Clock = clock.System{}
-	if cfg.Dev {
-		watch, stop := context.WithCancel(context.WithoutCancel(ctx))
-		d.closers = append(d.closers, func() error { stop(); return nil })
-		if d.DevClock, err = clock.NewDev(watch, d.Store); err != nil {
-			return nil, err
-		}
-		d.Clock = d.DevClock
-	}
 	d.Outbox = &bus.Outbox{Store: d.Store, Publisher: d.PubSub, Clock: d.Clock, Timeout: cfg.PublishTimeout, Grace: cfg.OutboxGrace, Redeliver: cfg.OutboxRedeliver}
 	d.Hasher = auth.NewHasher(cfg.HashConcurrency)
 	d.limiter = &ratelimit.Limiter{Store: d.Store, Clock: d.Clock, Factor: cfg.RateLimitFactor}
@@ -153,6 +152,12 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 		return nil, fmt.Errorf("server.Open: %w", err)
 	}
 	d.Mailer = mail.NewSendGrid(cfg.SendGridKey, cfg.SendGridURL, cfg.MailFrom, cfg.MailFromName)
+	if d.DevClock != nil {
+		// Nothing may tell the time, nor serve, with the offset unknown.
+		if err := d.DevClock.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("server.Open: %w", err)
+		}
+	}
 	return d, nil
 }
 
@@ -444,8 +449,11 @@ func SchedulePath(function string) string { return "/_schedule/" + function }
 // the load balancer does in production: each HTTP route goes to the
 // function that owns it. Pub/Sub-triggered functions are served at
 // PushPath, scheduled ones at SchedulePath. Dev-only functions are served
-// only in dev mode.
-func Router(d *Deps) (http.Handler, error) {
+// only in dev mode. If check is not nil, each function's handler goes
+// through it, inside the request's logger: the dev stack checks the
+// OpenAPI contract so (contract.DevCheck), which the image's binary does
+// not link.
+func Router(d *Deps, check func(http.Handler) http.Handler) (http.Handler, error) {
 	mux := http.NewServeMux()
 	for _, f := range d.Topology.Functions {
 		c, ok := registry[f.Name]
@@ -462,7 +470,9 @@ func Router(d *Deps) (http.Handler, error) {
 		if err != nil {
 			return nil, fmt.Errorf("server.Router: %s: %w", f.Name, err)
 		}
-		h = openapi.DevCheck(d.Config.Dev, h) // dev mode logs contract breaks (inside Middleware: the request's logger)
+		if check != nil {
+			h = check(h) // inside Middleware: the request's logger
+		}
 		h = web.Middleware(d.Log, d.Config.Project, f.Name, h)
 		for _, route := range f.HTTP {
 			mux.Handle(route, h)

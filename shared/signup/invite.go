@@ -3,7 +3,6 @@ package signup
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/workgate/workgate/shared/auth"
@@ -73,13 +72,11 @@ func (s *Service) InviteLinks(ctx context.Context, workspaceID string) ([]*domai
 	return s.Store.InviteLinks(ctx, workspaceID)
 }
 
-var linkIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
 // RevokeInviteLink revokes an invite link: it can no longer be opened or
 // accepted, and sign-ups through it not yet verified are void. Revoking a
 // revoked link is not an error; an unknown link is errs.NotFound.
 func (s *Service) RevokeInviteLink(ctx context.Context, workspaceID, id string) error {
-	if !linkIDPattern.MatchString(id) {
+	if !domain.IsID(id) {
 		return errs.E(errs.NotFound, "no such invite link")
 	}
 	return s.Store.RevokeInviteLink(ctx, workspaceID, id, s.Clock.Now())

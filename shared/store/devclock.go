@@ -6,6 +6,8 @@ import (
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/grpc/codes"
+
+	"github.com/workgate/workgate/shared/errs"
 )
 
 // clockDoc holds the dev clock's offset (dev mode only).
@@ -24,6 +26,15 @@ func (s *Store) AddClockOffset(ctx context.Context, d time.Duration) (time.Durat
 	var c clockDoc
 	if _, err := s.get(ctx, ref, &c); err != nil {
 		return 0, wrap("store.AddClockOffset", err)
+	}
+	return time.Duration(c.OffsetNanos), nil
+}
+
+// ClockOffset returns the dev clock's offset (0 if it was never moved).
+func (s *Store) ClockOffset(ctx context.Context) (time.Duration, error) {
+	var c clockDoc
+	if _, err := s.get(ctx, s.clockRef(), &c); err != nil && !errs.Is(err, errs.NotFound) {
+		return 0, wrap("store.ClockOffset", err)
 	}
 	return time.Duration(c.OffsetNanos), nil
 }

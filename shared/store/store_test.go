@@ -227,6 +227,9 @@ func TestClockOffset(t *testing.T) {
 	s, _ := newStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if off, err := s.ClockOffset(ctx); err != nil || off != 0 {
+		t.Fatalf("ClockOffset before any move = %v, %v; want 0", off, err)
+	}
 	seen := make(chan time.Duration, 10)
 	go func() { _ = s.WatchClockOffset(ctx, func(d time.Duration) { seen <- d }) }()
 	if d := <-seen; d != 0 {
@@ -238,6 +241,9 @@ func TestClockOffset(t *testing.T) {
 	}
 	if off, _ := s.AddClockOffset(ctx, time.Minute); off != time.Hour+time.Minute {
 		t.Fatalf("second AddClockOffset = %v", off)
+	}
+	if off, err := s.ClockOffset(ctx); err != nil || off != time.Hour+time.Minute {
+		t.Fatalf("ClockOffset = %v, %v; want 1h1m", off, err)
 	}
 	for d := range seen {
 		if d == time.Hour+time.Minute {

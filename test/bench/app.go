@@ -276,8 +276,8 @@ func pathOf(raw string) string {
 
 // appFiles prints the size of each file the web function embeds
 // (functions/web/app), as is and gzipped as functions/web/web.go sends
-// them to browsers that accept gzip (best compression, done once at
-// start).
+// them to browsers that accept gzip (best compression, by go generate
+// into functions/web/appgz).
 func appFiles() error {
 	dir, err := appDir()
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/openapi/contract"
 	"github.com/workgate/workgate/test/client"
 )
 
@@ -227,7 +227,7 @@ var (
 // name must be one x-events lists, and its data that event's schema.
 func checkLiveEvent(ev liveEvent) error {
 	liveSchemasOnce.Do(func() {
-		doc, err := openapi.Load()
+		doc, err := contract.Load()
 		if err != nil {
 			liveSchemasErr = err
 			return

@@ -27,7 +27,7 @@ import (
 	"github.com/workgate/workgate/emulator/stack"
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/logging"
-	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/openapi/contract"
 	"github.com/workgate/workgate/shared/store"
 	"github.com/workgate/workgate/test/testenv"
 )
@@ -42,7 +42,7 @@ type env struct {
 
 var (
 	apiOnce sync.Once
-	api     *openapi.Router
+	api     *contract.Checker
 	apiErr  error
 )
 
@@ -53,7 +53,7 @@ func start(t testing.TB, opts ...func(*stack.Options)) *env {
 	apiOnce.Do(func() {
 		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 		openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
-		api, apiErr = openapi.NewRouter()
+		api, apiErr = contract.New()
 	})
 	if apiErr != nil {
 		t.Fatal(apiErr)
@@ -174,14 +174,14 @@ func noRedirects(c *http.Client) *http.Client {
 }
 
 // checkContract checks an exchange against the OpenAPI document by
-// openapi.Router.Check's rules: a request the document refuses must be
+// contract.Checker.Check's rules: a request the document refuses must be
 // answered 4xx, and the response must be one the operation lists.
 func checkContract(t testing.TB, req *http.Request, reqBody []byte, r response) {
 	t.Helper()
 	if r.Status == http.StatusRequestEntityTooLarge && len(reqBody) > 64<<10 {
 		return // answered before routing; the document lists 413 where bodies are taken
 	}
-	x := openapi.Exchange{Request: req, RequestBody: reqBody, Status: r.Status, Header: r.Header, Body: r.Body}
+	x := contract.Exchange{Request: req, RequestBody: reqBody, Status: r.Status, Header: r.Header, Body: r.Body}
 	if err := api.Check(context.Background(), x); err != nil {
 		t.Fatalf("%v\nrequest: %s\nresponse: %s", err, clip(reqBody), clip(r.Body))
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/openapi"
+	"github.com/workgate/workgate/shared/openapi/contract"
 )
 
 func TestServiceEndpoints(t *testing.T) {
@@ -88,7 +89,7 @@ func TestServiceEndpoints(t *testing.T) {
 func TestEveryOperationServed(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	doc, err := openapi.Load()
+	doc, err := contract.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -269,3 +269,24 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestStartupImports keeps out of the binary the packages whose init or
+// first use costs every function's start: kin-openapi (and the JSON Schema
+// engine it brings, which compiles every draft's meta-schemas in init)
+// is for the tests and the dev stack's contract check only; functions
+// match the OpenAPI document's operations with openapi.Router's
+// generated table.
+func TestStartupImports(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, banned := range []string{"github.com/getkin/kin-openapi", "github.com/santhosh-tekuri/jsonschema"} {
+		for dep := range strings.FieldsSeq(string(out)) {
+			if strings.HasPrefix(dep, banned) {
+				t.Errorf("the binary links %s: its start would pay for it", dep)
+			}
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package openapi
+package contract
 
 import (
 	"bufio"
@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/workgate/workgate/shared/logging"
+	"github.com/workgate/workgate/shared/openapi"
 	"github.com/workgate/workgate/shared/web"
 )
 
@@ -70,7 +71,7 @@ func TestCheck(t *testing.T) {
 			status: 202, ct: "text/html", body: "<p>ok</p>", wantBroken: "text/html"},
 		{name: "page", method: "GET", target: "/verify-email/tok", status: 200, ct: "text/html; charset=utf-8", body: "<!doctype html><p>hi</p>"},
 		{name: "page as JSON", method: "GET", target: "/verify-email/tok", status: 200, ct: jsonCT, body: `{}`, wantBroken: "application/json"},
-		{name: "document", method: "GET", target: "/openapi.yaml", status: 200, ct: "application/yaml", body: string(Spec)},
+		{name: "document", method: "GET", target: "/openapi.yaml", status: 200, ct: "application/yaml", body: string(openapi.Spec)},
 		{name: "QR code", method: "GET", target: "/v1/invites/tok/qr.png", status: 200, ct: "image/png", body: "\x89PNG\r\n\x1a\n"},
 		{name: "undocumented path missed", method: "GET", target: "/nope", status: 404, ct: problemCT, body: invalid},
 		{name: "undocumented method missed", method: "PUT", target: "/v1/workspaces", status: 405, ct: problemCT, body: invalid},

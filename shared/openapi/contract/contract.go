@@ -1,4 +1,4 @@
-package openapi
+package contract
 
 import (
 	"bytes"
@@ -56,15 +56,15 @@ var ErrContract = errors.New("breaks the OpenAPI contract")
 // Credentials are not checked: the document names which scheme applies;
 // whether a token is good is for the server to say (401). Error messages
 // name the field and the rule broken, never the value sent.
-func (r *Router) Check(ctx context.Context, x Exchange) error {
-	route, params, err := r.FindRoute(x.Request)
+func (c *Checker) Check(ctx context.Context, x Exchange) error {
+	route, params, err := c.FindRoute(x.Request)
 	if err != nil {
 		if x.Status == http.StatusNotFound || x.Status == http.StatusMethodNotAllowed {
 			return nil
 		}
 		return fmt.Errorf("%w: %s %s answered %d but is not in the document", ErrContract, x.Request.Method, x.Request.URL.Path, x.Status)
 	}
-	return r.check(ctx, route, params, x)
+	return c.check(ctx, route, params, x)
 }
 
 // checkOptions are the options of every validation Check makes.
@@ -88,7 +88,7 @@ func schemaMessage(err *openapi3.SchemaError) string {
 	return fmt.Sprintf("%s at /%s", reason, strings.Join(err.JSONPointer(), "/"))
 }
 
-func (r *Router) check(ctx context.Context, route *routers.Route, params map[string]string, x Exchange) error {
+func (c *Checker) check(ctx context.Context, route *routers.Route, params map[string]string, x Exchange) error {
 	req := x.Request.Clone(ctx)
 	req.Body = io.NopCloser(bytes.NewReader(x.RequestBody))
 	opts := checkOptions()

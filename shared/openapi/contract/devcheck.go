@@ -1,4 +1,4 @@
-package openapi
+package contract
 
 import (
 	"bytes"
@@ -32,12 +32,12 @@ func DevCheck(dev bool, next http.Handler) http.Handler {
 	if !dev {
 		return next
 	}
-	r, err := NewRouter()
+	c, err := New()
 	if err != nil {
 		panic(err)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		route, params, err := r.FindRoute(req)
+		route, params, err := c.FindRoute(req)
 		if err != nil {
 			next.ServeHTTP(w, req)
 			return
@@ -54,7 +54,7 @@ func DevCheck(dev bool, next http.Handler) http.Handler {
 			rec.status, rec.header = http.StatusOK, w.Header().Clone()
 		}
 		x.Status, x.Header, x.Body, x.SkipBody = rec.status, rec.header, rec.body.Bytes(), !rec.keep
-		if err := r.check(req.Context(), route, params, x); err != nil {
+		if err := c.check(req.Context(), route, params, x); err != nil {
 			logging.From(req.Context()).Error("the OpenAPI contract is broken",
 				"method", req.Method, "route", route.Path, "status", x.Status, "error", err.Error())
 		}
