@@ -742,6 +742,48 @@ func compiled() *Topology {
 						},
 					},
 				},
+				{
+					CollectionGroup: "devices",
+					QueryScope:      "COLLECTION_GROUP",
+					Fields: []IndexField{
+						{
+							Path:  "accountId",
+							Order: "ASCENDING",
+						},
+						{
+							Path:  "deviceId",
+							Order: "ASCENDING",
+						},
+					},
+				},
+				{
+					CollectionGroup: "liveDevices",
+					QueryScope:      "COLLECTION_GROUP",
+					Fields: []IndexField{
+						{
+							Path:  "accountId",
+							Order: "ASCENDING",
+						},
+						{
+							Path:  "deviceId",
+							Order: "ASCENDING",
+						},
+					},
+				},
+				{
+					CollectionGroup: "pushTokens",
+					QueryScope:      "COLLECTION_GROUP",
+					Fields: []IndexField{
+						{
+							Path:  "accountId",
+							Order: "ASCENDING",
+						},
+						{
+							Path:  "deviceId",
+							Order: "ASCENDING",
+						},
+					},
+				},
 			},
 		},
 	}
