@@ -60,6 +60,7 @@ func Serve(ctx context.Context, name, port string, log *slog.Logger) (err error)
 			logging.Report(ctx, log, "function failed", err, debug.Stack(), "function", name)
 		}
 	}()
+	began := time.Now()
 	c, ok := registry[name]
 	if !ok {
 		return fmt.Errorf("server.Serve: no function %q in this binary (FUNCTION_TARGET)", name)
@@ -73,6 +74,7 @@ func Serve(ctx context.Context, name, port string, log *slog.Logger) (err error)
 		return err
 	}
 	defer d.Close()
+	built := time.Since(began)
 
 	mux := http.NewServeMux()
 	probe := func(w http.ResponseWriter, _ *http.Request) {
@@ -115,7 +117,10 @@ func Serve(ctx context.Context, name, port string, log *slog.Logger) (err error)
 	srv.RegisterOnShutdown(d.Drain) // live streams would hold the shutdown
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("function started", "function", name, "addr", ln.Addr().String())
+	// buildMs: from main to the handler built (configuration, clients,
+	// dependencies, handler), where a start spends what the runtime's
+	// and the packages' initialisation did not.
+	log.Info("function started", "function", name, "addr", ln.Addr().String(), "buildMs", float64(built.Microseconds())/1000)
 
 	select {
 	case err := <-served:

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/workgate/workgate/test/bench/results"
-
 	"bytes"
 	"context"
 	"errors"
@@ -15,6 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"sync"
 	"time"
 
@@ -23,6 +23,7 @@ import (
 	"github.com/workgate/workgate/infra/image"
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/server"
+	"github.com/workgate/workgate/test/bench/results"
 )
 
 var imageDir = flag.String("image", ".workgate/image", "the OCI image layout `make image` writes: the coldstart part gives its size, and checks that the binary it starts is the image's")
@@ -51,8 +52,40 @@ var coldRoutes = map[string]string{
 
 // coldStart is one start of a function, from the process's start: to the
 // port taking connections, to ready, and to the first 200 on its route.
+// A traced start (GODEBUG=inittrace=1, whose lines slow the start, so not
+// one of the timed) gives inits: the time its packages' init functions
+// ran, by the runtime's clock; and build: from main to its handler built,
+// as the function logs it when it starts (server.Serve's buildMs).
 type coldStart struct {
-	listening, ready, first200 time.Duration
+	listening, ready, first200, inits, build time.Duration
+}
+
+// buildLine is the buildMs of a function's "function started" log line.
+var buildLine = regexp.MustCompile(`"buildMs":([0-9.]+)`)
+
+// buildTook is the buildMs a function's output logged, 0 if none.
+func buildTook(output string) time.Duration {
+	m := buildLine.FindStringSubmatch(output)
+	if m == nil {
+		return 0
+	}
+	took, _ := strconv.ParseFloat(m[1], 64)
+	return time.Duration(took * float64(time.Millisecond))
+}
+
+// initLine is a line of GODEBUG=inittrace=1: a package's init and how
+// long it ran.
+var initLine = regexp.MustCompile(`(?m)^init \S+ @[0-9.]+ ms, ([0-9.]+) ms clock`)
+
+// initsTook is how long the package inits of a traced process's output
+// ran, together.
+func initsTook(output string) time.Duration {
+	var sum float64
+	for _, m := range initLine.FindAllStringSubmatch(output, -1) {
+		took, _ := strconv.ParseFloat(m[1], 64)
+		sum += took
+	}
+	return time.Duration(sum * float64(time.Millisecond))
 }
 
 // coldstart measures the image and the cold start of each function. The
@@ -102,27 +135,34 @@ func (b *bench) coldstart(ctx context.Context) error {
 			functions = append(functions, f.Name)
 		}
 	}
-	runs := map[string][]coldStart{}
-	for range nCold {
+	runs, traced := map[string][]coldStart{}, map[string]coldStart{}
+	for i := range nCold + 1 {
+		trace := i == nCold
 		for _, fn := range append([]string{floorFunction}, functions...) {
 			prog, target, route := bin, fn, coldRoutes[fn]
 			if fn == floorFunction {
 				prog, target, route = floor, "hello", "/"
 			}
-			r, err := b.startOnce(ctx, prog, target, route)
+			r, err := b.startOnce(ctx, prog, target, route, trace)
 			if err != nil {
 				return fmt.Errorf("coldstart %s: %w", fn, err)
 			}
-			runs[fn] = append(runs[fn], r)
+			if trace {
+				traced[fn] = r
+			} else {
+				runs[fn] = append(runs[fn], r)
+			}
 		}
 	}
 
-	fmt.Printf("\n%-44s %5s %10s %10s %10s %10s  %s\n", "from the process's start (p50)", "n", "listening", "ready", "ready max", "first 200", "on")
-	coldRow(floorFunction, runs[floorFunction], "/")
+	fmt.Printf("\n%-44s %5s %10s %10s %10s %10s %10s %10s  %s\n", "from the process's start (p50)", "n", "inits", "build", "listening", "ready", "ready max", "first 200", "on")
+	coldRow(floorFunction, runs[floorFunction], "/", traced[floorFunction])
 	for _, fn := range functions {
-		coldRow(fn, runs[fn], coldRoutes[fn])
+		coldRow(fn, runs[fn], coldRoutes[fn], traced[fn])
 	}
-	fmt.Println("  listening: the port takes a connection; ready: GET /_ready answers 200 (the floor's hello answers every path)")
+	fmt.Println("  inits: how long the packages' init functions ran, in one more start, traced (GODEBUG=inittrace=1), not timed;\n" +
+		"  build: in that start, from main to the handler built (configuration, clients, dependencies), as the function logs it;\n" +
+		"  listening: the port takes a connection; ready: GET /_ready answers 200 (the floor's hello answers every path)")
 	return nil
 }
 
@@ -162,7 +202,7 @@ func describeImage(dir, bin string) error {
 
 // startOnce starts prog serving the function target on a free port and
 // times it, then stops it.
-func (b *bench) startOnce(ctx context.Context, prog, target, route string) (coldStart, error) {
+func (b *bench) startOnce(ctx context.Context, prog, target, route string, traced bool) (coldStart, error) {
 	var r coldStart
 	hostPort, err := gcloud.FreeHostPort()
 	if err != nil {
@@ -175,6 +215,9 @@ func (b *bench) startOnce(ctx context.Context, prog, target, route string) (cold
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Env = append(cmd.Env, "FUNCTION_TARGET="+target, "PORT="+port)
+	if traced {
+		cmd.Env = append(cmd.Env, "GODEBUG=inittrace=1")
+	}
 	var logs lockedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	start := time.Now()
@@ -230,6 +273,13 @@ func (b *bench) startOnce(ctx context.Context, prog, target, route string) (cold
 		time.Sleep(time.Millisecond)
 	}
 	r.ready = time.Since(start)
+	if traced {
+		// The line is logged as the port opens: wait for it.
+		for buildTook(logs.String()) == 0 && alive() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		r.inits, r.build = initsTook(logs.String()), buildTook(logs.String())
+	}
 
 	if route == "" {
 		return r, nil
@@ -262,7 +312,7 @@ func coldGet(ctx context.Context, url string) (int, string, error) {
 	return res.StatusCode, string(body), nil
 }
 
-func coldRow(name string, runs []coldStart, route string) {
+func coldRow(name string, runs []coldStart, route string, traced coldStart) {
 	var listening, ready, first200 []time.Duration
 	for _, r := range runs {
 		listening, ready = append(listening, r.listening), append(ready, r.ready)
@@ -274,8 +324,11 @@ func coldRow(name string, runs []coldStart, route string) {
 	if route != "" {
 		on, first = "GET "+route, ms(percentile(first200, 50))
 	}
-	cells := map[string]string{"listening": ms(percentile(listening, 50)), "ready": ms(percentile(ready, 50)), "ready max": ms(percentile(ready, 100)), "first 200": first, "on": on}
-	report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10s %10s  %s", name, len(runs), cells["listening"], cells["ready"], cells["ready max"], first, on),
+	cells := map[string]string{"inits": ms(traced.inits), "build": ms(traced.build), "listening": ms(percentile(listening, 50)), "ready": ms(percentile(ready, 50)), "ready max": ms(percentile(ready, 100)), "first 200": first, "on": on}
+	if traced.build == 0 {
+		cells["build"] = ""
+	}
+	report.emit(fmt.Sprintf("%-44s %5d %10s %10s %10s %10s %10s %10s  %s", name, len(runs), cells["inits"], cells["build"], cells["listening"], cells["ready"], cells["ready max"], first, on),
 		results.Row{Name: name, N: len(runs), Other: cells})
 }
 
