@@ -239,12 +239,27 @@ func (b *bench) loginRates(ctx context.Context, sessions []map[string]any) error
 		if err != nil {
 			return err
 		}
+		cpu, err := cpuNow()
+		if err != nil {
+			return err
+		}
 		floor, err := concurrentlyN(nRateLogins, verify)
 		if err != nil {
 			return err
 		}
+		floorCPU, err := cpu.per(nRateLogins)
+		if err != nil {
+			return err
+		}
 		c := b.costs.since("POST /v1/login/password")
+		if cpu, err = cpuNow(); err != nil {
+			return err
+		}
 		logins, err := concurrentlyN(nRateLogins, func(i int) error { return login(i, ts[i]) })
+		if err != nil {
+			return err
+		}
+		loginCPU, err := cpu.per(nRateLogins)
 		if err != nil {
 			return err
 		}
@@ -253,6 +268,8 @@ func (b *bench) loginRates(ctx context.Context, sessions []map[string]any) error
 		spent := c()
 		fmt.Printf("  round %d: %.0f%% of the hash's throughput (issue 22: at least 90%%); %.1f reads, %.1f writes a login\n",
 			round, 100*logins.perSecond()/floor.perSecond(), spent.reads(), spent.writes())
+		fmt.Printf("    CPU a verify: %s here, %s elsewhere; a login: %s here (the bench and the stack), %s elsewhere (the emulators)\n",
+			ms(floorCPU.self), ms(floorCPU.rest), ms(loginCPU.self), ms(loginCPU.rest))
 	}
 	return nil
 }

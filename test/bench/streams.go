@@ -410,6 +410,57 @@ func cpuTime() (time.Duration, error) {
 	return time.Duration(ticks) * time.Second / userHZ, nil
 }
 
+// machineCPU is the CPU time all the machine's processors have spent
+// busy so far (/proc/stat's first line: all but idle and iowait).
+func machineCPU() (time.Duration, error) {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(stat), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, fmt.Errorf("/proc/stat: %q", line)
+	}
+	var ticks uint64
+	for i, s := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		ticks += v
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
+}
+
+// cpuSplit is CPU time spent so far by this process and by the rest of
+// the machine (the emulators, mostly).
+type cpuSplit struct{ self, rest time.Duration }
+
+func cpuNow() (cpuSplit, error) {
+	self, err := cpuTime()
+	if err != nil {
+		return cpuSplit{}, err
+	}
+	all, err := machineCPU()
+	if err != nil {
+		return cpuSplit{}, err
+	}
+	return cpuSplit{self: self, rest: all - self}, nil
+}
+
+// per is the CPU spent since c, per one of n operations.
+func (c cpuSplit) per(n int) (cpuSplit, error) {
+	now, err := cpuNow()
+	if err != nil {
+		return cpuSplit{}, err
+	}
+	return cpuSplit{self: (now.self - c.self) / time.Duration(n), rest: (now.rest - c.rest) / time.Duration(n)}, nil
+}
+
 // within counts the durations of at most d.
 func within(lat []time.Duration, d time.Duration) int {
 	n := 0
