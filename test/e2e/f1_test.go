@@ -257,6 +257,7 @@ func TestCreateRefusals(t *testing.T) {
 		{"taken ID", valid(func(b *createBody) { b.WorkspaceID = "taken" }), 409, "conflict"},
 		{"70 KiB body", valid(func(b *createBody) { b.Name = strings.Repeat("x", 70<<10) }), 413, "payload_too_large"},
 	}
+	e.settle() // the creation's events published and handled
 	before := e.documents()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -290,6 +291,7 @@ func TestVerifyRefusals(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	e.create(newWorkspace("verify-bad", "vb@example.com"))
+	e.settle() // the creation's events published and handled
 	before := e.documents()
 	cases := []struct {
 		name   string

@@ -397,6 +397,7 @@ func TestResetNoEnumeration(t *testing.T) {
 		t.Fatal("a request changed the password")
 	}
 
+	e.settle()
 	before := e.documents()
 	refusals := []struct {
 		name string

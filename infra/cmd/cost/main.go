@@ -88,7 +88,7 @@ func measured(f results.File) (cost.Measured, error) {
 	m := cost.Measured{
 		CodeRequest:     call("F5,", "POST /v1/login/email-code (known"),
 		CodeVerify:      call("F5,", "POST /v1/login/email-code/verify"),
-		PasswordLogin:   call("F5,", "POST /v1/login/password (right"),
+		PasswordLogin:   call("F5,", "POST /v1/login/password (right, trusted)"), // a member's daily login, from their device
 		Mailer:          call("F1:", "mailer job"),
 		Refresh:         call("F5,", "POST /v1/token/refresh"),
 		Post:            call("F14:", "POST …/messages, direct room"),
