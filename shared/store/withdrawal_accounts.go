@@ -19,9 +19,6 @@ import (
 // inMax is how many values one "in" query takes.
 const inMax = 30
 
-// subtreeWorkers bounds the accounts whose subtrees are queried at once.
-const subtreeWorkers = 16
-
 // FoundMember is a member of a withdrawn workspace, as a listing found it.
 type FoundMember struct {
 	AccountID, Email string

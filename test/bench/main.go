@@ -66,8 +66,8 @@ func main() {
 
 func run() error {
 	ctx := context.Background()
-	if *only != "" && *only != "withdrawal" && *only != "login" && *only != "rooms" && *only != "live" && *only != "app" && *only != "coldstart" {
-		return fmt.Errorf("-only %q: the parts that run alone are withdrawal, login, rooms, live, app and coldstart", *only)
+	if *only != "" && *only != "core" && *only != "withdrawal" && *only != "login" && *only != "rooms" && *only != "live" && *only != "app" && *only != "coldstart" {
+		return fmt.Errorf("-only %q: the parts that run alone are core, withdrawal, login, rooms, live, app and coldstart", *only)
 	}
 	for _, v := range []string{"FIRESTORE_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"} {
 		if os.Getenv(v) == "" {
@@ -147,6 +147,9 @@ func run() error {
 	if *only == "login" {
 		return nil
 	}
+	// core: F1 to F15, without what make bench runs on emulators of its
+	// own (the emulator slows with all they write, and F14's fan-outs keep
+	// it busy for minutes after).
 	report.section("F11, F12: profiles, QR codes, external members")
 	if err := b.contacts(ctx); err != nil {
 		return err
@@ -155,20 +158,22 @@ func run() error {
 	if err := b.members(ctx); err != nil {
 		return err
 	}
-	report.section("F14: rooms, messages, fan-out to a 1,000-member room")
-	if err := b.rooms(ctx, pushFloor); err != nil {
-		return err
-	}
-	report.section("F19: live events (server-sent events) and push")
-	if err := b.live(ctx); err != nil {
-		return err
-	}
-	if err := b.f18(ctx); err != nil {
-		return err
-	}
-	report.section("F20: the web app's first load, cold, in headless Chromium")
-	if err := b.app(ctx); err != nil {
-		return err
+	if *only == "" {
+		report.section("F14: rooms, messages, fan-out to a 1,000-member room")
+		if err := b.rooms(ctx, pushFloor); err != nil {
+			return err
+		}
+		report.section("F19: live events (server-sent events) and push")
+		if err := b.live(ctx); err != nil {
+			return err
+		}
+		if err := b.f18(ctx); err != nil {
+			return err
+		}
+		report.section("F20: the web app's first load, cold, in headless Chromium")
+		if err := b.app(ctx); err != nil {
+			return err
+		}
 	}
 	fmt.Printf("\nchain latencies are to be read against the publish→push floor (p50 %s)\n", ms(pushFloor))
 	return nil

@@ -23,7 +23,7 @@ import (
 // (F5, F7, F10) and device approval (F9), `-only rooms` for F14,
 // `-only live` for F19's live events and push, or `-only app` for the web
 // app's first load (F20).
-var only = flag.String("only", "", "run only this part, after the floors: withdrawal, login (F1, F5, F7, F10, F9), rooms (F14), live (F19), app (F20) or coldstart (the image and the functions' cold starts, beside a floor of their own)")
+var only = flag.String("only", "", "run only this part, after the floors: core (F1 to F15), withdrawal, login (F1, F5, F7, F10, F9), rooms (F14), live (F19), app (F20) or coldstart (the image and the functions' cold starts, beside a floor of their own)")
 
 // Sizes of F18's figures: a workspace of nWdMembers members (its super
 // admin, made through the API, and the rest written straight to
