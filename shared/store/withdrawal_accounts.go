@@ -38,8 +38,7 @@ func (s *Store) MembersLeft(ctx context.Context, workspaceID string, limit int) 
 	members := make([]FoundMember, len(snaps))
 	for i, snap := range snaps {
 		email, _ := snap.DataAt("email")
-		members[i] = FoundMember{AccountID: snap.Ref.ID, ref: snap.Ref}
-		members[i].Email, _ = email.(string)
+		members[i] = FoundMember{AccountID: snap.Ref.ID, Email: stringOf(email), ref: snap.Ref}
 	}
 	return members, nil
 }
@@ -203,15 +202,7 @@ func stringOf(v any) string {
 func (s *Store) byAccount(ctx context.Context, g *errgroup.Group, h *holdings, ids []string) {
 	for chunk := range slices.Chunk(ids, inMax) {
 		for _, col := range []string{colSessions, colPasswordResets, colLoginTickets, colProfileLinks} {
-			g.Go(func() error {
-				snaps, err := s.fs.Collection(col).Where("accountId", "in", chunk).Select("accountId").Limit(h.limit).Documents(ctx).GetAll()
-				h.listed(len(snaps))
-				for _, snap := range snaps {
-					id, _ := snap.DataAt("accountId")
-					h.add(stringOf(id), Unit{Ops: []Op{deleteOp(snap.Ref)}})
-				}
-				return err
-			})
+			g.Go(func() error { return s.named(ctx, h, col, "accountId", chunk, func(id string) string { return id }) })
 		}
 		g.Go(func() error { return s.approvalsOf(ctx, h, chunk) })
 		g.Go(func() error {
@@ -224,6 +215,18 @@ func (s *Store) byAccount(ctx context.Context, g *errgroup.Group, h *holdings, i
 			return err
 		})
 	}
+}
+
+// named lists the documents of col whose field is one of values, each a
+// document of the account owner names for its value.
+func (s *Store) named(ctx context.Context, h *holdings, col, field string, values []string, owner func(string) string) error {
+	snaps, err := s.fs.Collection(col).Where(field, "in", values).Select(field).Limit(h.limit).Documents(ctx).GetAll()
+	h.listed(len(snaps))
+	for _, snap := range snaps {
+		v, _ := snap.DataAt(field)
+		h.add(owner(stringOf(v)), Unit{Ops: []Op{deleteOp(snap.Ref)}})
+	}
+	return err
 }
 
 // approvalsOf lists the accounts' device approval requests, each with its
@@ -252,13 +255,7 @@ func (s *Store) approvalsOf(ctx context.Context, h *holdings, ids []string) erro
 func (s *Store) byAddress(ctx context.Context, g *errgroup.Group, h *holdings, emails []string, now time.Time) {
 	for chunk := range slices.Chunk(emails, inMax) {
 		g.Go(func() error {
-			snaps, err := s.fs.Collection(colLoginTickets).Where("email", "in", chunk).Select("email").Limit(h.limit).Documents(ctx).GetAll()
-			h.listed(len(snaps))
-			for _, snap := range snaps {
-				e, _ := snap.DataAt("email")
-				h.add(h.owner[stringOf(e)], Unit{Ops: []Op{deleteOp(snap.Ref)}})
-			}
-			return err
+			return s.named(ctx, h, colLoginTickets, "email", chunk, func(e string) string { return h.owner[e] })
 		})
 		g.Go(func() error { return s.spentVerifications(ctx, h, chunk, now) })
 	}
@@ -336,13 +333,7 @@ func (s *Store) rateCounters(ctx context.Context, g *errgroup.Group, h *holdings
 	}
 	for chunk := range slices.Chunk(slices.Sorted(maps.Keys(byKey)), inMax) {
 		g.Go(func() error {
-			snaps, err := s.fs.Collection(colRateCounters).Where("key", "in", chunk).Select("key").Limit(h.limit).Documents(ctx).GetAll()
-			h.listed(len(snaps))
-			for _, snap := range snaps {
-				k, _ := snap.DataAt("key")
-				h.add(byKey[stringOf(k)], Unit{Ops: []Op{deleteOp(snap.Ref)}})
-			}
-			return err
+			return s.named(ctx, h, colRateCounters, "key", chunk, func(k string) string { return byKey[k] })
 		})
 	}
 }
