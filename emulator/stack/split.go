@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -27,7 +26,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/workgate/workgate/emulator/gcloud"
 	"github.com/workgate/workgate/infra"
 	"github.com/workgate/workgate/infra/image"
 	"github.com/workgate/workgate/shared/auth"
@@ -188,31 +186,28 @@ func (p *process) exited() bool {
 	}
 }
 
-// start runs the process and waits until its startup probe answers.
+// start runs the process and waits until its startup probe answers. The
+// process listens on a port the kernel picks (PORT=0) and the stack learns
+// it from its "function started" log line: a port picked here and handed
+// over could be taken in between by another listener (another test's
+// router, which would answer the probe for the function behind it).
 func (s *split) start(p *process) {
 	defer close(p.ready)
 	fail := func(err error) {
 		p.err = fmt.Errorf("stack: function %s did not start: %w\n%s", p.fn.Name, err, p.tail.String())
 	}
-	hostPort, err := gcloud.FreeHostPort()
+	env, err := s.environ(p.fn, "0")
 	if err != nil {
 		close(p.exit)
 		fail(err)
 		return
 	}
-	_, port, _ := net.SplitHostPort(hostPort)
-	env, err := s.environ(p.fn, port)
-	if err != nil {
-		close(p.exit)
-		fail(err)
-		return
-	}
-	p.url = "http://" + hostPort
+	started := make(chan string, 1)
 	p.cmd = exec.Command(s.bin) //nolint:gosec // the workgate binary the stack built
 	p.cmd.Env = env
 	// Whole lines only, so that the processes' log lines, all written to
 	// one output, never interleave mid-line.
-	p.cmd.Stdout = io.MultiWriter(&lineWriter{to: s.output}, p.tail)
+	p.cmd.Stdout = io.MultiWriter(&lineWriter{to: s.output}, p.tail, &lineWriter{to: announced(started)})
 	p.cmd.Stderr = p.cmd.Stdout
 	if err := p.cmd.Start(); err != nil {
 		close(p.exit)
@@ -221,6 +216,17 @@ func (s *split) start(p *process) {
 	}
 	go func() { _ = p.cmd.Wait(); close(p.exit) }()
 	deadline := time.Now().Add(60 * time.Second)
+	select {
+	case addr := <-started:
+		p.url = "http://" + addr
+	case <-p.exit:
+		fail(errors.New("it exited"))
+		return
+	case <-time.After(time.Until(deadline)):
+		_ = p.cmd.Process.Kill()
+		fail(errors.New("it did not start listening in 60s"))
+		return
+	}
 	for {
 		res, err := s.client.Get(p.url + server.ReadyPath)
 		if err == nil {
@@ -541,6 +547,30 @@ func (l *lineWriter) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// announced is a writer of a process's whole log lines that sends, once,
+// the address of its "function started" line (server.Serve's) on to.
+func announced(to chan<- string) io.Writer {
+	return writerFunc(func(b []byte) (int, error) {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			var l struct {
+				Message string `json:"message"`
+				Addr    string `json:"addr"`
+			}
+			if json.Unmarshal(line, &l) == nil && l.Message == server.StartedMessage && l.Addr != "" {
+				select {
+				case to <- l.Addr:
+				default: // sent already
+				}
+			}
+		}
+		return len(b), nil
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 // tailBuffer keeps the end of a process's output, for its failure.
 type tailBuffer struct {

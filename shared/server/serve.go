@@ -42,6 +42,11 @@ type ProcessState struct {
 	Goroutines  int           `json:"goroutines"`
 }
 
+// StartedMessage is the message of the line a function logs once it
+// serves, with the address it listens on (addr): the split local stack,
+// which starts each function on a port the kernel picks, reads it there.
+const StartedMessage = "function started"
+
 // DrainTimeout is how long a function's server waits for in-flight
 // requests once told to stop: Cloud Run sends SIGTERM and kills the
 // instance 10 seconds later, and the clients still need closing after.
@@ -120,7 +125,7 @@ func Serve(ctx context.Context, name, port string, log *slog.Logger) (err error)
 	// buildMs: from main to the handler built (configuration, clients,
 	// dependencies, handler), where a start spends what the runtime's
 	// and the packages' initialisation did not.
-	log.Info("function started", "function", name, "addr", ln.Addr().String(), "buildMs", float64(built.Microseconds())/1000)
+	log.Info(StartedMessage, "function", name, "addr", ln.Addr().String(), "buildMs", float64(built.Microseconds())/1000)
 
 	select {
 	case err := <-served:
