@@ -95,7 +95,7 @@ type Emulator struct {
 // for at most 60 s or until ctx is done. The emulator's output goes to log
 // (nil means io.Discard); log must be safe for concurrent use if shared.
 //
-// The JVM gets JAVA_TOOL_OPTIONS=-Xmx512m unless the caller's environment
+// The JVM gets JAVA_TOOL_OPTIONS=javaOptions unless the caller's environment
 // sets JAVA_TOOL_OPTIONS. If the port asked for is taken, Start fails at
 // once with an error wrapping ErrPortInUse; a free port it picked itself
 // and lost to another process before the emulator bound it is replaced by
@@ -128,6 +128,16 @@ func Start(ctx context.Context, kind Kind, hostPort string, log io.Writer, opts 
 	}
 	return nil, err
 }
+
+// javaOptions are the emulators' JVM options, unless JAVA_TOOL_OPTIONS is
+// set: a bounded heap, and only the quick JIT compiler (C1) with the
+// serial collector. On 2 cores the optimising compiler's threads and the
+// parallel collector take CPU from the functions and the tests for
+// minutes after a start; measured on the Firestore emulator (a get, an
+// increment, a commit of 5 writes, 300 of each, after 4,000 calls), C1
+// alone spends 0.7, 1.7 and 1.8 ms of CPU a call against 1.1, 3.0 and 2.6
+// ms, and in the first thousand calls a third of it.
+const javaOptions = "-Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 // freePortAttempts bounds how often Start picks another free port.
 const freePortAttempts = 3
@@ -169,7 +179,7 @@ func start(ctx context.Context, op string, kind Kind, hostPort string, log io.Wr
 	cmd := exec.Command(gcloud, args...)
 	cmd.Env = gcloudEnv()
 	if os.Getenv("JAVA_TOOL_OPTIONS") == "" {
-		cmd.Env = append(cmd.Env, "JAVA_TOOL_OPTIONS=-Xmx512m")
+		cmd.Env = append(cmd.Env, "JAVA_TOOL_OPTIONS="+javaOptions)
 	}
 	cmd.Stdout, cmd.Stderr = e.out, e.out
 	// Pdeathsig reaches gcloud only, not Java, and fires when the OS thread

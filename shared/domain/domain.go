@@ -63,6 +63,10 @@ type Account struct {
 	// write that makes a login racing a password change fail (one of the
 	// two fails on the other's change of the account).
 	LastDeviceTrustedAt time.Time `firestore:"lastDeviceTrustedAt"`
+	// LastLoginAt is when the account last started a session: the write
+	// that makes a login racing a password change fail, as its commit
+	// requires the account as the login read it.
+	LastLoginAt time.Time `firestore:"lastLoginAt,omitempty"`
 	// PasswordResetHash is the hash of the newest reset link's token: a
 	// newer request voids older links (F8).
 	PasswordResetHash string    `firestore:"passwordResetHash"`

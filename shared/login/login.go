@@ -297,9 +297,9 @@ func (s *Service) Password(ctx context.Context, in PasswordLogin) (*Result, erro
 
 // passwordLogin judges a login's password for an address (of the account
 // accountID, "" if it has none: the same reads, writes and hash) under the
-// lockout, and starts a session (start). Its reads after counting the
-// attempt are one round trip (store.CountLogin), and a right password
-// commits in one more.
+// lockout, and starts a session (start). The attempt is counted and the
+// login's state read in one round trip (store.CountLogin), and a right
+// password commits in one more.
 func (s *Service) passwordLogin(ctx context.Context, email, accountID string, in PasswordLogin, ticketHash string, ticketSeen time.Time) (*Result, error) {
 	if accountID == "" {
 		accountID = noAccount
@@ -454,8 +454,9 @@ func (s *Service) lock(ctx context.Context, kind, email string, acc *domain.Acco
 // start issues a session to the account of a login whose password was
 // right (st, as its count read it), in a workspace it is an active member
 // of, on a trusted device; any other device gets a pending approval. The
-// commit resets the lockout counter on condition that it is as counted, so
-// a password changed since fails it; it is then read again, and a new
+// commit resets the lockout counter on condition that it is as counted,
+// and records the login on the account on condition that it is as read,
+// so a password changed since fails it; it is then read again, and a new
 // password voids the login.
 func (s *Service) start(ctx context.Context, keys store.LoginKeys, st *store.LoginState, in PasswordLogin, ticketHash string, ticketSeen time.Time) (*Result, error) {
 	acc := st.Account
@@ -478,12 +479,13 @@ func (s *Service) start(ctx context.Context, keys store.LoginKeys, st *store.Log
 			return &Result{Approval: ap}, nil
 		}
 		n := store.NewSession{
-			Counter: &st.Attempt, Email: keys.Email, TicketHash: ticketHash, TicketSeen: ticketSeen, Now: now,
+			Counter: &st.Attempt, Email: keys.Email, TicketHash: ticketHash, TicketSeen: ticketSeen,
+			AccountSeen: st.AccountSeen, Now: now,
 		}
 		var deviceID, deviceToken string
 		if first {
 			n.Device, deviceToken = NewTrustedDevice(acc.ID, domain.NewID(), in.Device, now)
-			n.FirstDevice, n.AccountSeen, deviceID = true, st.AccountSeen, n.Device.ID
+			n.FirstDevice, deviceID = true, n.Device.ID
 		} else {
 			n.DeviceSeen, deviceID = st.DeviceSeen, st.Device.ID
 		}

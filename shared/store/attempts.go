@@ -2,19 +2,24 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
+	pb "cloud.google.com/go/firestore/apiv1/firestorepb"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/workgate/workgate/shared/events"
 )
 
 // Attempt counters guard guessable secrets: password login (F7) and login
 // codes (F5). An attempt is counted before the secret is checked, with an
-// increment and a read and no transaction, so parallel guesses neither
-// queue on a lock nor get extra tries: the n-th increment reads a count of
-// at least n, so at most `limit` attempts ever read a count within it.
+// increment whose commit answers the count after it, and no transaction,
+// so parallel guesses neither queue on a lock nor get extra tries: the
+// n-th increment gets n, so exactly `limit` attempts get a count within it.
 //
 // A lock is its own document, created (never overwritten) when the limit
 // is reached: of any number of attempts that reach it at once, one creates
@@ -29,12 +34,12 @@ const (
 
 // Attempt is the state of a counter after counting one attempt.
 type Attempt struct {
-	// N is the number of attempts counted since the last reset, this one
-	// included (concurrent attempts may be included too).
+	// N is the attempt's number since the last reset: the count its
+	// increment left.
 	N int
 	// LockedUntil is set while a lock holds.
 	LockedUntil time.Time
-	// Seen is the counter's update time as read after the count. A login's
+	// Seen is the counter's update time as the count left it. A login's
 	// commit resets the counter on condition that it is unchanged
 	// (CreateSession), so it fails if anything was counted or reset since:
 	// a password change resets it in its own commit.
@@ -65,21 +70,40 @@ func (s *Store) CountAttempt(ctx context.Context, kind, email string, now time.T
 }
 
 // countAttempt counts an attempt and reads, in the same round trip as the
-// counter, the documents also names (returned in order).
+// count, the counter and the documents also names (returned in order): the
+// increment's commit answers the count after it, and the read, made beside
+// it, the lock. A lock the read shows but that was read before the count
+// is read again after it, before the count is judged or the lock lifted.
 func (s *Store) countAttempt(ctx context.Context, kind, email string, now time.Time, also []*firestore.DocumentRef) (Attempt, []*firestore.DocumentSnapshot, error) {
 	cRef, lRef := s.counterRefs(kind, email)
 	for range 5 {
-		if _, err := cRef.Set(ctx, map[string]any{"count": firestore.Increment(1)}, firestore.MergeAll); err != nil {
-			return Attempt{}, nil, err
-		}
-		snaps, err := s.fs.GetAll(ctx, append([]*firestore.DocumentRef{cRef}, also...))
+		var (
+			snaps   []*firestore.DocumentSnapshot
+			readErr error
+			read    = make(chan struct{})
+		)
+		go func() {
+			defer close(read)
+			snaps, readErr = s.fs.GetAll(ctx, append([]*firestore.DocumentRef{cRef}, also...))
+		}()
+		n, seen, err := s.increment(ctx, cRef, "count")
+		<-read
 		if err != nil {
 			return Attempt{}, nil, err
 		}
-		a, err := attempt(snaps[0])
+		if readErr != nil {
+			return Attempt{}, nil, readErr
+		}
+		c, err := counterOf(snaps[0])
 		if err != nil {
 			return Attempt{}, nil, err
 		}
+		if !c.LockedUntil.IsZero() && snaps[0].ReadTime.Before(seen) {
+			if c, err = s.counter(ctx, cRef); err != nil {
+				return Attempt{}, nil, err
+			}
+		}
+		a := Attempt{N: n, LockedUntil: c.LockedUntil, Seen: seen}
 		if a.LockedUntil.IsZero() || now.Before(a.LockedUntil) {
 			return a, snaps[1:], nil
 		}
@@ -99,13 +123,60 @@ func (s *Store) countAttempt(ctx context.Context, kind, email string, now time.T
 	return Attempt{}, nil, ErrRaced
 }
 
+// increment adds one to a document's integer field in one round trip,
+// creating the document if need be, and returns the field's value after
+// it and the document's update time. The Go client's WriteResult drops a
+// transform's result, so the commit is the raw client's.
+func (s *Store) increment(ctx context.Context, ref *firestore.DocumentRef, field string) (int, time.Time, error) {
+	raw, err := s.raw()
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	db, _, _ := strings.Cut(ref.Path, "/documents/")
+	res, err := raw.Commit(metadata.AppendToOutgoingContext(ctx, "google-cloud-resource-prefix", db), &pb.CommitRequest{
+		Database: db,
+		Writes: []*pb.Write{{
+			Operation:  &pb.Write_Update{Update: &pb.Document{Name: ref.Path}},
+			UpdateMask: &pb.DocumentMask{},
+			UpdateTransforms: []*pb.DocumentTransform_FieldTransform{{
+				FieldPath:     field,
+				TransformType: &pb.DocumentTransform_FieldTransform_Increment{Increment: &pb.Value{ValueType: &pb.Value_IntegerValue{IntegerValue: 1}}},
+			}},
+		}},
+	})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	wr := res.GetWriteResults()
+	if len(wr) != 1 || len(wr[0].GetTransformResults()) != 1 {
+		return 0, time.Time{}, fmt.Errorf("increment of %s: the commit answered no result", field)
+	}
+	return int(wr[0].GetTransformResults()[0].GetIntegerValue()), wr[0].GetUpdateTime().AsTime(), nil
+}
+
+// counter reads a counter.
+func (s *Store) counter(ctx context.Context, ref *firestore.DocumentRef) (counter, error) {
+	snap, err := ref.Get(ctx)
+	if err != nil && status.Code(err) != codes.NotFound {
+		return counter{}, err
+	}
+	return counterOf(snap)
+}
+
+// counterOf decodes a counter's snapshot (it may not exist).
+func counterOf(snap *firestore.DocumentSnapshot) (counter, error) {
+	var c counter
+	if !snap.Exists() {
+		return c, nil
+	}
+	err := snap.DataTo(&c)
+	return c, err
+}
+
 // attempt reads a counter (it may not exist).
 func attempt(snap *firestore.DocumentSnapshot) (Attempt, error) {
-	if !snap.Exists() {
-		return Attempt{}, nil
-	}
-	var c counter
-	if err := snap.DataTo(&c); err != nil {
+	c, err := counterOf(snap)
+	if err != nil || !snap.Exists() {
 		return Attempt{}, err
 	}
 	return Attempt{N: c.Count, LockedUntil: c.LockedUntil, Seen: snap.UpdateTime}, nil

@@ -3,22 +3,28 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"cloud.google.com/go/firestore"
+
 	"github.com/workgate/workgate/shared/domain"
 )
 
-// TestCountAttemptParallel: of 30 concurrent attempts, at most 10 read a
-// count within a limit of 10 — the property the lockout rests on — and of
-// 20 concurrent lockers exactly one creates the lock.
+// TestCountAttemptParallel: 30 concurrent attempts get the numbers 1 to
+// 30, each once, so exactly 10 read a count within a limit of 10 — the
+// property the lockout rests on — and of 20 concurrent lockers exactly one
+// creates the lock.
 func TestCountAttemptParallel(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
 	ctx := context.Background()
-	var within, locked atomic.Int32
+	var mu sync.Mutex
+	var numbers []int
+	var locked atomic.Int32
 	var wg sync.WaitGroup
 	for range 30 {
 		wg.Go(func() {
@@ -26,14 +32,17 @@ func TestCountAttemptParallel(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
-			if a.N <= 10 {
-				within.Add(1)
-			}
+			mu.Lock()
+			numbers = append(numbers, a.N)
+			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	if got := within.Load(); got > 10 {
-		t.Fatalf("%d of 30 concurrent attempts read a count within 10", got)
+	slices.Sort(numbers)
+	for i, n := range numbers {
+		if n != i+1 {
+			t.Fatalf("30 concurrent attempts got the numbers %v, want 1 to 30", numbers)
+		}
 	}
 	for range 20 {
 		wg.Go(func() {
@@ -97,19 +106,35 @@ func TestLockLifecycle(t *testing.T) {
 }
 
 // TestLoginCommitOnCount: a login's commit resets the counter only as its
-// count read it. Anything counted or reset since — a concurrent attempt,
-// or a password change, which resets the counter in its own commit —
-// fails it (ErrRaced), and leaves no session; read again, it commits.
+// count left it, and records the login on the account only as it was read.
+// Anything counted or reset since — a concurrent attempt, or a password
+// change, which resets the counter in its own commit — fails it
+// (ErrRaced), and leaves no session; so does a password change between
+// the read and the count (read beside the count, the account may be older
+// than it); read again, it commits.
 func TestLoginCommitOnCount(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
 	ctx := context.Background()
 	keys := LoginKeys{Email: "kim@example.com", AccountID: "a1", WorkspaceID: "acme"}
+	account := s.fs.Collection(colAccounts).Doc(keys.AccountID)
+	if _, err := account.Create(ctx, domain.Account{ID: keys.AccountID, Email: keys.Email, PasswordHash: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	changePassword := func() error {
+		err := s.commit(ctx, func(w writer) error {
+			if err := w.Update(account, []firestore.Update{{Path: "passwordHash", Value: domain.NewID()}}); err != nil {
+				return err
+			}
+			return s.resetAttempts(w, CounterPassword, keys.Email)
+		})
+		return err
+	}
 	login := func(st *LoginState) error {
 		id := domain.NewID()
 		err := s.CreateSession(ctx, NewSession{
 			Session: &domain.Session{ID: id, AccountID: keys.AccountID, WorkspaceID: keys.WorkspaceID, DeviceID: "d1", CreatedAt: t0},
-			Counter: &st.Attempt, Email: keys.Email, Now: t0,
+			Counter: &st.Attempt, Email: keys.Email, AccountSeen: st.AccountSeen, Now: t0,
 		})
 		if ok, xerr := exists(ctx, s.session(id)); xerr != nil || ok != (err == nil) {
 			t.Fatalf("session %s exists %v after the commit's %v (%v)", id, ok, err, xerr)
@@ -118,16 +143,26 @@ func TestLoginCommitOnCount(t *testing.T) {
 	}
 	for _, between := range []struct {
 		name string
-		do   func() error
+		do   func(st *LoginState) error
 	}{
-		{"another attempt", func() error { _, err := s.CountAttempt(ctx, CounterPassword, keys.Email, t0); return err }},
-		{"a password change", func() error { return s.ResetAttempts(ctx, CounterPassword, keys.Email) }},
+		{"another attempt", func(*LoginState) error { _, err := s.CountAttempt(ctx, CounterPassword, keys.Email, t0); return err }},
+		{"a password change", func(*LoginState) error { return changePassword() }},
+		{"a password change before the count", func(st *LoginState) error {
+			// The login's read was before the change, and its count after:
+			// the count the commit is conditioned on is this one.
+			if err := changePassword(); err != nil {
+				return err
+			}
+			a, err := s.CountAttempt(ctx, CounterPassword, keys.Email, t0)
+			st.Attempt = a
+			return err
+		}},
 	} {
 		st, err := s.CountLogin(ctx, keys, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := between.do(); err != nil {
+		if err := between.do(st); err != nil {
 			t.Fatal(err)
 		}
 		if err := login(st); !errors.Is(err, ErrRaced) {

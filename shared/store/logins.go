@@ -149,10 +149,10 @@ type LoginState struct {
 }
 
 // CountLogin counts a password attempt of an address (CountAttempt) and
-// reads, in the round trip after the count, the rest of the login's state.
-// Read after the count, the account is one whose password changed before
-// it; a change after it resets the counter, which fails the login's commit
-// (CreateSession).
+// reads, in the same round trip, the rest of the login's state. Read
+// beside the count, the account may be older than it: the login's commit
+// requires the account as read (CreateSession, AccountSeen), so a password
+// changed since the read fails it.
 func (s *Store) CountLogin(ctx context.Context, k LoginKeys, now time.Time) (*LoginState, error) {
 	a, snaps, err := s.countAttempt(ctx, CounterPassword, k.Email, now, s.loginRefs(k))
 	if err != nil {

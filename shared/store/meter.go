@@ -80,7 +80,17 @@ func meterOptions(m *Meter) ([]option.ClientOption, error) {
 		}
 		return opts, nil
 	}
-	conn, err := grpc.NewClient(addr, append(interceptors,
+	return dialEmulator(addr, interceptors...)
+}
+
+// emulatorOptions connects to the emulator at FIRESTORE_EMULATOR_HOST as
+// the Firestore client does, in a connection the caller can share.
+func emulatorOptions() ([]option.ClientOption, error) {
+	return dialEmulator(os.Getenv("FIRESTORE_EMULATOR_HOST"))
+}
+
+func dialEmulator(addr string, opts ...grpc.DialOption) ([]option.ClientOption, error) {
+	conn, err := grpc.NewClient(addr, append(opts,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithPerRPCCredentials(emulatorOwner{}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(math.MaxInt32), grpc.MaxCallSendMsgSize(math.MaxInt32)),

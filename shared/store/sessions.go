@@ -98,13 +98,15 @@ func (s *Store) Caller(ctx context.Context, sessionID, workspaceID, accountID st
 // it creates, committed together.
 type NewSession struct {
 	Session *domain.Session
-	// Device, when set, is a device this login makes trusted. Trusting a
-	// device changes the account (lastDeviceTrustedAt, and firstDeviceAt
-	// for its first), on condition that it is as read at AccountSeen: a
-	// password change in between fails the commit (ErrRaced), and of two
-	// first logins only one trusts its device.
-	Device      *domain.TrustedDevice
+	// AccountSeen, when set, is the update time of the account as the
+	// login read it: the commit records the login on the account
+	// (lastLoginAt) on condition that it is unchanged, so a password
+	// changed since fails it (ErrRaced).
 	AccountSeen time.Time
+	// Device, when set, is a device this login makes trusted; the account
+	// records it too (lastDeviceTrustedAt, and firstDeviceAt for its
+	// first), so of two first logins only one trusts its device.
+	Device *domain.TrustedDevice
 	// FirstDevice marks the account as having trusted its first device.
 	FirstDevice bool
 	// Counter, for a login whose password was judged, resets the
@@ -148,7 +150,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 				return err
 			}
 		}
-		if err := s.trustDevice(w, n); err != nil {
+		if err := s.recordLogin(w, n); err != nil {
 			return err
 		}
 		if !n.DeviceSeen.IsZero() {
@@ -191,18 +193,25 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 	return wrap("store.CreateSession", err)
 }
 
-// trustDevice creates the device a login trusts, if any, and marks the
-// account as having trusted it.
-func (s *Store) trustDevice(w writer, n NewSession) error {
-	if n.Device == nil {
+// recordLogin records a login on its account, on condition that the
+// account is as the login read it (AccountSeen), and creates the device it
+// trusts, if any.
+func (s *Store) recordLogin(w writer, n NewSession) error {
+	if n.AccountSeen.IsZero() {
 		return nil
 	}
-	acc := []firestore.Update{{Path: "lastDeviceTrustedAt", Value: n.Now}}
+	acc := []firestore.Update{{Path: "lastLoginAt", Value: n.Now}}
+	if n.Device != nil {
+		acc = append(acc, firestore.Update{Path: "lastDeviceTrustedAt", Value: n.Now})
+	}
 	if n.FirstDevice {
 		acc = append(acc, firestore.Update{Path: "firstDeviceAt", Value: n.Now})
 	}
 	if err := w.Update(s.fs.Collection(colAccounts).Doc(n.Session.AccountID), acc, firestore.LastUpdateTime(n.AccountSeen)); err != nil {
 		return err
+	}
+	if n.Device == nil {
+		return nil
 	}
 	return w.Create(s.device(n.Device.AccountID, n.Device.ID), n.Device)
 }

@@ -18,8 +18,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"cloud.google.com/go/firestore"
+	apiv1 "cloud.google.com/go/firestore/apiv1"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -59,6 +61,15 @@ const (
 // Store is workgate's Firestore database.
 type Store struct {
 	fs *firestore.Client
+	// The raw client makes the one call the Go client cannot: a commit
+	// whose answer carries a transform's result (a count after its
+	// increment), which the Go client's WriteResult drops. It is made on
+	// first use, with fs's options (the functions that never count do not
+	// pay for it at start-up).
+	rawOpts func() ([]option.ClientOption, error)
+	rawOnce sync.Once
+	rawC    *apiv1.Client
+	rawErr  error
 }
 
 // Open connects to the project's Firestore (the emulator when
@@ -79,11 +90,35 @@ func Open(ctx context.Context, project string, meter *Meter, connections int) (*
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: %w", err)
 	}
-	return &Store{fs: fs}, nil
+	rawOpts := func() ([]option.ClientOption, error) { return opts, nil }
+	if meter == nil && os.Getenv("FIRESTORE_EMULATOR_HOST") != "" {
+		rawOpts = emulatorOptions // the Firestore client's own connection is out of reach
+	}
+	return &Store{fs: fs, rawOpts: rawOpts}, nil
 }
 
-// Close closes the connection.
-func (s *Store) Close() error { return s.fs.Close() }
+// raw returns the raw client, made on first use.
+func (s *Store) raw() (*apiv1.Client, error) {
+	s.rawOnce.Do(func() {
+		opts, err := s.rawOpts()
+		if err != nil {
+			s.rawErr = err
+			return
+		}
+		s.rawC, s.rawErr = apiv1.NewClient(context.Background(), opts...)
+	})
+	return s.rawC, s.rawErr
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	err := s.fs.Close()
+	s.rawOnce.Do(func() {}) // none is made after this
+	if s.rawC != nil {
+		_ = s.rawC.Close() // its connection may be fs's, closed already
+	}
+	return err
+}
 
 // Firestore returns the underlying client, for tests and benchmarks that
 // inspect documents or measure the raw floor.
