@@ -291,7 +291,7 @@ func (s *split) stop() {
 // function's process. In dev mode it checks each exchange against the
 // OpenAPI document, as the one-process router does, and logs a break to
 // log.
-func (s *split) router(top *infra.Topology, log *slog.Logger) http.Handler {
+func (s *split) router(top *infra.Topology, log *slog.Logger, check bool) http.Handler {
 	mux := http.NewServeMux()
 	for _, fn := range top.Functions {
 		if fn.Dev && !s.cfg.Dev {
@@ -302,7 +302,7 @@ func (s *split) router(top *infra.Topology, log *slog.Logger) http.Handler {
 			mux.Handle(route, proxy)
 		}
 	}
-	checked := contract.DevCheck(s.cfg.Dev, mux)
+	checked := contract.DevCheck(s.cfg.Dev && check, mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		checked.ServeHTTP(w, r.WithContext(logging.With(r.Context(), log.With("function", "router"))))
 	})

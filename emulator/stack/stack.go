@@ -67,6 +67,10 @@ type Options struct {
 	// instead of a key of the stack's own: a test's stand-in for Google.
 	PushKey   *rsa.PrivateKey
 	PushKeyID string
+	// Unchecked leaves out the router's check of each exchange against the
+	// OpenAPI document (dev mode's, which production's URL map does not
+	// run): the bench times the functions as deployed.
+	Unchecked bool
 }
 
 // SplitFromEnv reports whether WORKGATE_STACK=split asks for split stacks
@@ -157,7 +161,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		if router, err = s.startSplit(cfg, o); err != nil {
 			return nil, err
 		}
-	} else if router, err = server.Router(s.Deps, func(h http.Handler) http.Handler { return contract.DevCheck(cfg.Dev, h) }); err != nil {
+	} else if router, err = server.Router(s.Deps, func(h http.Handler) http.Handler { return contract.DevCheck(cfg.Dev && !o.Unchecked, h) }); err != nil {
 		return nil, err
 	}
 	// The router writes each answer for as long as its function may run
@@ -204,7 +208,7 @@ func (s *Stack) startSplit(cfg *config.Config, o Options) (http.Handler, error) 
 	sp.log = o.Log
 	s.split = sp
 	s.serve(gatewayLn, sp.gatewayHandler(s.Deps.Topology), s.longestRequest())
-	return sp.router(s.Deps.Topology, o.Log), nil
+	return sp.router(s.Deps.Topology, o.Log, !o.Unchecked), nil
 }
 
 // Pushing reports whether a split stack's gateway is passing a push or a
