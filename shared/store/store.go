@@ -16,14 +16,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
 
 	"cloud.google.com/go/firestore"
 	apiv1 "cloud.google.com/go/firestore/apiv1"
+	pb "cloud.google.com/go/firestore/apiv1/firestorepb"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/workgate/workgate/shared/events"
@@ -283,4 +286,42 @@ func exists(ctx context.Context, ref *firestore.DocumentRef) (bool, error) {
 		return false, nil
 	}
 	return false, err
+}
+
+// Paths returns the path of every document in the project below the
+// root, in one query of all collections (a kindless query, through the
+// raw client: the Go client names a collection in every query), for the
+// tests and tools that look at the whole database. A document that exists
+// only as the parent of others has no path here.
+func (s *Store) Paths(ctx context.Context) ([]string, error) {
+	raw, err := s.raw()
+	if err != nil {
+		return nil, wrap("store.Paths", err)
+	}
+	root := strings.TrimSuffix(s.fs.Collection("x").Path, "/x") // projects/P/databases/D/documents
+	db := strings.TrimSuffix(root, "/documents")
+	stream, err := raw.RunQuery(metadata.AppendToOutgoingContext(ctx, "google-cloud-resource-prefix", db), &pb.RunQueryRequest{
+		Parent: root,
+		QueryType: &pb.RunQueryRequest_StructuredQuery{StructuredQuery: &pb.StructuredQuery{
+			Select: &pb.StructuredQuery_Projection{Fields: []*pb.StructuredQuery_FieldReference{{FieldPath: "__name__"}}},
+			From:   []*pb.StructuredQuery_CollectionSelector{{AllDescendants: true}},
+		}},
+	})
+	if err != nil {
+		return nil, wrap("store.Paths", err)
+	}
+	var out []string
+	for {
+		res, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, wrap("store.Paths", err)
+		}
+		if d := res.GetDocument(); d != nil {
+			_, path, _ := strings.Cut(d.GetName(), "/documents/")
+			out = append(out, path)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -294,5 +295,26 @@ func TestDocIDBackstop(t *testing.T) {
 		if got := docID(id); got != want {
 			t.Errorf("docID(%q) = %q, want %q", id, got, want)
 		}
+	}
+}
+
+// TestPaths: every document of the project, at any depth, in one query;
+// a path that only parents others is no document.
+func TestPaths(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	for _, p := range []string{"a/1", "a/1/b/2", "c/3/d/4/e/5"} {
+		if _, err := s.fs.Doc(p).Set(ctx, map[string]any{"x": 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Paths(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if want := []string{"a/1", "a/1/b/2", "c/3/d/4/e/5"}; !slices.Equal(got, want) {
+		t.Fatalf("Paths = %v, want %v", got, want)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,7 +20,6 @@ import (
 
 	"cloud.google.com/go/firestore"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"google.golang.org/api/iterator"
 
 	"github.com/workgate/workgate/emulator/mailsink"
 	"github.com/workgate/workgate/emulator/stack"
@@ -234,40 +232,20 @@ func linkToken(t testing.TB, m mailsink.Message, prefix string) string {
 // fs returns the stack's Firestore client.
 func (e *env) fs() *firestore.Client { return e.s.Deps.Store.Firestore() }
 
-// documents returns the paths of every document in the project, walking
-// subcollections too.
+// documents returns the paths of every document in the project, in
+// every subcollection too (one query of all collections).
 func (e *env) documents() []string {
 	e.t.Helper()
-	ctx := context.Background()
-	var out []string
-	var walk func(cols *firestore.CollectionIterator)
-	walk = func(cols *firestore.CollectionIterator) {
-		for {
-			col, err := cols.Next()
-			if errors.Is(err, iterator.Done) {
-				return
-			}
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			refs := col.DocumentRefs(ctx)
-			for {
-				ref, err := refs.Next()
-				if errors.Is(err, iterator.Done) {
-					break
-				}
-				if err != nil {
-					e.t.Fatal(err)
-				}
-				_, path, _ := strings.Cut(ref.Path, "/documents/")
-				if !strings.HasPrefix(path, "_dev/") { // the dev clock is not the test's data
-					out = append(out, path)
-				}
-				walk(ref.Collections(ctx))
-			}
+	paths, err := e.s.Deps.Store.Paths(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := paths[:0]
+	for _, p := range paths {
+		if !strings.HasPrefix(p, "_dev/") { // the dev clock is not the test's data
+			out = append(out, p)
 		}
 	}
-	walk(e.fs().Collections(ctx))
 	return out
 }
 
