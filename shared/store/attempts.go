@@ -3,13 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
 	pb "cloud.google.com/go/firestore/apiv1/firestorepb"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/workgate/workgate/shared/events"
@@ -128,12 +126,11 @@ func (s *Store) countAttempt(ctx context.Context, kind, email string, now time.T
 // it and the document's update time. The Go client's WriteResult drops a
 // transform's result, so the commit is the raw client's.
 func (s *Store) increment(ctx context.Context, ref *firestore.DocumentRef, field string) (int, time.Time, error) {
-	raw, err := s.raw()
+	ctx, raw, db, err := s.raw(ctx)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
-	db, _, _ := strings.Cut(ref.Path, "/documents/")
-	res, err := raw.Commit(metadata.AppendToOutgoingContext(ctx, "google-cloud-resource-prefix", db), &pb.CommitRequest{
+	res, err := raw.Commit(ctx, &pb.CommitRequest{
 		Database: db,
 		Writes: []*pb.Write{{
 			Operation:  &pb.Write_Update{Update: &pb.Document{Name: ref.Path}},

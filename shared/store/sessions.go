@@ -195,20 +195,19 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 
 // recordLogin records a login on its account, on condition that the
 // account is as the login read it (AccountSeen), and creates the device it
-// trusts, if any.
+// trusts, if any: trusting a device always writes the account.
 func (s *Store) recordLogin(w writer, n NewSession) error {
-	if n.AccountSeen.IsZero() {
-		return nil
-	}
-	acc := []firestore.Update{{Path: "lastLoginAt", Value: n.Now}}
-	if n.Device != nil {
-		acc = append(acc, firestore.Update{Path: "lastDeviceTrustedAt", Value: n.Now})
-	}
-	if n.FirstDevice {
-		acc = append(acc, firestore.Update{Path: "firstDeviceAt", Value: n.Now})
-	}
-	if err := w.Update(s.fs.Collection(colAccounts).Doc(n.Session.AccountID), acc, firestore.LastUpdateTime(n.AccountSeen)); err != nil {
-		return err
+	if !n.AccountSeen.IsZero() || n.Device != nil {
+		acc := []firestore.Update{{Path: "lastLoginAt", Value: n.Now}}
+		if n.Device != nil {
+			acc = append(acc, firestore.Update{Path: "lastDeviceTrustedAt", Value: n.Now})
+		}
+		if n.FirstDevice {
+			acc = append(acc, firestore.Update{Path: "firstDeviceAt", Value: n.Now})
+		}
+		if err := w.Update(s.fs.Collection(colAccounts).Doc(n.Session.AccountID), acc, firestore.LastUpdateTime(n.AccountSeen)); err != nil {
+			return err
+		}
 	}
 	if n.Device == nil {
 		return nil

@@ -100,8 +100,10 @@ func Open(ctx context.Context, project string, meter *Meter, connections int) (*
 	return &Store{fs: fs, rawOpts: rawOpts}, nil
 }
 
-// raw returns the raw client, made on first use.
-func (s *Store) raw() (*apiv1.Client, error) {
+// raw returns the raw client, made on first use, the database's path
+// ("projects/P/databases/D"), which its requests name, and ctx with the
+// header that routes a call to that database.
+func (s *Store) raw(ctx context.Context) (context.Context, *apiv1.Client, string, error) {
 	s.rawOnce.Do(func() {
 		opts, err := s.rawOpts()
 		if err != nil {
@@ -110,7 +112,8 @@ func (s *Store) raw() (*apiv1.Client, error) {
 		}
 		s.rawC, s.rawErr = apiv1.NewClient(context.Background(), opts...)
 	})
-	return s.rawC, s.rawErr
+	db, _, _ := strings.Cut(s.fs.Collection("x").Path, "/documents/")
+	return metadata.AppendToOutgoingContext(ctx, "google-cloud-resource-prefix", db), s.rawC, db, s.rawErr
 }
 
 // Close closes the connections.
@@ -294,14 +297,12 @@ func exists(ctx context.Context, ref *firestore.DocumentRef) (bool, error) {
 // tests and tools that look at the whole database. A document that exists
 // only as the parent of others has no path here.
 func (s *Store) Paths(ctx context.Context) ([]string, error) {
-	raw, err := s.raw()
+	ctx, raw, db, err := s.raw(ctx)
 	if err != nil {
 		return nil, wrap("store.Paths", err)
 	}
-	root := strings.TrimSuffix(s.fs.Collection("x").Path, "/x") // projects/P/databases/D/documents
-	db := strings.TrimSuffix(root, "/documents")
-	stream, err := raw.RunQuery(metadata.AppendToOutgoingContext(ctx, "google-cloud-resource-prefix", db), &pb.RunQueryRequest{
-		Parent: root,
+	stream, err := raw.RunQuery(ctx, &pb.RunQueryRequest{
+		Parent: db + "/documents",
 		QueryType: &pb.RunQueryRequest_StructuredQuery{StructuredQuery: &pb.StructuredQuery{
 			Select: &pb.StructuredQuery_Projection{Fields: []*pb.StructuredQuery_FieldReference{{FieldPath: "__name__"}}},
 			From:   []*pb.StructuredQuery_CollectionSelector{{AllDescendants: true}},
