@@ -95,21 +95,14 @@ const (
 )
 
 // LoginTicket lets one e-mail, whose login code was verified, try
-// passwords until a session is issued (F5). Stored under its token's hash.
+// passwords until a session is issued (F5). The ticket itself is sealed
+// and says its e-mail, account and expiry (login.Service); its document,
+// stored under the token's hash, says it is unused: a session deletes it.
 type LoginTicket struct {
-	Email string `firestore:"email"`
-	// AccountID is empty when the address has no account (its ticket can
-	// never yield a session, but it must look like any other).
-	AccountID string    `firestore:"accountId"`
+	Email     string    `firestore:"email"`
 	CreatedAt time.Time `firestore:"createdAt"`
 	ExpiresAt time.Time `firestore:"expiresAt"`
-	UsedAt    time.Time `firestore:"usedAt"`
 	PurgeAt   time.Time `firestore:"purgeAt"`
-}
-
-// Live reports whether the ticket can still be used at now.
-func (t *LoginTicket) Live(now time.Time) bool {
-	return t.UsedAt.IsZero() && now.Before(t.ExpiresAt)
 }
 
 // Approval statuses.

@@ -144,8 +144,8 @@ func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticke
 	if err := s.checkLock(ctx, store.CounterCode, email, nil, a, CodeAttempts, CodeRestriction, "", now); err != nil {
 		return nil, err
 	}
-	token := auth.NewToken()
-	t := &domain.LoginTicket{Email: email, CreatedAt: now, ExpiresAt: now.Add(TicketTTL), PurgeAt: now.Add(TicketTTL + time.Hour)}
+	t := &domain.LoginTicket{Email: email, CreatedAt: now, ExpiresAt: now.Add(TicketTTL).Truncate(time.Second), PurgeAt: now.Add(TicketTTL + time.Hour)}
+	accountID := ""
 	for try := range 3 {
 		lc, seen, err := s.Store.LoginCode(ctx, email)
 		if err != nil {
@@ -162,10 +162,11 @@ func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticke
 			return nil, s.wrongCode(ctx, email, a, now)
 		}
 		if try == 0 {
-			if t.AccountID, err = s.Store.AccountIDByEmail(ctx, email); err != nil && !errs.Is(err, errs.NotFound) {
+			if accountID, err = s.Store.AccountIDByEmail(ctx, email); err != nil && !errs.Is(err, errs.NotFound) {
 				return nil, err
 			}
 		}
+		token := s.sealTicket(email, accountID, t.ExpiresAt)
 		err = s.Store.ExchangeLoginCode(ctx, email, seen, auth.HashToken(token), t)
 		if errs.Is(err, errs.Gone) {
 			continue // used by a concurrent attempt, or a new code was sent: read again
@@ -177,8 +178,8 @@ func (s *Service) VerifyCode(ctx context.Context, rawEmail, code string) (*Ticke
 			return nil, err
 		}
 		out := &Ticket{Token: token, ExpiresAt: t.ExpiresAt}
-		if t.AccountID != "" {
-			if out.Workspaces, err = s.Store.Workspaces(ctx, t.AccountID); err != nil {
+		if accountID != "" {
+			if out.Workspaces, err = s.Store.Workspaces(ctx, accountID); err != nil {
 				return nil, err
 			}
 		}
@@ -266,8 +267,6 @@ type Approval struct {
 	ExpiresAt  time.Time `json:"expiresAt"`
 }
 
-var errTicket = errs.E(errs.Unauthenticated, "The login ticket is invalid or has expired. Verify your e-mail again.")
-
 // Password logs in with a login ticket and a password.
 func (s *Service) Password(ctx context.Context, in PasswordLogin) (*Result, error) {
 	email, err := domain.NormalizeEmail(in.Email)
@@ -277,46 +276,42 @@ func (s *Service) Password(ctx context.Context, in PasswordLogin) (*Result, erro
 	if err := checkLoginInput(in.WorkspaceID, in.Password, in.Device); err != nil {
 		return nil, err
 	}
-	if in.Ticket == "" || len(in.Ticket) > 128 {
+	if len(in.Ticket) > 256 {
 		return nil, errTicket
 	}
-	ticketHash := auth.HashToken(in.Ticket)
-	t, ticketSeen, err := s.Store.LoginTicket(ctx, ticketHash)
-	if errs.Is(err, errs.NotFound) {
-		return nil, errTicket
-	}
+	accountID, err := s.openTicket(in.Ticket, email, s.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
-	now := s.Clock.Now()
-	if !t.Live(now) || t.Email != email {
-		return nil, errTicket
-	}
-	return s.passwordLogin(ctx, email, t.AccountID, in, ticketHash, ticketSeen)
+	return s.passwordLogin(ctx, email, accountID, in, auth.HashToken(in.Ticket))
 }
 
 // passwordLogin judges a login's password for an address (of the account
 // accountID, "" if it has none: the same reads, writes and hash) under the
-// lockout, and starts a session (start). The attempt is counted and the
-// login's state read in one round trip (store.CountLogin), and a right
-// password commits in one more.
-func (s *Service) passwordLogin(ctx context.Context, email, accountID string, in PasswordLogin, ticketHash string, ticketSeen time.Time) (*Result, error) {
+// lockout, and starts a session (start). The attempt is counted, if the
+// login ticket (ticketHash) was not used yet, and the login's state read
+// in one round trip (store.CountLogin), and a right password commits in
+// one more.
+func (s *Service) passwordLogin(ctx context.Context, email, accountID string, in PasswordLogin, ticketHash string) (*Result, error) {
 	if accountID == "" {
 		accountID = noAccount
 	}
-	keys := store.LoginKeys{Email: email, AccountID: accountID, WorkspaceID: in.WorkspaceID}
+	keys := store.LoginKeys{Email: email, AccountID: accountID, WorkspaceID: in.WorkspaceID, TicketHash: ticketHash}
 	if id, _, ok := auth.SplitKeyedToken(in.DeviceToken); ok {
 		keys.DeviceID = id
 	}
 	now := s.Clock.Now()
 	st, err := s.Store.CountLogin(ctx, keys, now)
+	if errors.Is(err, store.ErrNoTicket) {
+		return nil, errTicket
+	}
 	if err != nil {
 		return nil, err
 	}
 	if err := s.judge(ctx, email, st.Account, st.Attempt, in.Password, in.Locale, now); err != nil {
 		return nil, err
 	}
-	return s.start(ctx, keys, st, in, ticketHash, ticketSeen)
+	return s.start(ctx, keys, st, in)
 }
 
 func checkLoginInput(workspaceID, password string, d domain.Device) error {
@@ -456,9 +451,10 @@ func (s *Service) lock(ctx context.Context, kind, email string, acc *domain.Acco
 // of, on a trusted device; any other device gets a pending approval. The
 // commit resets the lockout counter on condition that it is as counted,
 // and records the login on the account on condition that it is as read,
-// so a password changed since fails it; it is then read again, and a new
-// password voids the login.
-func (s *Service) start(ctx context.Context, keys store.LoginKeys, st *store.LoginState, in PasswordLogin, ticketHash string, ticketSeen time.Time) (*Result, error) {
+// so a password changed since fails it, and uses up the login ticket
+// (keys.TicketHash), if any; it is then read again, and a new password or
+// a used ticket voids the login.
+func (s *Service) start(ctx context.Context, keys store.LoginKeys, st *store.LoginState, in PasswordLogin) (*Result, error) {
 	acc := st.Account
 	for range 3 {
 		if err := activeMember(&st.Membership); err != nil {
@@ -479,7 +475,7 @@ func (s *Service) start(ctx context.Context, keys store.LoginKeys, st *store.Log
 			return &Result{Approval: ap}, nil
 		}
 		n := store.NewSession{
-			Counter: &st.Attempt, Email: keys.Email, TicketHash: ticketHash, TicketSeen: ticketSeen,
+			Counter: &st.Attempt, Email: keys.Email, TicketHash: keys.TicketHash,
 			AccountSeen: st.AccountSeen, Now: now,
 		}
 		var deviceID, deviceToken string
@@ -499,11 +495,6 @@ func (s *Service) start(ctx context.Context, keys store.LoginKeys, st *store.Log
 			// login), try again.
 			if st, err = s.reread(ctx, keys, acc); err != nil {
 				return nil, err
-			}
-			if ticketHash != "" {
-				if ticketSeen, err = s.liveTicket(ctx, ticketHash); err != nil {
-					return nil, err
-				}
 			}
 			acc = st.Account
 			continue
@@ -532,16 +523,6 @@ func activeMember(m *store.Membership) error {
 	return nil
 }
 
-// liveTicket reads a login ticket again after a commit raced: it returns
-// the update time it was read at, or errTicket if it was used or expired.
-func (s *Service) liveTicket(ctx context.Context, hash string) (time.Time, error) {
-	t, seen, err := s.Store.LoginTicket(ctx, hash)
-	if err != nil || !t.Live(s.Clock.Now()) {
-		return time.Time{}, errTicket
-	}
-	return seen, nil
-}
-
 // respond returns the session response of a login; deviceToken is set when
 // the login made the device trusted.
 func (s *Service) respond(sess *domain.Session, refresh, deviceToken string) (*session.Response, error) {
@@ -557,6 +538,9 @@ func (s *Service) respond(sess *domain.Session, refresh, deviceToken string) (*s
 // changed since voids the login, and a lock taken since holds.
 func (s *Service) reread(ctx context.Context, keys store.LoginKeys, acc *domain.Account) (*store.LoginState, error) {
 	st, err := s.Store.ReadLogin(ctx, keys)
+	if errors.Is(err, store.ErrNoTicket) {
+		return nil, errTicket
+	}
 	if err != nil {
 		return nil, err
 	}

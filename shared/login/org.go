@@ -3,7 +3,6 @@ package login
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/workgate/workgate/shared/domain"
 	"github.com/workgate/workgate/shared/errs"
@@ -144,5 +143,5 @@ func (s *Service) OrgLogin(ctx context.Context, in OrgLogin) (*Result, error) {
 	}
 	return s.passwordLogin(ctx, key, accountID, PasswordLogin{
 		WorkspaceID: org.WorkspaceID, Password: in.Password, Device: in.Device, DeviceToken: in.DeviceToken, Locale: in.Locale,
-	}, "", time.Time{})
+	}, "")
 }

@@ -63,7 +63,7 @@ func (s *Store) counterRefs(kind, email string) (*firestore.DocumentRef, *firest
 // counter. A lock that ended before now is lifted and the count restarted,
 // this attempt being the first of the new count.
 func (s *Store) CountAttempt(ctx context.Context, kind, email string, now time.Time) (Attempt, error) {
-	a, _, err := s.countAttempt(ctx, kind, email, now, nil)
+	a, _, err := s.countAttempt(ctx, kind, email, now, nil, nil)
 	return a, wrap("store.CountAttempt", err)
 }
 
@@ -72,7 +72,9 @@ func (s *Store) CountAttempt(ctx context.Context, kind, email string, now time.T
 // increment's commit answers the count after it, and the read, made beside
 // it, the lock. A lock the read shows but that was read before the count
 // is read again after it, before the count is judged or the lock lifted.
-func (s *Store) countAttempt(ctx context.Context, kind, email string, now time.Time, also []*firestore.DocumentRef) (Attempt, []*firestore.DocumentSnapshot, error) {
+// If require is set, the attempt is counted only if that document exists
+// (ErrNoTicket otherwise, and nothing is written).
+func (s *Store) countAttempt(ctx context.Context, kind, email string, now time.Time, require *firestore.DocumentRef, also []*firestore.DocumentRef) (Attempt, []*firestore.DocumentSnapshot, error) {
 	cRef, lRef := s.counterRefs(kind, email)
 	for range 5 {
 		var (
@@ -84,8 +86,11 @@ func (s *Store) countAttempt(ctx context.Context, kind, email string, now time.T
 			defer close(read)
 			snaps, readErr = s.fs.GetAll(ctx, append([]*firestore.DocumentRef{cRef}, also...))
 		}()
-		n, seen, err := s.increment(ctx, cRef, "count")
+		n, seen, err := s.increment(ctx, cRef, "count", require)
 		<-read
+		if c := code(err); require != nil && (c == codes.NotFound || c == codes.FailedPrecondition) {
+			return Attempt{}, nil, ErrNoTicket
+		}
 		if err != nil {
 			return Attempt{}, nil, err
 		}
@@ -123,29 +128,36 @@ func (s *Store) countAttempt(ctx context.Context, kind, email string, now time.T
 
 // increment adds one to a document's integer field in one round trip,
 // creating the document if need be, and returns the field's value after
-// it and the document's update time. The Go client's WriteResult drops a
-// transform's result, so the commit is the raw client's.
-func (s *Store) increment(ctx context.Context, ref *firestore.DocumentRef, field string) (int, time.Time, error) {
+// it and the document's update time. If require is set, the commit also
+// requires that document to exist (a write that changes nothing in it),
+// and fails without writing if it does not. The Go client's WriteResult
+// drops a transform's result, so the commit is the raw client's.
+func (s *Store) increment(ctx context.Context, ref *firestore.DocumentRef, field string, require *firestore.DocumentRef) (int, time.Time, error) {
 	ctx, raw, db, err := s.raw(ctx)
 	if err != nil {
 		return 0, time.Time{}, err
 	}
-	res, err := raw.Commit(ctx, &pb.CommitRequest{
-		Database: db,
-		Writes: []*pb.Write{{
-			Operation:  &pb.Write_Update{Update: &pb.Document{Name: ref.Path}},
-			UpdateMask: &pb.DocumentMask{},
-			UpdateTransforms: []*pb.DocumentTransform_FieldTransform{{
-				FieldPath:     field,
-				TransformType: &pb.DocumentTransform_FieldTransform_Increment{Increment: &pb.Value{ValueType: &pb.Value_IntegerValue{IntegerValue: 1}}},
-			}},
+	writes := []*pb.Write{{
+		Operation:  &pb.Write_Update{Update: &pb.Document{Name: ref.Path}},
+		UpdateMask: &pb.DocumentMask{},
+		UpdateTransforms: []*pb.DocumentTransform_FieldTransform{{
+			FieldPath:     field,
+			TransformType: &pb.DocumentTransform_FieldTransform_Increment{Increment: &pb.Value{ValueType: &pb.Value_IntegerValue{IntegerValue: 1}}},
 		}},
-	})
+	}}
+	if require != nil {
+		writes = append(writes, &pb.Write{
+			Operation:       &pb.Write_Update{Update: &pb.Document{Name: require.Path}},
+			UpdateMask:      &pb.DocumentMask{},
+			CurrentDocument: &pb.Precondition{ConditionType: &pb.Precondition_Exists{Exists: true}},
+		})
+	}
+	res, err := raw.Commit(ctx, &pb.CommitRequest{Database: db, Writes: writes})
 	if err != nil {
 		return 0, time.Time{}, err
 	}
 	wr := res.GetWriteResults()
-	if len(wr) != 1 || len(wr[0].GetTransformResults()) != 1 {
+	if len(wr) != len(writes) || len(wr[0].GetTransformResults()) != 1 {
 		return 0, time.Time{}, fmt.Errorf("increment of %s: the commit answered no result", field)
 	}
 	return int(wr[0].GetTransformResults()[0].GetIntegerValue()), wr[0].GetUpdateTime().AsTime(), nil

@@ -179,3 +179,76 @@ func TestLoginCommitOnCount(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginTicketRequired: a login with a ticket is counted only while
+// the ticket's document exists, which its session deletes: a used (or
+// never issued) ticket is ErrNoTicket with nothing written, its count
+// included; the count leaves the ticket as it was; of two commits with
+// one ticket, one issues a session.
+func TestLoginTicketRequired(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	keys := LoginKeys{Email: "kim@example.com", AccountID: "a1", WorkspaceID: "acme", TicketHash: "t1"}
+	if _, err := s.fs.Collection(colAccounts).Doc(keys.AccountID).Create(ctx, domain.Account{ID: keys.AccountID, Email: keys.Email}); err != nil {
+		t.Fatal(err)
+	}
+	ticket := s.loginTicket(keys.TicketHash)
+	wr, err := ticket.Create(ctx, domain.LoginTicket{Email: keys.Email, ExpiresAt: t0.Add(10 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := func() int {
+		st, err := s.ReadLogin(ctx, LoginKeys{Email: keys.Email, AccountID: keys.AccountID, WorkspaceID: keys.WorkspaceID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.N
+	}
+	st, err := s.CountLogin(ctx, keys, t0)
+	if err != nil || st.N != 1 {
+		t.Fatalf("a count with a live ticket: %+v, %v", st, err)
+	}
+	if snap, err := ticket.Get(ctx); err != nil || !snap.UpdateTime.Equal(wr.UpdateTime) {
+		t.Fatalf("the count changed the ticket: %v, %v", snap, err)
+	}
+	never := keys
+	never.TicketHash = "never-issued"
+	if _, err := s.CountLogin(ctx, never, t0); !errors.Is(err, ErrNoTicket) {
+		t.Fatalf("a count with a ticket never issued: %v, want ErrNoTicket", err)
+	}
+	if ok, err := exists(ctx, s.loginTicket(never.TicketHash)); ok || err != nil {
+		t.Fatalf("the refused count created the ticket (%v)", err)
+	}
+	if n := counted(); n != 1 {
+		t.Fatalf("after a refused count the count is %d, want 1", n)
+	}
+
+	login := func(st *LoginState) error {
+		return s.CreateSession(ctx, NewSession{
+			Session: &domain.Session{ID: domain.NewID(), AccountID: keys.AccountID, WorkspaceID: keys.WorkspaceID, DeviceID: "d1", CreatedAt: t0},
+			Counter: &st.Attempt, Email: keys.Email, TicketHash: keys.TicketHash, AccountSeen: st.AccountSeen, Now: t0,
+		})
+	}
+	other, err := s.CountLogin(ctx, keys, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := login(other); err != nil {
+		t.Fatalf("the first session: %v", err)
+	}
+	if err := login(st); !errors.Is(err, ErrRaced) {
+		t.Fatalf("a second session with the ticket: %v, want ErrRaced", err)
+	}
+	if _, err := s.ReadLogin(ctx, keys); !errors.Is(err, ErrNoTicket) {
+		t.Fatalf("reading the used ticket's login again: %v, want ErrNoTicket", err)
+	}
+	for range 2 {
+		if _, err := s.CountLogin(ctx, keys, t0); !errors.Is(err, ErrNoTicket) {
+			t.Fatalf("a count with the used ticket: %v, want ErrNoTicket", err)
+		}
+	}
+	if n := counted(); n != 0 {
+		t.Fatalf("after the used ticket's counts the count is %d, want 0", n)
+	}
+}

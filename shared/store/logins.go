@@ -81,7 +81,7 @@ func (s *Store) ExchangeLoginCode(ctx context.Context, email string, seen time.T
 		if err := tx.Update(s.loginCode(email), noCodes, firestore.LastUpdateTime(seen)); err != nil {
 			return err
 		}
-		return tx.Create(s.fs.Collection(colLoginTickets).Doc(ticketHash), t)
+		return tx.Create(s.loginTicket(ticketHash), t)
 	}, firestore.MaxAttempts(1))
 	switch code(err) {
 	case codes.OK:
@@ -92,15 +92,12 @@ func (s *Store) ExchangeLoginCode(ctx context.Context, email string, seen time.T
 	return wrap("store.ExchangeLoginCode", err)
 }
 
-// LoginTicket returns the ticket stored under a hash and the update time it
-// was read at.
-func (s *Store) LoginTicket(ctx context.Context, hash string) (*domain.LoginTicket, time.Time, error) {
-	var t domain.LoginTicket
-	seen, err := s.get(ctx, s.fs.Collection(colLoginTickets).Doc(hash), &t)
-	if err != nil {
-		return nil, time.Time{}, wrap("store.LoginTicket", err)
-	}
-	return &t, seen, nil
+// ErrNoTicket reports that a login ticket's document does not exist: the
+// ticket was used (a session was issued with it), or purged.
+var ErrNoTicket = errs.E(errs.Unauthenticated, "the login ticket was used")
+
+func (s *Store) loginTicket(hash string) *firestore.DocumentRef {
+	return s.fs.Collection(colLoginTickets).Doc(hash)
 }
 
 // Workspaces lists the active workspaces in which an account is an active
@@ -129,12 +126,14 @@ func (s *Store) Workspaces(ctx context.Context, accountID string) ([]*domain.Wor
 // LoginKeys name what a password login reads besides its lockout counter:
 // the account (an ID no account has, for an address without one, so that
 // it costs the same), the workspace and the membership, and the device a
-// device token names ("" if none).
+// device token names ("" if none); and the login ticket (its hash) that
+// must still exist, if the login has one.
 type LoginKeys struct {
 	Email       string
 	AccountID   string
 	WorkspaceID string
 	DeviceID    string
+	TicketHash  string
 }
 
 // LoginState is what a password login is judged and committed on, read in
@@ -152,9 +151,14 @@ type LoginState struct {
 // reads, in the same round trip, the rest of the login's state. Read
 // beside the count, the account may be older than it: the login's commit
 // requires the account as read (CreateSession, AccountSeen), so a password
-// changed since the read fails it.
+// changed since the read fails it. The attempt is counted only if the
+// login ticket exists: a used one is ErrNoTicket, with nothing written.
 func (s *Store) CountLogin(ctx context.Context, k LoginKeys, now time.Time) (*LoginState, error) {
-	a, snaps, err := s.countAttempt(ctx, CounterPassword, k.Email, now, s.loginRefs(k))
+	var ticket *firestore.DocumentRef
+	if k.TicketHash != "" {
+		ticket = s.loginTicket(k.TicketHash)
+	}
+	a, snaps, err := s.countAttempt(ctx, CounterPassword, k.Email, now, ticket, s.loginRefs(k))
 	if err != nil {
 		return nil, wrap("store.CountLogin", err)
 	}
@@ -163,12 +167,22 @@ func (s *Store) CountLogin(ctx context.Context, k LoginKeys, now time.Time) (*Lo
 }
 
 // ReadLogin reads a login's state again, without counting: after its
-// commit raced.
+// commit raced. A login ticket used since is ErrNoTicket.
 func (s *Store) ReadLogin(ctx context.Context, k LoginKeys) (*LoginState, error) {
 	cRef, _ := s.counterRefs(CounterPassword, k.Email)
-	snaps, err := s.fs.GetAll(ctx, append([]*firestore.DocumentRef{cRef}, s.loginRefs(k)...))
+	refs := append([]*firestore.DocumentRef{cRef}, s.loginRefs(k)...)
+	if k.TicketHash != "" {
+		refs = append(refs, s.loginTicket(k.TicketHash))
+	}
+	snaps, err := s.fs.GetAll(ctx, refs)
 	if err != nil {
 		return nil, wrap("store.ReadLogin", err)
+	}
+	if k.TicketHash != "" {
+		if ticket := snaps[len(snaps)-1]; !ticket.Exists() {
+			return nil, ErrNoTicket
+		}
+		snaps = snaps[:len(snaps)-1]
 	}
 	a, err := attempt(snaps[0])
 	if err != nil {

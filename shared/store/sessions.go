@@ -115,9 +115,9 @@ type NewSession struct {
 	// since the count fails the commit.
 	Counter *Attempt
 	Email   string
-	// TicketHash and TicketSeen name a login ticket to consume, if any.
+	// TicketHash names a login ticket to use up (its document is
+	// deleted), if any: the commit fails if it was used since.
 	TicketHash string
-	TicketSeen time.Time
 	// DeviceSeen, for a login on a device trusted before, is the update
 	// time of the device as the login read it: the commit fails if the
 	// device was revoked since.
@@ -139,8 +139,7 @@ type NewSession struct {
 func (s *Store) CreateSession(ctx context.Context, n NewSession) error {
 	err := s.commit(ctx, func(w writer) error {
 		if n.TicketHash != "" {
-			ref := s.fs.Collection(colLoginTickets).Doc(n.TicketHash)
-			if err := w.Update(ref, []firestore.Update{{Path: "usedAt", Value: n.Now}}, firestore.LastUpdateTime(n.TicketSeen)); err != nil {
+			if err := w.Delete(s.loginTicket(n.TicketHash), firestore.Exists); err != nil {
 				return err
 			}
 		}

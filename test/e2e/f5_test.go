@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/workgate/workgate/shared/auth"
 )
 
 type ticketAnswer struct {
@@ -221,6 +223,48 @@ func TestLoginCodeLifetime(t *testing.T) {
 	requireStatus(t, e.passwordLogin(ticket, "acme", email, testPassword, ""), http.StatusUnauthorized)
 	// Another address cannot use someone's ticket.
 	requireStatus(t, e.passwordLogin(e.ticket(email), "acme", "lee@example.com", testPassword, ""), http.StatusUnauthorized)
+}
+
+// TestLoginTicketRefusals: a login ticket that was used, has expired, is
+// another address's, was changed or was never issued is 401 before
+// anything is counted or written: stolen after its use, a ticket cannot
+// spend its owner's attempts (F7) and lock them out.
+func TestLoginTicketRefusals(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	const kim, lee = "kim@example.com", "lee@example.com"
+	e.owned("acme", kim)
+	e.owned("beta", lee)
+	used := e.ticket(kim)
+	var first session
+	r := e.passwordLogin(used, "acme", kim, testPassword, "")
+	requireStatus(t, r, http.StatusOK)
+	r.JSON(t, &first)
+	expired := e.ticket(kim)
+	e.advance(10*60 + 1)
+	live := e.ticket(kim)
+	changed := []byte(live) // one letter of its sealed body another
+	if i := len(changed) - 5; changed[i] == 'A' {
+		changed[i] = 'B'
+	} else {
+		changed[i] = 'A'
+	}
+	login := func(ticket, email, password string) func() response {
+		return func() response { return e.passwordLogin(ticket, "acme", email, password, first.DeviceToken) }
+	}
+	var cases []refusal
+	for _, c := range []struct{ name, ticket, email, password string }{
+		{"used, right password", used, kim, testPassword},
+		{"used, wrong password", used, kim, "wrong password!"},
+		{"expired", expired, kim, testPassword},
+		{"another address's", live, lee, testPassword},
+		{"changed", string(changed), kim, testPassword},
+		{"never issued", auth.NewToken(), kim, testPassword},
+	} {
+		cases = append(cases, refusal{name: c.name, call: login(c.ticket, c.email, c.password), status: http.StatusUnauthorized, code: "unauthenticated"})
+	}
+	e.refusals(t, cases)
+	requireStatus(t, login(live, kim, testPassword)(), http.StatusOK)
 }
 
 // TestLoginRefusals: bad input is 400 and writes nothing.
