@@ -20,9 +20,10 @@ import (
 // login with a ticket is then two round trips: count and read, commit.
 //
 // The plaintext is the expiry (Unix seconds, 8 bytes), the first 16 bytes
-// of the e-mail's SHA-256, and the account ID padded to ticketIDWidth: an
-// address without an account (its ticket can never yield a session) gets
-// a ticket of the same length as any other.
+// of the e-mail's SHA-256, and the account ID padded to ticketIDWidth (an
+// account's ID is 32 hex digits): an address without an account (its
+// ticket can never yield a session) gets a ticket of the same length as
+// any other.
 const (
 	ticketHashLen = 16
 	ticketIDWidth = 32
@@ -52,7 +53,7 @@ func (s *Service) openTicket(ticket, email string, now time.Time) (string, error
 	if errors.Is(err, auth.ErrUnknownSealKey) {
 		return "", errTicketKey
 	}
-	if err != nil || len(p) != ticketLen {
+	if err != nil || len(p) < ticketLen {
 		return "", errTicket
 	}
 	expiresAt := time.Unix(int64(binary.BigEndian.Uint64([]byte(p[:8]))), 0) //nolint:gosec // sealed by sealTicket

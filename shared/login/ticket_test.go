@@ -36,6 +36,10 @@ func TestTicket(t *testing.T) {
 	if id, err := s.openTicket(none, kim, now); err != nil || id != "" || len(none) != len(ticket) {
 		t.Fatalf("no account: %q, %v; length %d, an account's %d", id, err, len(none), len(ticket))
 	}
+	long := strings.Repeat("a", ticketIDWidth+8) // no account has one, but it must not lock anyone out
+	if id, err := s.openTicket(s.sealTicket(kim, long, now.Add(TicketTTL)), kim, now); err != nil || id != long {
+		t.Fatalf("a longer account ID: %q, %v", id, err)
+	}
 	if len(ticket) > 128 {
 		t.Fatalf("a ticket of %d characters", len(ticket))
 	}
