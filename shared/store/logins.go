@@ -93,8 +93,8 @@ func (s *Store) ExchangeLoginCode(ctx context.Context, email string, seen time.T
 }
 
 // ErrNoTicket reports that a login ticket's document does not exist: the
-// ticket was used (a session was issued with it), or purged.
-var ErrNoTicket = errs.E(errs.Unauthenticated, "the login ticket was used")
+// ticket was used (a session was issued with it), purged, or never issued.
+var ErrNoTicket = errs.E(errs.Unauthenticated, "the login ticket was used or never issued")
 
 func (s *Store) loginTicket(hash string) *firestore.DocumentRef {
 	return s.fs.Collection(colLoginTickets).Doc(hash)
