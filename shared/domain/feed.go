@@ -46,6 +46,15 @@ type FeedEvent struct {
 	PurgeAt   time.Time `firestore:"purgeAt"`
 }
 
+// CompareFeed orders feed events as the feed does: by commit time, then
+// ID.
+func CompareFeed(a, b *FeedEvent) int {
+	if c := a.At.Compare(b.At); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
 // Expired reports whether a stream can no longer resume from the event.
 func (e *FeedEvent) Expired(now time.Time) bool { return !now.Before(e.CreatedAt.Add(FeedKeep)) }
 

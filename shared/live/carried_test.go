@@ -82,3 +82,22 @@ func TestCarriedForgets(t *testing.T) {
 		t.Errorf("%d IDs remembered after 1,000 s of events, one a second; want those of 2×Overlap", n)
 	}
 }
+
+// TestCursor: a stream's event ids name the furthest event it has carried
+// in feed order: its own when events come in order, the later one's when
+// an earlier event comes after it (as the emulator may show them), so a
+// resume from any id repeats nothing; ties in commit time go by ID.
+func TestCursor(t *testing.T) {
+	placed := ev("m-0", 0)
+	c := &cursor{last: placed}
+	var got []string
+	for _, e := range []*domain.FeedEvent{ev("m-1", time.Second), ev("m-3", 3*time.Second), ev("m-2", 2*time.Second), ev("m-4", 3*time.Second), ev("m-35", 3*time.Second), ev("m-5", 5*time.Second)} {
+		got = append(got, c.past(e))
+	}
+	if diff := cmp.Diff([]string{"m-1", "m-3", "m-3", "m-4", "m-4", "m-5"}, got); diff != "" {
+		t.Fatalf("ids (-want +got):\n%s", diff)
+	}
+	if got := (&cursor{}).past(placed); got != "m-0" {
+		t.Fatalf("the first event of a stream placed nowhere: id %q", got)
+	}
+}

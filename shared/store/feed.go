@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -173,14 +172,7 @@ func (l *FeedListener) Next() ([]*domain.FeedEvent, error) {
 }
 
 // sortFeed orders events by commit time, then ID.
-func sortFeed(es []*domain.FeedEvent) {
-	slices.SortFunc(es, func(a, b *domain.FeedEvent) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-}
+func sortFeed(es []*domain.FeedEvent) { slices.SortFunc(es, domain.CompareFeed) }
 
 // liveDevice marks a device with a live stream.
 type liveDevice struct {
