@@ -260,8 +260,8 @@ func (s *Service) follow(ctx context.Context, p *session.Principal, after *domai
 }
 
 // FirstSnapshot is how long a new feed listener may take to answer with
-// the events already there (a query of at most a few minutes of one
-// member's feed) before it is replaced. The emulator has been seen to
+// the events already there (one member's feed since the stream's place,
+// at most a day) before it is replaced. The emulator has been seen to
 // leave such a listen unanswered for good (in about 1 of 30 runs of
 // TestF19ResumeMidBurst: a stream's third listener, of some 70 events),
 // and the stream then carried nothing more.
