@@ -276,9 +276,6 @@ func (s *Service) Password(ctx context.Context, in PasswordLogin) (*Result, erro
 	if err := checkLoginInput(in.WorkspaceID, in.Password, in.Device); err != nil {
 		return nil, err
 	}
-	if len(in.Ticket) > 256 {
-		return nil, errTicket
-	}
 	accountID, err := s.openTicket(in.Ticket, email, s.Clock.Now())
 	if err != nil {
 		return nil, err

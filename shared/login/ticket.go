@@ -28,6 +28,8 @@ const (
 	ticketHashLen = 16
 	ticketIDWidth = 32
 	ticketLen     = 8 + ticketHashLen + ticketIDWidth
+	// maxTicket bounds what is opened: a ticket is some 120 characters.
+	maxTicket = 256
 )
 
 var errTicket = errs.E(errs.Unauthenticated, "The login ticket is invalid or has expired. Verify your e-mail again.")
@@ -49,6 +51,9 @@ func (s *Service) sealTicket(email, accountID string, expiresAt time.Time) strin
 // is for the address email and live at now; errTicket otherwise, whatever
 // is wrong with it.
 func (s *Service) openTicket(ticket, email string, now time.Time) (string, error) {
+	if len(ticket) > maxTicket {
+		return "", errTicket
+	}
 	p, err := s.Sealer.Open(ticket)
 	if errors.Is(err, auth.ErrUnknownSealKey) {
 		return "", errTicketKey

@@ -56,6 +56,7 @@ func TestTicket(t *testing.T) {
 		{"the address in other letters", ticket, strings.ToUpper(kim), now, errs.Unauthenticated},
 		{"changed", string(changed), kim, now, errs.Unauthenticated},
 		{"not sealed", auth.NewToken(), kim, now, errs.Unauthenticated},
+		{"too long", ticket + strings.Repeat("A", maxTicket), kim, now, errs.Unauthenticated},
 		{"an unknown key", other.sealTicket(kim, "a1", now.Add(TicketTTL)), kim, now, errs.Unavailable},
 	} {
 		if id, err := s.openTicket(c.ticket, c.email, c.at); errs.KindOf(err) != c.want || id != "" {
