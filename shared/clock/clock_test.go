@@ -34,6 +34,22 @@ func (f *fakeStore) AddClockOffset(_ context.Context, d time.Duration) (time.Dur
 	return off, nil
 }
 
+// watching waits until n watches have started.
+func (f *fakeStore) watching(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		f.mu.Lock()
+		got := len(f.watchers)
+		f.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d watches started, want %d", got, n)
+		}
+	}
+}
+
 func (f *fakeStore) WatchClockOffset(ctx context.Context, fn func(time.Duration)) error {
 	f.mu.Lock()
 	off := f.offset
@@ -59,6 +75,9 @@ func TestDevClock(t *testing.T) {
 	if d := time.Until(a.Now()); d < time.Hour-time.Second {
 		t.Fatalf("the stored offset is not applied: %v", d)
 	}
+	// NewDev returns once the offset is read; each clock's watch starts
+	// just after, on its own goroutine: moves reach a clock from then on.
+	st.watching(t, 2)
 	if _, err := a.Advance(ctx, 2*time.Hour); err != nil {
 		t.Fatal(err)
 	}
