@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/workgate/workgate/emulator/gcloud"
 	"github.com/workgate/workgate/emulator/stack"
+	"github.com/workgate/workgate/shared/server"
 	"github.com/workgate/workgate/test/testenv"
 )
 
@@ -42,7 +42,10 @@ type function struct {
 
 // run starts the binary as function name with env (besides the
 // emulators' addresses, the project and PORT) and returns once it has
-// exited or its startup probe answers.
+// exited or its startup probe answers. It listens on a port the kernel
+// picks (PORT=0), learnt from its "function started" line: a port picked
+// free here and handed over could be taken by another test's process in
+// between.
 func run(t *testing.T, name string, env ...string) *function {
 	t.Helper()
 	testenv.RequireEmulators(t)
@@ -50,15 +53,10 @@ func run(t *testing.T, name string, env ...string) *function {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hostPort, err := gcloud.FreeHostPort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(hostPort)
-	f := &function{t: t, addr: hostPort, out: &lockedBuffer{}, exit: make(chan error, 1)}
+	f := &function{t: t, out: &lockedBuffer{}, exit: make(chan error, 1)}
 	f.cmd = exec.Command(bin)
 	f.cmd.Env = append([]string{
-		"FUNCTION_TARGET=" + name, "PORT=" + port, "GOOGLE_CLOUD_PROJECT=" + testenv.Project(t),
+		"FUNCTION_TARGET=" + name, "PORT=0", "GOOGLE_CLOUD_PROJECT=" + testenv.Project(t),
 		"FIRESTORE_EMULATOR_HOST=" + os.Getenv("FIRESTORE_EMULATOR_HOST"),
 		"PUBSUB_EMULATOR_HOST=" + os.Getenv("PUBSUB_EMULATOR_HOST"),
 	}, env...)
@@ -77,7 +75,14 @@ func run(t *testing.T, name string, env ...string) *function {
 		if f.exited() {
 			return f
 		}
-		if res, err := http.Get("http://" + hostPort + "/_ready"); err == nil {
+		if f.addr == "" {
+			f.addr = f.started()
+		}
+		if f.addr == "" {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		if res, err := http.Get("http://" + f.addr + "/_ready"); err == nil {
 			_ = res.Body.Close()
 			if res.StatusCode == http.StatusOK {
 				return f
@@ -87,6 +92,23 @@ func run(t *testing.T, name string, env ...string) *function {
 	}
 	t.Fatalf("%s: no answer from /_ready in 60s", name)
 	return nil
+}
+
+// started returns the address the process logged it listens on, on the
+// loopback interface ("" before it has).
+func (f *function) started() string {
+	for _, line := range strings.Split(f.out.String(), "\n") {
+		var l struct {
+			Message string `json:"message"`
+			Addr    string `json:"addr"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Message == server.StartedMessage {
+			if _, port, err := net.SplitHostPort(l.Addr); err == nil {
+				return net.JoinHostPort("127.0.0.1", port)
+			}
+		}
+	}
+	return ""
 }
 
 func (f *function) exited() bool {
