@@ -63,6 +63,10 @@ type Service struct {
 // the last one carried.
 const Relisten = 20
 
+// markTimeout bounds a write of a device's live mark, which the stream's
+// end does not cancel (heartbeat).
+const markTimeout = 5 * time.Second
+
 // Serve serves GET /v1/me/events: it authenticates the caller, places the
 // stream after the Last-Event-ID (header, or lastEventId in the query),
 // then writes events until the client goes, the session ends or MaxAge
@@ -97,7 +101,7 @@ func (s *Service) Serve(w http.ResponseWriter, r *http.Request) error {
 			// The device's last stream here: it is no longer live (a
 			// stream of it elsewhere has marked it since, or will at its
 			// next heartbeat).
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 			defer cancel()
 			if err := s.Store.ClearDeviceLive(cctx, p.AccountID, p.DeviceID, st.liveAt); err != nil {
 				logging.From(ctx).Warn("live device not cleared", "error", err.Error())
@@ -194,6 +198,11 @@ func (s *Service) run(ctx context.Context, p *session.Principal, reg *Registrati
 // heartbeat marks the device live (the stream keeps when, to clear its
 // own mark at the end) and, if present, the member present (F9); a
 // failure is logged, and the next heartbeat tries again.
+//
+// The mark's write is not cut short when the client goes: a write
+// cancelled in flight may still be committed, and the stream, not
+// knowing its time, could not clear it at the end (the device would stay
+// "live", without pushes, for LiveFor).
 func (s *Service) heartbeat(ctx context.Context, p *session.Principal, st *stream, present bool) {
 	now := s.Clock.Now()
 	if present {
@@ -201,11 +210,11 @@ func (s *Service) heartbeat(ctx context.Context, p *session.Principal, st *strea
 			logging.From(ctx).Warn("presence not recorded", "error", err.Error())
 		}
 	}
-	at, err := s.Store.MarkDeviceLive(ctx, p.AccountID, p.DeviceID, p.WorkspaceID, now.Add(s.LiveFor))
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	at, err := s.Store.MarkDeviceLive(wctx, p.AccountID, p.DeviceID, p.WorkspaceID, now.Add(s.LiveFor))
 	if err != nil {
-		if ctx.Err() == nil {
-			logging.From(ctx).Warn("live device not recorded", "error", err.Error())
-		}
+		logging.From(ctx).Warn("live device not recorded", "error", err.Error())
 		return
 	}
 	st.liveAt = at
