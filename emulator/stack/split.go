@@ -553,13 +553,9 @@ func (l *lineWriter) Write(b []byte) (int, error) {
 func announced(to chan<- string) io.Writer {
 	return writerFunc(func(b []byte) (int, error) {
 		for _, line := range bytes.Split(b, []byte("\n")) {
-			var l struct {
-				Message string `json:"message"`
-				Addr    string `json:"addr"`
-			}
-			if json.Unmarshal(line, &l) == nil && l.Message == server.StartedMessage && l.Addr != "" {
+			if addr, ok := server.StartedAddr(line); ok {
 				select {
-				case to <- l.Addr:
+				case to <- addr:
 				default: // sent already
 				}
 			}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,6 +47,24 @@ type ProcessState struct {
 // serves, with the address it listens on (addr): the split local stack,
 // which starts each function on a port the kernel picks, reads it there.
 const StartedMessage = "function started"
+
+// StartedAddr reads a function's log line: if it is the StartedMessage
+// line, it returns the loopback address to reach the function at (the
+// line's addr may name every interface).
+func StartedAddr(line []byte) (string, bool) {
+	var l struct {
+		Message string `json:"message"`
+		Addr    string `json:"addr"`
+	}
+	if json.Unmarshal(line, &l) != nil || l.Message != StartedMessage {
+		return "", false
+	}
+	_, port, err := net.SplitHostPort(l.Addr)
+	if err != nil {
+		return "", false
+	}
+	return net.JoinHostPort("127.0.0.1", port), true
+}
 
 // DrainTimeout is how long a function's server waits for in-flight
 // requests once told to stop: Cloud Run sends SIGTERM and kills the

@@ -174,3 +174,24 @@ func TestLoadKeysRotation(t *testing.T) {
 		}
 	}
 }
+
+// TestStartedAddr: the address a function's "function started" line names,
+// as the loopback address to reach it at; no other line names one.
+func TestStartedAddr(t *testing.T) {
+	cases := []struct {
+		line, want string
+		ok         bool
+	}{
+		{`{"level":"INFO","message":"function started","function":"api","addr":"[::]:41234"}`, "127.0.0.1:41234", true},
+		{`{"message":"function started","addr":"127.0.0.1:8080"}`, "127.0.0.1:8080", true},
+		{`{"message":"function started"}`, "", false},
+		{`{"message":"request","addr":"[::]:41234"}`, "", false},
+		{`function started [::]:41234`, "", false},
+		{``, "", false},
+	}
+	for _, c := range cases {
+		if got, ok := StartedAddr([]byte(c.line)); got != c.want || ok != c.ok {
+			t.Errorf("StartedAddr(%s) = %q, %v; want %q, %v", c.line, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -98,14 +98,8 @@ func run(t *testing.T, name string, env ...string) *function {
 // loopback interface ("" before it has).
 func (f *function) started() string {
 	for _, line := range strings.Split(f.out.String(), "\n") {
-		var l struct {
-			Message string `json:"message"`
-			Addr    string `json:"addr"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Message == server.StartedMessage {
-			if _, port, err := net.SplitHostPort(l.Addr); err == nil {
-				return net.JoinHostPort("127.0.0.1", port)
-			}
+		if addr, ok := server.StartedAddr([]byte(line)); ok {
+			return addr
 		}
 	}
 	return ""
