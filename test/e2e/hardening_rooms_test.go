@@ -201,7 +201,9 @@ func TestHardeningRoomListPages(t *testing.T) {
 		m := e.mustPost(mal, old.RoomID, "are you there, amy?")
 		e.settle() // the fan-out job visited both members
 		for _, s := range []session{amy, mal} {
-			p := e.roomsPage(s, 3, "")
+			// Through hrPage, which waits for the page's request line:
+			// one arriving late would be counted as the next page's.
+			p, _ := e.hrPage(&log, s, 3, "")
 			if len(p.Rooms) != 3 || p.Rooms[0].RoomID != old.RoomID {
 				t.Fatalf("%s's first page starts %v, want the room just posted in (%s)", s.AccountID, roomIDs(p.Rooms), old.RoomID)
 			}
