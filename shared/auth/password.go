@@ -23,11 +23,18 @@ import (
 // Argon2id parameters for new hashes (the product rule and OWASP's first
 // recommendation): 19 MiB, 2 passes, 1 lane, a 16-byte salt, a 32-byte key.
 const (
-	argonMemory  = 19 * 1024 // KiB
+	argonMemory  = HashMemoryKiB
 	argonTime    = 2
 	argonThreads = 1
 	saltLen      = 16
 	keyLen       = 32
+)
+
+// HashMemoryKiB is the memory of a new hash, and MinHashMemoryKiB the
+// least a dev stack may ask for instead (NewDevHasher).
+const (
+	HashMemoryKiB    = 19 * 1024
+	MinHashMemoryKiB = 1024
 )
 
 // Bounds on the parameters Verify accepts from a stored hash, so a corrupt
@@ -72,6 +79,13 @@ type Hasher struct {
 // means runtime.GOMAXPROCS(0), as argon2 with one lane keeps one core busy.
 func NewHasher(n int) *Hasher {
 	return newHasher(n, defaultParams)
+}
+
+// NewDevHasher is NewHasher with new hashes of memoryKiB instead of
+// HashMemoryKiB: for the dev stacks of the end-to-end tests only (config
+// refuses it outside dev mode). Verify is the same.
+func NewDevHasher(n int, memoryKiB uint32) *Hasher {
+	return newHasher(n, argonParams{memory: memoryKiB, time: argonTime, threads: argonThreads})
 }
 
 func newHasher(n int, p argonParams) *Hasher {

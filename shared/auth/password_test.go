@@ -103,6 +103,29 @@ func TestHashFormat(t *testing.T) {
 	}
 }
 
+// TestDevHasher: a dev hasher's hashes are argon2id with its memory (the
+// rest as ever), and the product's hasher verifies them, as it does the
+// other way round.
+func TestDevHasher(t *testing.T) {
+	t.Parallel()
+	dev, prod := NewDevHasher(1, MinHashMemoryKiB), NewHasher(1)
+	enc := mustHash(t, dev, "k7#mQz!v-long-enough")
+	if !strings.HasPrefix(enc, "$argon2id$v=19$m=1024,t=2,p=1$") {
+		t.Fatalf("dev Hash = %q, want m=1024,t=2,p=1", enc)
+	}
+	for _, c := range []struct {
+		name     string
+		by, with *Hasher
+	}{{"dev hash, product's verify", dev, prod}, {"product's hash, dev verify", prod, dev}} {
+		enc := mustHash(t, c.by, "k7#mQz!v-long-enough")
+		for password, want := range map[string]bool{"k7#mQz!v-long-enough": true, "k7#mQz!v-long-enougH": false} {
+			if got, err := c.with.Verify(context.Background(), enc, password); err != nil || got != want {
+				t.Errorf("%s: Verify(%q) = %v, %v; want %v", c.name, password, got, err, want)
+			}
+		}
+	}
+}
+
 func TestVerifyOtherParams(t *testing.T) {
 	t.Parallel()
 	h := NewHasher(0)

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/workgate/workgate/shared/auth"
 )
 
 // Config is the configuration every function reads. Each field names its
@@ -151,6 +153,13 @@ type Config struct {
 	// deletion commits, once per process: the tests show that a redelivery
 	// finishes the job.
 	CrashWithdrawalAfter int `env:"WORKGATE_DEV_CRASH_WITHDRAWAL_AFTER"`
+	// HashMemoryKiB, in dev mode only, is the memory of each new argon2id
+	// hash in KiB in place of the product's 19 MiB (passes and lane as
+	// ever): the end-to-end suite's stacks hash with 1 MiB, as hashing was
+	// about a sixth of its CPU. A hash keeps its parameters, so a password
+	// set either way is verified either way; the bench and the load test
+	// hash as production does.
+	HashMemoryKiB int `env:"WORKGATE_DEV_HASH_MEMORY_KIB"`
 	// PushCertsURL, in dev mode only, is where the push and scheduled
 	// functions fetch the keys of the invoker's OIDC tokens instead of
 	// Google's: the split local stack's token issuer stands in for Google.
@@ -226,7 +235,10 @@ func (c *Config) Validate() error {
 	if c.PublishTimeout <= 0 || c.OutboxGrace <= 0 || c.OutboxRedeliver <= 0 {
 		problems = append(problems, errors.New("WORKGATE_PUBLISH_TIMEOUT, WORKGATE_OUTBOX_GRACE and WORKGATE_OUTBOX_REDELIVER must be > 0"))
 	}
-	if !c.Dev && (c.CrashWithdrawalAfter != 0 || c.PushCertsURL != "") {
+	if c.HashMemoryKiB != 0 && (c.HashMemoryKiB < auth.MinHashMemoryKiB || c.HashMemoryKiB > auth.HashMemoryKiB) {
+		problems = append(problems, fmt.Errorf("WORKGATE_DEV_HASH_MEMORY_KIB must be in %d..%d", auth.MinHashMemoryKiB, auth.HashMemoryKiB))
+	}
+	if !c.Dev && (c.CrashWithdrawalAfter != 0 || c.PushCertsURL != "" || c.HashMemoryKiB != 0) {
 		problems = append(problems, errors.New("WORKGATE_DEV_* variables are for dev mode only"))
 	}
 	return errors.Join(problems...)

@@ -66,6 +66,10 @@ func TestInvalid(t *testing.T) {
 		// token there.
 		{"FCM over http outside dev", map[string]string{"PUBLIC_URL": "https://workgate.example", "WORKGATE_FCM_URL": "http://127.0.0.1:8025/"}, "WORKGATE_FCM_URL"},
 		{"negative hashes", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_HASH_CONCURRENCY": "-1"}, "HASH_CONCURRENCY"},
+		// Cheaper hashes are for the tests' dev stacks only.
+		{"cheap hashes outside dev", map[string]string{"PUBLIC_URL": "https://workgate.example", "WORKGATE_DEV_HASH_MEMORY_KIB": "1024"}, "dev mode only"},
+		{"hashes of too little memory", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_DEV_HASH_MEMORY_KIB": "8"}, "WORKGATE_DEV_HASH_MEMORY_KIB"},
+		{"hashes of more than the product's", map[string]string{"WORKGATE_DEV": "1", "WORKGATE_DEV_HASH_MEMORY_KIB": "65536"}, "WORKGATE_DEV_HASH_MEMORY_KIB"},
 		// Dev mode's surface (a movable clock, pushes without a token, dev
 		// keys) must never face the network.
 		{"dev on Cloud Run", map[string]string{"WORKGATE_DEV": "1", "K_SERVICE": "mailer"}, "K_SERVICE"},

@@ -147,6 +147,9 @@ func Open(ctx context.Context, cfg *config.Config, opts Options) (_ *Deps, err e
 
 	d.Outbox = &bus.Outbox{Store: d.Store, Publisher: d.PubSub, Clock: d.Clock, Timeout: cfg.PublishTimeout, Grace: cfg.OutboxGrace, Redeliver: cfg.OutboxRedeliver}
 	d.Hasher = auth.NewHasher(cfg.HashConcurrency)
+	if cfg.HashMemoryKiB != 0 {
+		d.Hasher = auth.NewDevHasher(cfg.HashConcurrency, uint32(cfg.HashMemoryKiB)) //nolint:gosec // config bounds it to MinHashMemoryKiB..HashMemoryKiB
+	}
 	d.limiter = &ratelimit.Limiter{Store: d.Store, Clock: d.Clock, Factor: cfg.RateLimitFactor}
 	if err := d.loadKeys(); err != nil {
 		return nil, fmt.Errorf("server.Open: %w", err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/workgate/workgate/emulator/mailsink"
 	"github.com/workgate/workgate/emulator/stack"
+	"github.com/workgate/workgate/shared/auth"
 	"github.com/workgate/workgate/shared/config"
 	"github.com/workgate/workgate/shared/logging"
 	"github.com/workgate/workgate/shared/openapi/contract"
@@ -70,6 +71,9 @@ func start(t testing.TB, opts ...func(*stack.Options)) *env {
 	keys, configure := t.TempDir(), o.Configure
 	o.Configure = func(c *config.Config) {
 		c.KeyDir = keys // dev keys of this test only
+		// Passwords hashed with 1 MiB, not 19: a sixth of the suite's
+		// CPU went on argon2id. Nothing here measures a hash's cost.
+		c.HashMemoryKiB = auth.MinHashMemoryKiB
 		if configure != nil {
 			configure(c)
 		}
