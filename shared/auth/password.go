@@ -22,19 +22,15 @@ import (
 
 // Argon2id parameters for new hashes (the product rule and OWASP's first
 // recommendation): 19 MiB, 2 passes, 1 lane, a 16-byte salt, a 32-byte key.
-const (
-	argonMemory  = HashMemoryKiB
-	argonTime    = 2
-	argonThreads = 1
-	saltLen      = 16
-	keyLen       = 32
-)
-
-// HashMemoryKiB is the memory of a new hash, and MinHashMemoryKiB the
-// least a dev stack may ask for instead (NewDevHasher).
+// MinHashMemoryKiB is the least a dev stack may ask for instead
+// (NewDevHasher).
 const (
 	HashMemoryKiB    = 19 * 1024
 	MinHashMemoryKiB = 1024
+	argonTime        = 2
+	argonThreads     = 1
+	saltLen          = 16
+	keyLen           = 32
 )
 
 // Bounds on the parameters Verify accepts from a stored hash, so a corrupt
@@ -57,7 +53,7 @@ type argonParams struct {
 }
 
 // defaultParams are used for every new hash.
-var defaultParams = argonParams{memory: argonMemory, time: argonTime, threads: argonThreads}
+var defaultParams = argonParams{memory: HashMemoryKiB, time: argonTime, threads: argonThreads}
 
 // Hasher hashes and verifies passwords with argon2id. Each hash holds
 // 19 MiB for its duration, so a Hasher lets at most Concurrency() run at

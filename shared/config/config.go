@@ -156,7 +156,7 @@ type Config struct {
 	// HashMemoryKiB, in dev mode only, is the memory of each new argon2id
 	// hash in KiB in place of the product's 19 MiB (passes and lane as
 	// ever): the end-to-end suite's stacks hash with 1 MiB, as hashing was
-	// about a sixth of its CPU. A hash keeps its parameters, so a password
+	// about a tenth of its CPU. A hash keeps its parameters, so a password
 	// set either way is verified either way; the bench and the load test
 	// hash as production does.
 	HashMemoryKiB int `env:"WORKGATE_DEV_HASH_MEMORY_KIB"`

@@ -71,7 +71,7 @@ func start(t testing.TB, opts ...func(*stack.Options)) *env {
 	keys, configure := t.TempDir(), o.Configure
 	o.Configure = func(c *config.Config) {
 		c.KeyDir = keys // dev keys of this test only
-		// Passwords hashed with 1 MiB, not 19: a sixth of the suite's
+		// Passwords hashed with 1 MiB, not 19: a tenth of the suite's
 		// CPU went on argon2id. Nothing here measures a hash's cost.
 		c.HashMemoryKiB = auth.MinHashMemoryKiB
 		if configure != nil {
